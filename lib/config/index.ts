@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './identity';
+export * from './load';
+export * from './profile';
+export * from './types';
+export * from './validate';

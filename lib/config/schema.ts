@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { RAW_ID_PATTERN } from './identity';
+
+/**
+ * The cohort file schema: the one place a cohort file's shape is defined. Cross-field rules
+ * (duplicates, dates, profile limits) live in `validate.ts`; this file only says what each field
+ * may hold.
+ */
+
+/** DNS-1123 label, at most 40 characters so derived names (stack, bucket, namespace) fit. */
+export const COHORT_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
+const ISO_DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+const ACCOUNT_PATTERN = /^\d{12}$/;
+const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const IAM_PRINCIPAL_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+const FEAST_PROJECT_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
+/** AWS tag characters: letters, digits, spaces and `_ . : / = + - @`. */
+const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+const isoDate = z
+  .string()
+  .regex(ISO_DATE_PATTERN, { error: 'must be a date written YYYY-MM-DD' })
+  .refine((s) => isRealDate(s), { error: 'is not a calendar date' });
+
+const personId = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .max(64, { error: 'must be at most 64 characters' })
+  .regex(RAW_ID_PATTERN, { error: 'may only contain letters, digits, ".", "_" and "-"' });
+
+const iamPrincipalArn = z.string().regex(IAM_PRINCIPAL_PATTERN, {
+  error: 'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)',
+});
+
+export const instructorSchema = z.strictObject({
+  id: personId,
+  email: z.email({ error: 'must be an email address' }),
+  iamPrincipalArn: iamPrincipalArn.optional(),
+});
+
+export const learnerSchema = z.strictObject({
+  id: personId,
+  email: z.email({ error: 'must be an email address' }),
+  displayName: z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(128, { error: 'must be at most 128 characters' }),
+  iamPrincipalArn: iamPrincipalArn.optional(),
+});
+
+export const computeSchema = z.strictObject({
+  instanceTypes: z
+    .array(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must be an EC2 instance type like m6i.large' }),
+    )
+    .min(1, { error: 'must list at least one instance type' })
+    .optional(),
+  minNodes: z
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be 0 or more' })
+    .max(50)
+    .optional(),
+  maxNodes: z
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be 1 or more' })
+    .max(50)
+    .optional(),
+  spot: z.boolean({ error: 'must be true or false' }).optional(),
+});
+
+export const mlflowSchema = z.strictObject({
+  defaultPermission: z
+    .enum(['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'], {
+      error: 'must be one of READ, EDIT, MANAGE, NO_PERMISSIONS',
+    })
+    .optional(),
+});
+
+export const feastSchema = z.strictObject({
+  project: z
+    .string()
+    .regex(FEAST_PROJECT_PATTERN, {
+      error: 'must start with a letter and contain only letters, digits and "_" (at most 63 characters)',
+    })
+    .optional(),
+});
+
+export const artifactsSchema = z.strictObject({
+  retention: z
+    .enum(['retain', 'export', 'delete'], { error: 'must be one of retain, export, delete' })
+    .optional(),
+});
+
+export const tagsSchema = z.record(
+  z
+    .string()
+    .min(1, { error: 'tag key must not be empty' })
+    .max(128, { error: 'tag key must be at most 128 characters' })
+    .regex(TAG_PATTERN, { error: 'tag key has characters AWS tags do not allow' })
+    .refine((k) => !/^(aws|lab):/i.test(k), {
+      error: 'tag keys starting with "aws:" or "lab:" are reserved',
+    }),
+  z
+    .string({ error: 'tag value must be a string (quote numbers and dates)' })
+    .max(256, { error: 'tag value must be at most 256 characters' })
+    .regex(TAG_PATTERN, { error: 'tag value has characters AWS tags do not allow' }),
+);
+
+export const cohortFileSchema = z.strictObject({
+  cohort: z.string().regex(COHORT_NAME_PATTERN, {
+    error:
+      'must be a DNS-safe name: lower-case letters, digits and "-", starting with a letter, at most 40 characters',
+  }),
+  profile: z.enum(['cohort', 'sandbox'], { error: 'must be one of cohort, sandbox' }),
+  owner: z.email({ error: 'must be an email address' }).optional(),
+  account: z
+    .string({ error: 'must be a quoted 12-digit string' })
+    .regex(ACCOUNT_PATTERN, { error: 'must be a 12-digit AWS account id' })
+    .optional(),
+  region: z.string().regex(REGION_PATTERN, { error: 'must be an AWS region such as eu-west-1' }).optional(),
+  course: z.strictObject({ start: isoDate, end: isoDate }),
+  instructors: z.array(instructorSchema).default([]),
+  learners: z.array(learnerSchema),
+  compute: computeSchema.default({}),
+  mlflow: mlflowSchema.default({}),
+  feast: feastSchema.default({}),
+  artifacts: artifactsSchema.default({}),
+  tags: tagsSchema.default({}),
+});
+
+/** A cohort file as written, after schema checks and before cross-field validation. */
+export type CohortFile = z.infer<typeof cohortFileSchema>;
+
+function isRealDate(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}

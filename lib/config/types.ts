@@ -1,0 +1,66 @@
+import { ArtifactRetention, Profile } from './profile';
+
+/** MLflow basic-auth permission levels, as MLflow names them. */
+export type MlflowPermission = 'READ' | 'EDIT' | 'MANAGE' | 'NO_PERMISSIONS';
+
+/** An instructor after validation and normalisation. */
+export interface Instructor {
+  /** The id as written in the cohort file. */
+  readonly id: string;
+  /** The normalised id: MLflow username (see `identity.ts`). */
+  readonly slug: string;
+  readonly email: string;
+  /** IAM role or user that gets cluster-admin access. @default - no cluster access entry */
+  readonly iamPrincipalArn?: string;
+}
+
+/** A learner after validation and normalisation. */
+export interface Learner {
+  /** The id as written in the cohort file. */
+  readonly id: string;
+  /** The normalised id: MLflow username (see `identity.ts`). */
+  readonly slug: string;
+  readonly email: string;
+  readonly displayName: string;
+  /** The learner's own Kubernetes namespace, `learner-<slug>`. */
+  readonly namespace: string;
+  /** The learner's own S3 prefix in the artifact bucket, `learners/<slug>/`. */
+  readonly s3Prefix: string;
+  /** IAM role or user limited to the learner's namespace. @default - no cluster access entry */
+  readonly iamPrincipalArn?: string;
+}
+
+/** Worker capacity for the cohort cluster, with profile defaults filled in. */
+export interface ComputeConfig {
+  readonly instanceTypes: readonly string[];
+  readonly minNodes: number;
+  readonly maxNodes: number;
+  readonly spot: boolean;
+}
+
+/** A validated cohort: the only thing `bin/` passes down to stacks. */
+export interface CohortConfig {
+  /** Path of the cohort file it came from, as given to the loader. */
+  readonly sourceFile: string;
+  /** DNS-safe cohort name; prefix of every stack and physical name. */
+  readonly name: string;
+  readonly profile: Profile;
+  /** Target account. @default - environment-agnostic synth */
+  readonly account?: string;
+  /** Target region. @default - environment-agnostic synth */
+  readonly region?: string;
+  /** Who answers for the environment; the `lab:owner` tag. */
+  readonly owner: string;
+  /** Course dates, ISO `YYYY-MM-DD`. */
+  readonly course: { readonly start: string; readonly end: string };
+  /** The day the environment expires (the course end); the `lab:expires` tag. */
+  readonly expires: string;
+  readonly instructors: readonly Instructor[];
+  readonly learners: readonly Learner[];
+  readonly compute: ComputeConfig;
+  readonly mlflow: { readonly defaultPermission: MlflowPermission };
+  readonly feast: { readonly project: string };
+  readonly artifacts: { readonly retention: ArtifactRetention };
+  /** Extra tags from the cohort file, applied beside the `lab:*` tags. */
+  readonly tags: Readonly<Record<string, string>>;
+}

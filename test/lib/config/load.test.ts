@@ -1,0 +1,259 @@
+import { readdirSync } from 'fs';
+import { join } from 'path';
+import {
+  ArtifactRetention,
+  CohortConfigError,
+  loadCohortFile,
+  normaliseId,
+  parseCohortYaml,
+} from '../../../lib/config';
+import { configFrom, fixture, loadCohort, REPO_ROOT, TODAY } from '../../support/cohort';
+
+describe('cohort file loading', () => {
+  test('the demo cohort loads with normalised learners and profile defaults', () => {
+    // WHEN
+    const config = loadCohort('cohorts/demo.yaml');
+
+    // THEN
+    expect(config.name).toBe('demo-2027-spring');
+    expect(config.profile.name).toBe('cohort');
+    expect(config.expires).toBe('2027-04-30');
+    expect(config.learners.map((l) => [l.id, l.slug, l.namespace, l.s3Prefix])).toEqual([
+      ['grace.hopper', 'grace-hopper', 'learner-grace-hopper', 'learners/grace-hopper/'],
+      ['alan_turing', 'alan-turing', 'learner-alan-turing', 'learners/alan-turing/'],
+      ['Katherine-Johnson', 'katherine-johnson', 'learner-katherine-johnson', 'learners/katherine-johnson/'],
+    ]);
+    expect(config.artifacts.retention).toBe(ArtifactRetention.RETAIN);
+    expect(config.tags).toEqual({ 'cost-center': 'mlops-course' });
+  });
+
+  test('the sandbox example gets the sandbox defaults', () => {
+    const config = loadCohort('cohorts/sandbox-example.yaml');
+
+    expect(config.profile.isSandbox).toBe(true);
+    expect(config.artifacts.retention).toBe(ArtifactRetention.DELETE);
+    expect(config.compute).toEqual({
+      instanceTypes: ['t3.large', 't3a.large'],
+      minNodes: 1,
+      maxNodes: 2,
+      spot: true,
+    });
+    // No instructor: the owner falls back to the learner.
+    expect(config.owner).toBe('grace.hopper@cohort-lab.example');
+  });
+
+  test('defaults: owner is the first instructor, Feast project derives from the cohort name', () => {
+    const config = configFrom();
+
+    expect(config.owner).toBe('ada@example.edu');
+    expect(config.feast.project).toBe('test_cohort');
+    expect(config.mlflow.defaultPermission).toBe('READ');
+    expect(config.compute.instanceTypes).toEqual(['m6i.large']);
+  });
+
+  test('a sandbox defaults to deleting its artifacts, a cohort to retaining them', () => {
+    const cohort = configFrom();
+    const sandbox = configFrom((doc) => {
+      doc.profile = 'sandbox';
+      doc.course = { start: '2027-01-04', end: '2027-01-31' };
+    });
+
+    expect(cohort.artifacts.retention).toBe(ArtifactRetention.RETAIN);
+    expect(sandbox.artifacts.retention).toBe(ArtifactRetention.DELETE);
+  });
+
+  test('an expiry of today is still accepted', () => {
+    const config = configFrom((doc) => {
+      doc.course = { start: '2026-09-01', end: TODAY };
+    });
+    expect(config.expires).toBe(TODAY);
+  });
+});
+
+describe('the normalisation rule', () => {
+  test.each([
+    ['grace.hopper', 'grace-hopper'],
+    ['Grace_Hopper', 'grace-hopper'],
+    ['GRACE--HOPPER', 'grace-hopper'],
+    ['-ada-', 'ada'],
+    ['a.b_c-d', 'a-b-c-d'],
+    ['user42', 'user42'],
+  ])('%s normalises to %s', (raw, slug) => {
+    expect(normaliseId(raw)).toBe(slug);
+  });
+});
+
+describe('bad cohort files', () => {
+  // Each fixture is one mistake; the whole message is asserted, file, field path and value included.
+  const cases: Array<[string, string[]]> = [
+    [
+      'unknown-field.yaml',
+      ['learners: is required', 'learnrs: is not a known field; did you mean "learners"? (got "learnrs")'],
+    ],
+    [
+      'id-collision.yaml',
+      [
+        'learners[1].id: collides with learners[0].id (both normalise to "grace-hopper") (got "Grace_Hopper")',
+      ],
+    ],
+    ['end-before-start.yaml', ['course.end: is before course.start (2027-03-26) (got "2027-01-04")']],
+    [
+      'expiry-in-past.yaml',
+      [
+        'course.end: is in the past (today is 2026-11-29); the expiry must be today or later (got "2026-11-27")',
+      ],
+    ],
+    [
+      'cohort-name-not-dns.yaml',
+      [
+        'cohort: must be a DNS-safe name: lower-case letters, digits and "-", starting with a letter, at most 40 characters (got "Spring_Cohort")',
+      ],
+    ],
+    ['bad-email.yaml', ['learners[1].email: must be an email address (got "alan-at-example.edu")']],
+    ['duplicate-email.yaml', ['learners[1].email: duplicates learners[0].email (got "Grace@Example.edu")']],
+    [
+      'sandbox-too-long.yaml',
+      ['course.end: makes the course 82 days long; profile sandbox allows at most 31 (got "2027-03-26")'],
+    ],
+    [
+      'cohort-delete-retention.yaml',
+      [
+        'artifacts.retention: is not allowed for profile cohort; use one of retain, export (a cohort keeps its artifacts; export them before teardown instead) (got "delete")',
+      ],
+    ],
+    ['account-unquoted.yaml', ['account: must be a quoted 12-digit string (got 111122223333)']],
+    [
+      'reserved-tag.yaml',
+      ['tags["lab:owner"]: tag keys starting with "aws:" or "lab:" are reserved (got "lab:owner")'],
+    ],
+    ['duplicate-key.yaml', ['is not valid YAML: Map keys must be unique at line 3, column 1']],
+    [
+      'id-starts-with-digit.yaml',
+      [
+        'learners[0].id: normalises to "2fast", which must start with a letter and end with a letter or digit (got "2fast")',
+      ],
+    ],
+    ['min-above-max-nodes.yaml', ['compute.minNodes: must not exceed compute.maxNodes (3) (got 5)']],
+    ['not-a-mapping.yaml', ['must be a YAML mapping of cohort fields (got [{"cohort":"test-cohort"}])']],
+    [
+      'bad-principal-arn.yaml',
+      [
+        'instructors[0].iamPrincipalArn: must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>) (got "arn:aws:s3:::not-a-role")',
+      ],
+    ],
+    ['impossible-date.yaml', ['course.end: is not a calendar date (got "2027-02-30")']],
+    ['no-instructor.yaml', ['instructors: must list at least one instructor for profile cohort (got [])']],
+    [
+      'bad-enum.yaml',
+      [
+        'profile: must be one of cohort, sandbox (got "classroom")',
+        'mlflow.defaultPermission: must be one of READ, EDIT, MANAGE, NO_PERMISSIONS (got "WRITE")',
+      ],
+    ],
+  ];
+
+  test.each(cases)('fails when the file is %s', (name, expected) => {
+    const file = fixture(join('bad', name));
+    const run = () => loadCohortFile(join(REPO_ROOT, file), { today: TODAY });
+
+    expect(run).toThrow(CohortConfigError);
+    const err = captureError(run);
+    const prefix = `${join(REPO_ROOT, file)}: `;
+    expect(err.message).toBe(expected.map((line) => `${prefix}${line}`).join('\n'));
+    expect(err.problems).toHaveLength(expected.length);
+    for (const problem of err.problems) {
+      expect(problem.file).toBe(join(REPO_ROOT, file));
+    }
+  });
+
+  test('every fixture in test/fixtures/cohorts/bad has a case', () => {
+    const files = readdirSync(join(REPO_ROOT, fixture('bad'))).sort();
+    expect(files).toEqual(cases.map(([name]) => name).sort());
+  });
+
+  test('fails when the file does not exist, naming it', () => {
+    const err = captureError(() => loadCohortFile('cohorts/missing.yaml'));
+    expect(err.message).toMatch(/^cohorts\/missing\.yaml: cannot be read: ENOENT/);
+  });
+
+  test('fails when YAML is malformed, with line and column', () => {
+    const err = captureError(() => parseCohortYaml('cohort: [unclosed\n', 'broken.yaml', { today: TODAY }));
+    expect(err.message).toMatch(/^broken\.yaml: is not valid YAML: .+ at line \d+, column \d+$/);
+  });
+
+  test('fails when an instructor and a learner normalise to the same id', () => {
+    const err = captureError(() =>
+      parseCohortYaml(
+        [
+          'cohort: test-cohort',
+          'profile: cohort',
+          "course: { start: '2027-01-04', end: '2027-03-26' }",
+          'instructors: [{ id: ada.l, email: ada@example.edu }]',
+          'learners: [{ id: Ada_L, email: ada2@example.edu, displayName: Ada }]',
+        ].join('\n'),
+        'people.yaml',
+        { today: TODAY },
+      ),
+    );
+    expect(err.message).toBe(
+      'people.yaml: learners[0].id: collides with instructors[0].id (both normalise to "ada-l") (got "Ada_L")',
+    );
+  });
+
+  test('fails when a sandbox has more learners than its profile allows', () => {
+    const learners = Array.from(
+      { length: 6 },
+      (_, i) => `  - { id: l${i}, email: l${i}@example.edu, displayName: L${i} }`,
+    );
+    const err = captureError(() =>
+      parseCohortYaml(
+        [
+          'cohort: sb',
+          'profile: sandbox',
+          "course: { start: '2027-01-04', end: '2027-01-20' }",
+          'learners:',
+          ...learners,
+        ].join('\n'),
+        'sb.yaml',
+        { today: TODAY },
+      ),
+    );
+    expect(err.message).toBe('sb.yaml: learners: has 6 learners; profile sandbox allows at most 5');
+  });
+
+  test('nothing partial comes back: every problem is reported at once', () => {
+    const err = captureError(() =>
+      parseCohortYaml(
+        [
+          'cohort: test-cohort',
+          'profile: cohort',
+          "course: { start: '2027-01-04', end: '2027-03-26' }",
+          'instructors: [{ id: ada, email: ada@example.edu }]',
+          'learners:',
+          '  - { id: grace, email: grace@example.edu, displayName: Grace }',
+          '  - { id: grace, email: grace@example.edu, displayName: Grace again }',
+          'artifacts: { retention: delete }',
+        ].join('\n'),
+        'multi.yaml',
+        { today: TODAY },
+      ),
+    );
+    expect(err.problems.map((p) => p.path)).toEqual([
+      'learners[1].id',
+      'learners[1].email',
+      'artifacts.retention',
+    ]);
+  });
+});
+
+function captureError(fn: () => unknown): CohortConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof CohortConfigError) {
+      return err;
+    }
+    throw err;
+  }
+  throw new Error('expected a CohortConfigError, but nothing was thrown');
+}
