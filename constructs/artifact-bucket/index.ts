@@ -1,0 +1,218 @@
+import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { ArtifactRetention } from '../../lib/config/profile';
+
+/** Properties of {@link ArtifactBucket}. */
+export interface ArtifactBucketProps {
+  /** Customer-managed key for SSE-KMS on every artifact. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * What happens to the artifacts when the stack is deleted. RETAIN and EXPORT keep the bucket;
+   * DELETE empties and deletes it (auto-delete custom resource).
+   * @default ArtifactRetention.RETAIN
+   */
+  readonly retention?: ArtifactRetention;
+  /**
+   * How long a replaced or deleted object version is kept before it expires.
+   * @default Duration.days(90)
+   */
+  readonly noncurrentVersionExpiration?: Duration;
+  /**
+   * How long an unfinished multipart upload may sit before its parts are removed.
+   * @default Duration.days(7)
+   */
+  readonly incompleteUploadExpiration?: Duration;
+  /**
+   * How long S3 server access logs are kept in the log bucket.
+   * @default Duration.days(365)
+   */
+  readonly accessLogExpiration?: Duration;
+}
+
+/**
+ * The cohort's artifact bucket and its access-log bucket.
+ *
+ * Layout (S3 has no folders: the layout is the set of prefixes the grants below are scoped to):
+ * - `shared/`             course material every learner reads;
+ * - `learners/<slug>/`    one learner's own space;
+ * - `mlflow/`             MLflow's proxied artifact store (only the MLflow service writes);
+ * - `feast/`              the Feast registry and offline data.
+ */
+export class ArtifactBucket extends Construct {
+  /** Prefix of course material every learner may read. */
+  public static readonly SHARED_PREFIX = 'shared/';
+  /** Prefix under which each learner has `learners/<slug>/`. */
+  public static readonly LEARNERS_PREFIX = 'learners/';
+  /** Prefix MLflow proxies artifacts to (`--artifacts-destination`). */
+  public static readonly MLFLOW_PREFIX = 'mlflow/';
+  /** Prefix of the Feast registry and offline store. */
+  public static readonly FEAST_PREFIX = 'feast/';
+
+  /** The prefix of one learner's space. */
+  public static learnerPrefix(slug: string): string {
+    return `${ArtifactBucket.LEARNERS_PREFIX}${slug}/`;
+  }
+
+  /** The artifact bucket (the primary child, id `Resource`). */
+  public readonly bucket: s3.Bucket;
+  /** The bucket receiving S3 server access logs of the artifact bucket. */
+  public readonly accessLogsBucket: s3.Bucket;
+  /** The retention that decided the removal policy. */
+  public readonly retention: ArtifactRetention;
+
+  constructor(scope: Construct, id: string, props: ArtifactBucketProps) {
+    super(scope, id);
+    this.retention = props.retention ?? ArtifactRetention.RETAIN;
+    const destroy = this.retention === ArtifactRetention.DELETE;
+    // aws-cdk#16603: turning autoDeleteObjects off used to empty the bucket. aws-cdk-lib >= 1.126
+    // removes the `aws-cdk:auto-delete-objects` tag before the custom resource is deleted, so the
+    // handler skips the bucket; the tests assert the tag is only present when DELETE is chosen.
+    const removal = {
+      removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      autoDeleteObjects: destroy,
+    };
+
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      // S3 server access logging delivers only to SSE-S3 buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: false,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [
+        {
+          id: 'ExpireAccessLogs',
+          expiration: props.accessLogExpiration ?? Duration.days(365),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      ...removal,
+    });
+    Validations.of(this.accessLogsBucket.node.defaultChild as s3.CfnBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log target of the artifact bucket; logging it to itself would loop.',
+    });
+
+    this.bucket = new s3.Bucket(this, 'Resource', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.encryptionKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'artifact-bucket/',
+      lifecycleRules: [
+        {
+          id: 'ExpireNoncurrentVersions',
+          noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(90),
+          expiredObjectDeleteMarker: true,
+        },
+        {
+          id: 'AbortIncompleteMultipartUploads',
+          abortIncompleteMultipartUploadAfter: props.incompleteUploadExpiration ?? Duration.days(7),
+        },
+      ],
+      ...removal,
+    });
+    Tags.of(this).add('lab:retention', this.retention);
+  }
+
+  /** Name of the artifact bucket. */
+  public get bucketName(): string {
+    return this.bucket.bucketName;
+  }
+
+  /** ARN of the artifact bucket. */
+  public get bucketArn(): string {
+    return this.bucket.bucketArn;
+  }
+
+  /** ARN pattern of the objects under `prefix` (`prefix` must end in `/`). */
+  public arnForPrefix(prefix: string): string {
+    assertPrefix(prefix);
+    return this.bucket.arnForObjects(`${prefix}*`);
+  }
+
+  /** Let `grantee` list and read `shared/`. */
+  public grantReadShared(grantee: iam.IGrantable): iam.Grant {
+    return this.grantPrefix(grantee, ArtifactBucket.SHARED_PREFIX, false);
+  }
+
+  /** Let `grantee` list, read, write and delete under `prefix` only (plus key use for it). */
+  public grantReadWritePrefix(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    return this.grantPrefix(grantee, prefix, true);
+  }
+
+  /** A learner's grant: read `shared/`, read and write `learners/<slug>/`. */
+  public grantLearner(grantee: iam.IGrantable, slug: string): iam.Grant {
+    this.grantReadShared(grantee);
+    return this.grantReadWritePrefix(grantee, ArtifactBucket.learnerPrefix(slug));
+  }
+
+  /** Total bytes stored (daily S3 storage metric, all storage classes summed by S3 as Standard). */
+  public metricBucketSizeBytes(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.storageMetric('BucketSizeBytes', 'StandardStorage', props);
+  }
+
+  /** Number of objects stored (daily S3 storage metric). */
+  public metricNumberOfObjects(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.storageMetric('NumberOfObjects', 'AllStorageTypes', props);
+  }
+
+  private storageMetric(
+    metricName: string,
+    storageType: string,
+    props?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/S3',
+      metricName,
+      dimensionsMap: { BucketName: this.bucket.bucketName, StorageType: storageType },
+      period: Duration.days(1),
+      statistic: 'Average',
+      ...props,
+    });
+  }
+
+  private grantPrefix(grantee: iam.IGrantable, prefix: string, write: boolean): iam.Grant {
+    assertPrefix(prefix);
+    const objectActions = write
+      ? ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload']
+      : ['s3:GetObject', 's3:GetObjectVersion'];
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: objectActions,
+      resourceArns: [this.arnForPrefix(prefix)],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [prefix, `${prefix}*`] } },
+    });
+    if (this.bucket.encryptionKey) {
+      if (write) {
+        this.bucket.encryptionKey.grantEncryptDecrypt(grantee);
+      } else {
+        this.bucket.encryptionKey.grantDecrypt(grantee);
+      }
+    }
+    return grant;
+  }
+}
+
+function assertPrefix(prefix: string): void {
+  if (!/^[a-z0-9][a-z0-9/_.-]*\/$/.test(prefix) || prefix.includes('//') || prefix.includes('..')) {
+    throw new Error(
+      `ArtifactBucket: prefix "${prefix}" must be relative, end in "/", and use only a-z 0-9 / _ . -`,
+    );
+  }
+}

@@ -1,0 +1,81 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+/** Properties of {@link CohortKey}. */
+export interface CohortKeyProps {
+  /** Cohort name; used in the key alias `alias/cohort-lab/<cohortName>` and description. */
+  readonly cohortName: string;
+  /**
+   * What happens to the key when the stack is deleted. Keep it whenever any data encrypted with it
+   * is kept, or that data becomes unreadable.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Waiting period before a removed key is deleted.
+   * @default Duration.days(30)
+   */
+  readonly pendingWindow?: Duration;
+}
+
+/**
+ * The cohort's customer-managed KMS key: annual automatic rotation, an alias per cohort, and key
+ * policy statements for the AWS services that encrypt cohort data with it (CloudWatch Logs).
+ * Every cohort secret, the artifact bucket, the database and EKS secrets use this one key.
+ */
+export class CohortKey extends Construct {
+  /** The key itself (the primary child, id `Resource`). */
+  public readonly key: kms.Key;
+  /** `alias/cohort-lab/<cohortName>`. */
+  public readonly alias: kms.Alias;
+
+  constructor(scope: Construct, id: string, props: CohortKeyProps) {
+    super(scope, id);
+    this.key = new kms.Key(this, 'Resource', {
+      description: `Cohort Lab ${props.cohortName}: artifacts, secrets, database, EKS secrets`,
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      pendingWindow: props.pendingWindow ?? Duration.days(30),
+    });
+    this.alias = this.key.addAlias(`alias/cohort-lab/${props.cohortName}`);
+
+    // CloudWatch Logs encrypts the cohort's log groups (EKS control plane, Lambda) with this key;
+    // scoped to log groups of this account and region by the encryption context.
+    const stack = Stack.of(this);
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsOfThisAccount',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+  }
+
+  /** The key ARN. */
+  public get keyArn(): string {
+    return this.key.keyArn;
+  }
+
+  /** Let `grantee` encrypt and decrypt with the cohort key. */
+  public grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantEncryptDecrypt(grantee);
+  }
+
+  /** Let `grantee` decrypt with the cohort key. */
+  public grantDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantDecrypt(grantee);
+  }
+}

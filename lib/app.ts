@@ -1,0 +1,58 @@
+import { App, Environment } from 'aws-cdk-lib';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { CohortConfig } from './config/types';
+import { DataStack } from './stacks/data-stack';
+import { applyLabTags, labTags } from './tagging';
+
+/** The stacks of one cohort. */
+export interface CohortStacks {
+  readonly data: DataStack;
+}
+
+/** `cohortlab-<cohort>-<part>`: the CloudFormation stack name of one part of a cohort. */
+export function stackName(config: CohortConfig, part: string): string {
+  return `cohortlab-${config.name}-${part}`;
+}
+
+/** Add every stack of `config` to `app`. Stacks are thin composition; constructs hold the logic. */
+export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
+  const env: Environment | undefined =
+    config.account !== undefined || config.region !== undefined
+      ? { account: config.account, region: config.region }
+      : undefined;
+  const common = {
+    env,
+    tags: labTags(config),
+    terminationProtection: !config.profile.isSandbox,
+  };
+  const data = new DataStack(app, stackName(config, 'data'), {
+    ...common,
+    description: `Cohort Lab ${config.name}: KMS key and artifact bucket`,
+    config,
+  });
+  for (const stack of [data]) {
+    applyLabTags(stack, config);
+  }
+  return { data };
+}
+
+/**
+ * The context (feature flags) from `cdk.json`, so that in-process synths (tests, `plan`) build the
+ * same templates as `cdk synth`.
+ */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  return cdkJson.context ?? {};
+}
+
+/** A new CDK app with the project's feature flags, as `cdk synth` would create it. */
+export function newCohortApp(outdir?: string): App {
+  return new App({
+    outdir,
+    context: cdkJsonContext(),
+    analyticsReporting: false,
+  });
+}

@@ -1,0 +1,46 @@
+import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ArtifactBucket } from '../../constructs/artifact-bucket';
+import { CohortKey } from '../../constructs/cohort-key';
+import { ArtifactRetention } from '../config/profile';
+import { CohortConfig } from '../config/types';
+
+/** Properties of {@link DataStack}. */
+export interface DataStackProps extends StackProps {
+  /** The validated cohort. */
+  readonly config: CohortConfig;
+}
+
+/**
+ * Stateful data of a cohort: the cohort KMS key and the artifact bucket. Deleted last, and by
+ * default it leaves the bucket and key behind (see `artifacts.retention`).
+ */
+export class DataStack extends Stack {
+  public readonly key: CohortKey;
+  public readonly artifacts: ArtifactBucket;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const deleteData = config.artifacts.retention === ArtifactRetention.DELETE;
+
+    // The key outlives the stack whenever anything encrypted with it does.
+    this.key = new CohortKey(this, 'CohortKey', {
+      cohortName: config.name,
+      removalPolicy: deleteData ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
+    this.artifacts = new ArtifactBucket(this, 'Artifacts', {
+      encryptionKey: this.key.key,
+      retention: config.artifacts.retention,
+      noncurrentVersionExpiration: config.profile.noncurrentVersionExpiration,
+      accessLogExpiration: config.profile.accessLogExpiration,
+    });
+
+    new CfnOutput(this, 'ArtifactBucketName', {
+      value: this.artifacts.bucketName,
+      description: 'Cohort artifact bucket (shared/, learners/<id>/, mlflow/, feast/)',
+    });
+    new CfnOutput(this, 'CohortKeyArn', { value: this.key.keyArn, description: 'Cohort KMS key' });
+  }
+}

@@ -1,0 +1,236 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { ArtifactBucket } from '../../constructs/artifact-bucket';
+import { ArtifactRetention } from '../../lib/config';
+import { testStack } from '../support/cohort';
+
+function setup(retention?: ArtifactRetention): {
+  stack: Stack;
+  bucket: ArtifactBucket;
+  template: () => Template;
+} {
+  const stack = testStack();
+  const key = new kms.Key(stack, 'Key');
+  const bucket = new ArtifactBucket(stack, 'Artifacts', {
+    encryptionKey: key,
+    retention,
+    noncurrentVersionExpiration: Duration.days(30),
+  });
+  return { stack, bucket, template: () => Template.fromStack(stack) };
+}
+
+describe('ArtifactBucket', () => {
+  test('encrypts with the given key (SSE-KMS, bucket key on)', () => {
+    const { template } = setup();
+    template().hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  test('versions objects and blocks all four kinds of public access on both buckets', () => {
+    const { template } = setup();
+    const t = template();
+    const buckets = t.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets)).toHaveLength(2);
+    for (const bucket of Object.values(buckets)) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+    }
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'artifact-bucket/' }),
+    });
+  });
+
+  test('denies requests without TLS and with TLS older than 1.2', () => {
+    const { template } = setup();
+    template().hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^Artifacts[0-9A-F]{8}$') },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('sends server access logs to the log bucket, which is SSE-S3 and expires them', () => {
+    const { template } = setup();
+    const t = template();
+    const logBuckets = t.findResources('AWS::S3::Bucket', {
+      Properties: { LifecycleConfiguration: { Rules: [Match.objectLike({ Id: 'ExpireAccessLogs' })] } },
+    });
+    const [logId] = Object.keys(logBuckets);
+    expect(logId).toMatch(/^ArtifactsAccessLogs/);
+    expect(logBuckets[logId].Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: { Ref: logId }, LogFilePrefix: 'artifact-bucket/' },
+    });
+    // The log bucket lets the S3 logging service write, from this account's artifact bucket only.
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('expires noncurrent versions and incomplete multipart uploads', () => {
+    const { template } = setup();
+    template().hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'ExpireNoncurrentVersions',
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            ExpiredObjectDeleteMarker: true,
+            Status: 'Enabled',
+          },
+          {
+            Id: 'AbortIncompleteMultipartUploads',
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            Status: 'Enabled',
+          },
+        ],
+      },
+    });
+  });
+
+  test.each([ArtifactRetention.RETAIN, ArtifactRetention.EXPORT])(
+    'retention %s keeps both buckets and adds no auto-delete (aws-cdk#16603)',
+    (retention) => {
+      const { template } = setup(retention);
+      const t = template();
+      for (const bucket of Object.values(t.findResources('AWS::S3::Bucket'))) {
+        expect(bucket.DeletionPolicy).toBe('Retain');
+        expect(bucket.UpdateReplacePolicy).toBe('Retain');
+        expect(bucket.Properties.Tags).toEqual(
+          expect.arrayContaining([{ Key: 'lab:retention', Value: retention }]),
+        );
+        expect(bucket.Properties.Tags).not.toEqual(
+          expect.arrayContaining([expect.objectContaining({ Key: 'aws-cdk:auto-delete-objects' })]),
+        );
+      }
+      t.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    },
+  );
+
+  test('retention delete empties and deletes both buckets with the stack', () => {
+    const { template } = setup(ArtifactRetention.DELETE);
+    const t = template();
+    for (const bucket of Object.values(t.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.DeletionPolicy).toBe('Delete');
+      expect(bucket.Properties.Tags).toEqual(
+        expect.arrayContaining([{ Key: 'aws-cdk:auto-delete-objects', Value: 'true' }]),
+      );
+    }
+    t.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+  });
+
+  test('grantLearner scopes writes to learners/<slug>/ and reads to shared/', () => {
+    const { stack, bucket, template } = setup();
+    const role = new iam.Role(stack, 'LearnerRole', { assumedBy: new iam.AccountRootPrincipal() });
+    bucket.grantLearner(role, 'grace-hopper');
+
+    const bucketArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Artifacts[0-9A-F]{8}$'), 'Arn'] };
+    const expected = [
+      {
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: { 'Fn::Join': ['', [bucketArn, '/shared/*']] },
+      },
+      {
+        // Sorted by the minimizePolicies feature flag.
+        Action: [
+          's3:AbortMultipartUpload',
+          's3:DeleteObject',
+          's3:GetObject',
+          's3:GetObjectVersion',
+          's3:PutObject',
+        ],
+        Resource: { 'Fn::Join': ['', [bucketArn, '/learners/grace-hopper/*']] },
+      },
+      {
+        Action: 's3:ListBucket',
+        Resource: bucketArn,
+        Condition: { StringLike: { 's3:prefix': ['shared/', 'shared/*'] } },
+      },
+      {
+        Action: 's3:ListBucket',
+        Resource: bucketArn,
+        Condition: { StringLike: { 's3:prefix': ['learners/grace-hopper/', 'learners/grace-hopper/*'] } },
+      },
+    ];
+    for (const statement of expected) {
+      template().hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', ...statement })]) },
+      });
+    }
+    // No statement gives the learner the whole bucket.
+    const policies = template().findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    for (const s of statements) {
+      expect(JSON.stringify(s.Resource)).not.toMatch(/"\/\*"/);
+    }
+  });
+
+  test('fails when a grant prefix does not end in a slash', () => {
+    const { stack, bucket } = setup();
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(() => bucket.grantReadWritePrefix(role, 'learners/grace')).toThrow(
+      'ArtifactBucket: prefix "learners/grace" must be relative, end in "/", and use only a-z 0-9 / _ . -',
+    );
+  });
+
+  test('fails when a grant prefix escapes with ".."', () => {
+    const { stack, bucket } = setup();
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(() => bucket.grantReadWritePrefix(role, 'learners/../')).toThrow(
+      /prefix "learners\/\.\.\/" must be relative/,
+    );
+  });
+
+  test('storage metrics are daily and name the bucket', () => {
+    const { bucket, stack } = setup();
+    const metric = bucket.metricBucketSizeBytes();
+    expect(metric.namespace).toBe('AWS/S3');
+    expect(metric.period.toDays()).toBe(1);
+    expect(stack.resolve(metric.dimensions)).toEqual({
+      BucketName: { Ref: expect.stringMatching(/^Artifacts[0-9A-F]{8}$/) },
+      StorageType: 'StandardStorage',
+    });
+  });
+});

@@ -1,0 +1,130 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { CohortConfig } from '../../../lib/config';
+import { buildStacks, configFrom, loadCohort, synthWithPolicy } from '../../support/cohort';
+
+function dataTemplate(config: CohortConfig): Template {
+  return Template.fromStack(buildStacks(config).stacks.data);
+}
+
+const sandboxDelete = () =>
+  configFrom((doc) => {
+    doc.cohort = 'sandbox-grace';
+    doc.profile = 'sandbox';
+    doc.course = { start: '2027-01-04', end: '2027-01-31' };
+  });
+
+describe('DataStack', () => {
+  test('the demo cohort has exactly the key, alias, two buckets and their policies', () => {
+    const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
+    t.resourceCountIs('AWS::KMS::Key', 1);
+    t.resourceCountIs('AWS::KMS::Alias', 1);
+    t.resourceCountIs('AWS::S3::Bucket', 2);
+    t.resourceCountIs('AWS::S3::BucketPolicy', 2);
+    expect(Object.keys(t.toJSON().Resources)).toHaveLength(6);
+  });
+
+  test('the key rotates and has the cohort alias', () => {
+    const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
+    t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/cohort-lab/demo-2027-spring' });
+  });
+
+  test('a cohort keeps its key and bucket after teardown', () => {
+    const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
+    t.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    for (const bucket of Object.values(t.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.DeletionPolicy).toBe('Retain');
+    }
+    t.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+
+  test('a sandbox with retention delete removes its key and empties its buckets', () => {
+    const t = dataTemplate(sandboxDelete());
+    t.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+    for (const bucket of Object.values(t.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.DeletionPolicy).toBe('Delete');
+    }
+    t.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+    // Sandbox profile keeps noncurrent versions for 7 days, not 90.
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 7 } })]),
+      },
+    });
+  });
+
+  test('a sandbox that chose retain keeps the key too, so retained artifacts stay readable', () => {
+    const config = configFrom((doc) => {
+      doc.profile = 'sandbox';
+      doc.course = { start: '2027-01-04', end: '2027-01-31' };
+      doc.artifacts = { retention: 'retain' };
+    });
+    const t = dataTemplate(config);
+    t.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+    t.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+
+  test('every taggable resource carries the four lab:* tags and the extra tags', () => {
+    const config = loadCohort('cohorts/demo.yaml');
+    const resources = dataTemplate(config).toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    const tagged = Object.entries(resources).filter(([, r]) => 'Tags' in r.Properties);
+    expect(tagged.map(([, r]) => r.Type).sort()).toEqual([
+      'AWS::KMS::Key',
+      'AWS::S3::Bucket',
+      'AWS::S3::Bucket',
+    ]);
+    for (const [, r] of tagged) {
+      expect(r.Properties.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: 'lab:cohort', Value: 'demo-2027-spring' },
+          { Key: 'lab:owner', Value: 'ops@cohort-lab.example' },
+          { Key: 'lab:expires', Value: '2027-04-30' },
+          { Key: 'lab:profile', Value: 'cohort' },
+          { Key: 'cost-center', Value: 'mlops-course' },
+        ]),
+      );
+    }
+  });
+
+  test('the stack itself carries the tags, so CloudFormation propagates them', () => {
+    const { stacks } = buildStacks(loadCohort('cohorts/demo.yaml'));
+    expect(stacks.data.tags.tagValues()).toEqual(
+      expect.objectContaining({ 'lab:cohort': 'demo-2027-spring', 'lab:expires': '2027-04-30' }),
+    );
+    expect(stacks.data.terminationProtection).toBe(true);
+  });
+
+  test('outputs the bucket name and key ARN for ops', () => {
+    const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
+    t.hasOutput('ArtifactBucketName', { Value: { Ref: Match.stringLikeRegexp('^Artifacts') } });
+    t.hasOutput('CohortKeyArn', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CohortKey'), 'Arn'] } });
+  });
+
+  test.each([
+    ['demo cohort', () => loadCohort('cohorts/demo.yaml')],
+    ['sandbox example', () => loadCohort('cohorts/sandbox-example.yaml')],
+  ])('cdk-nag AwsSolutions has no unacknowledged finding for the %s', (_name, load) => {
+    const { result } = synthWithPolicy(load());
+    expect(result.violations).toEqual([]);
+  });
+
+  test('an unacknowledged finding is reported, not swallowed', () => {
+    // GIVEN a stack with a bucket that breaks AwsSolutions-S1 and S10
+    const config = loadCohort('cohorts/demo.yaml');
+    const { result } = synthWithPolicy(config, (stacks) => {
+      new s3.Bucket(stacks.data, 'Careless');
+    });
+    expect(result.violations.map((v) => v.rule)).toEqual(
+      expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']),
+    );
+    expect(result.violations.every((v) => v.constructPath.includes('/Careless/'))).toBe(true);
+  });
+
+  test('matches the snapshot (guards logical IDs)', () => {
+    expect(dataTemplate(loadCohort('cohorts/demo.yaml')).toJSON()).toMatchSnapshot();
+  });
+});
