@@ -1,0 +1,45 @@
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { describeTemplate, planCohort, renderPlan } from '../../../lib/ops/plan';
+import { loadCohort, TODAY } from '../../support/cohort';
+
+describe('plan', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'cohortlab-plan-'));
+  const plan = planCohort(loadCohort('cohorts/demo.yaml'), outdir, TODAY);
+
+  test('counts resources by type from the synthesised template', () => {
+    const data = plan.stacks.find((s) => s.stackName === 'cohortlab-demo-2027-spring-data');
+    expect(data).toBeDefined();
+    expect(data?.resourcesByType).toEqual({
+      'AWS::KMS::Alias': 1,
+      'AWS::KMS::Key': 1,
+      'AWS::S3::Bucket': 2,
+      'AWS::S3::BucketPolicy': 2,
+    });
+    expect(data?.resourceCount).toBe(6);
+    // The same counts when the template file is read back independently.
+    expect(describeTemplate('x', data!.templateFile).resourcesByType).toEqual(data?.resourcesByType);
+  });
+
+  test('reports the expiry, zero findings and the acknowledgement reasons', () => {
+    expect(plan.daysToExpiry).toBe(152);
+    expect(plan.violations).toEqual([]);
+    expect(plan.limitProblems).toEqual([]);
+    const acks = plan.stacks.flatMap((s) => s.acknowledgements);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.reason.length).toBeGreaterThan(20);
+    }
+  });
+
+  test('the rendered plan names stacks, counts, tags and expiry', () => {
+    const text = renderPlan(plan);
+    expect(text).toContain('Cohort Lab plan: demo-2027-spring (profile cohort)');
+    expect(text).toContain('expires    2027-04-30 (152 days from today)');
+    expect(text).toMatch(/Stack cohortlab-demo-2027-spring-data: 6 resources, [\d.]+ KB/);
+    expect(text).toMatch(/AWS::S3::Bucket\s+2/);
+    expect(text).toContain('lab:owner = ops@cohort-lab.example');
+    expect(text).toContain('Policy: cdk-nag AwsSolutions: 0 unacknowledged finding(s)');
+  });
+});
