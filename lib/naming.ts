@@ -1,0 +1,43 @@
+/**
+ * Names shared between the CDK stacks and the cdk8s charts. A name here is a contract: the cluster
+ * stack grants on it, the charts refer to it, and renaming one breaks a running cohort.
+ */
+
+/** Kubernetes namespace of the cohort's shared services (MLflow, Feast, Redis). */
+export const COHORT_NAMESPACE = 'cohort-lab';
+
+/** Service accounts (in {@link COHORT_NAMESPACE}) that get AWS access through EKS Pod Identity. */
+export const SERVICE_ACCOUNTS = {
+  mlflow: 'mlflow',
+  feast: 'feast',
+} as const;
+
+/** Namespace and service account of the External Secrets Operator. */
+export const EXTERNAL_SECRETS = {
+  namespace: 'external-secrets',
+  serviceAccount: 'external-secrets',
+} as const;
+
+/** Prefix of every Secrets Manager secret of a cohort: `cohort-lab/<cohort>/`. */
+export function secretPrefix(cohort: string): string {
+  return `cohort-lab/${cohort}/`;
+}
+
+/** Secrets Manager names of the cohort's service secrets. */
+export function secretNames(cohort: string) {
+  const p = secretPrefix(cohort);
+  return {
+    /** MLflow admin user: `{"username","password"}`. */
+    mlflowAdmin: `${p}mlflow-admin`,
+    /** Flask secret key shared by all MLflow replicas: `{"secretKey"}`. */
+    mlflowFlaskKey: `${p}mlflow-flask-secret-key`,
+    /** RDS master user (used only by rotation and the database bootstrap job). */
+    dbMaster: `${p}db-master`,
+    /** MLflow's database user, rotated with alternating users. */
+    dbMlflow: `${p}db-mlflow`,
+    /** Redis password of the Feast online store: `{"password"}`. */
+    redis: `${p}redis`,
+    /** One learner's MLflow credentials: `{"username","password"}`. */
+    learnerMlflow: (slug: string) => `${p}learners/${slug}/mlflow`,
+  };
+}
