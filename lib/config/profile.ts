@@ -31,6 +31,7 @@ export class Profile {
       maxCourseDays: 366,
       maxLearners: 1000,
       defaultCompute: { instanceTypes: ['m6i.large'], minNodes: 2, maxNodes: 4, spot: false },
+      defaultMlflowReplicas: 2,
     });
   }
 
@@ -45,6 +46,7 @@ export class Profile {
       maxCourseDays: 31,
       maxLearners: 5,
       defaultCompute: { instanceTypes: ['t3.large', 't3a.large'], minNodes: 1, maxNodes: 2, spot: true },
+      defaultMlflowReplicas: 1,
     });
   }
 
@@ -69,6 +71,8 @@ export class Profile {
   public readonly maxLearners: number;
   /** Worker capacity used where the cohort file's `compute` section is silent. */
   public readonly defaultCompute: ComputeConfig;
+  /** MLflow server replicas (each runs one uvicorn worker; see images/mlflow/README.md). */
+  public readonly defaultMlflowReplicas: number;
 
   private constructor(props: {
     name: ProfileName;
@@ -79,6 +83,7 @@ export class Profile {
     maxCourseDays: number;
     maxLearners: number;
     defaultCompute: ComputeConfig;
+    defaultMlflowReplicas: number;
   }) {
     this.name = props.name;
     this.defaultRetention = props.defaultRetention;
@@ -88,6 +93,7 @@ export class Profile {
     this.maxCourseDays = props.maxCourseDays;
     this.maxLearners = props.maxLearners;
     this.defaultCompute = props.defaultCompute;
+    this.defaultMlflowReplicas = props.defaultMlflowReplicas;
   }
 
   /** True for the sandbox profile. */

@@ -71,7 +71,33 @@ export const computeSchema = z.strictObject({
   spot: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
+const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const ACM_ARN_PATTERN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
+/** A container image reference pinned by digest, or by a tag other than `latest`. */
+const IMAGE_PATTERN =
+  /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+(@sha256:[0-9a-f]{64}|:(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
+
+const imageRef = z.string().regex(IMAGE_PATTERN, {
+  error: 'must be a full image reference pinned by digest (@sha256:...) or by a tag other than latest',
+});
+
 export const mlflowSchema = z.strictObject({
+  hostname: z
+    .string()
+    .regex(HOSTNAME_PATTERN, { error: 'must be a fully qualified host name such as mlflow.lab.example.edu' })
+    .optional(),
+  certificateArn: z
+    .string()
+    .regex(ACM_ARN_PATTERN, {
+      error: 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)',
+    })
+    .optional(),
+  replicas: z
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be 1 or more' })
+    .max(10, { error: 'must be 10 or fewer' })
+    .optional(),
+  image: imageRef.optional(),
   defaultPermission: z
     .enum(['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'], {
       error: 'must be one of READ, EDIT, MANAGE, NO_PERMISSIONS',
@@ -80,6 +106,8 @@ export const mlflowSchema = z.strictObject({
 });
 
 export const feastSchema = z.strictObject({
+  image: imageRef.optional(),
+  redisImage: imageRef.optional(),
   project: z
     .string()
     .regex(FEAST_PROJECT_PATTERN, {

@@ -38,6 +38,31 @@ export interface ComputeConfig {
   readonly spot: boolean;
 }
 
+/** MLflow settings with profile defaults filled in. */
+export interface MlflowConfig {
+  /** Permission on resources nobody was granted explicitly. */
+  readonly defaultPermission: MlflowPermission;
+  /** Public host name of the MLflow UI/API. @default - the load balancer's own DNS name (sandbox only) */
+  readonly hostname?: string;
+  /** ACM certificate for the ingress. @default - plain HTTP, sandbox only, with a loud warning */
+  readonly certificateArn?: string;
+  readonly replicas: number;
+  /** Prebuilt image. @default - built from images/mlflow at deploy time */
+  readonly image?: string;
+}
+
+/** Feast settings with defaults filled in. */
+export interface FeastConfig {
+  readonly project: string;
+  /** Prebuilt image. @default - built from images/feast at deploy time */
+  readonly image?: string;
+  /** Redis image of the online store. @default - {@link DEFAULT_REDIS_IMAGE} */
+  readonly redisImage: string;
+}
+
+/** Redis image used when the cohort file names none: Docker's official image from ECR Public. */
+export const DEFAULT_REDIS_IMAGE = 'public.ecr.aws/docker/library/redis:7.4.2-alpine';
+
 /** A validated cohort: the only thing `bin/` passes down to stacks. */
 export interface CohortConfig {
   /** Path of the cohort file it came from, as given to the loader. */
@@ -58,8 +83,8 @@ export interface CohortConfig {
   readonly instructors: readonly Instructor[];
   readonly learners: readonly Learner[];
   readonly compute: ComputeConfig;
-  readonly mlflow: { readonly defaultPermission: MlflowPermission };
-  readonly feast: { readonly project: string };
+  readonly mlflow: MlflowConfig;
+  readonly feast: FeastConfig;
   readonly artifacts: { readonly retention: ArtifactRetention };
   /** Extra tags from the cohort file, applied beside the `lab:*` tags. */
   readonly tags: Readonly<Record<string, string>>;

@@ -3,7 +3,7 @@ import { ConfigProblem, formatPath } from './errors';
 import { learnerNamespace, learnerPrefix, normaliseId, slugProblem } from './identity';
 import { ArtifactRetention, Profile } from './profile';
 import { CohortFile, cohortFileSchema } from './schema';
-import { CohortConfig, Instructor, Learner } from './types';
+import { CohortConfig, DEFAULT_REDIS_IMAGE, Instructor, Learner } from './types';
 
 /** Options for {@link validateCohort}. */
 export interface ValidateOptions {
@@ -62,6 +62,8 @@ export function validateCohort(raw: unknown, options: ValidateOptions): Validati
     add(['compute', 'minNodes'], `must not exceed compute.maxNodes (${compute.maxNodes})`, compute.minNodes);
   }
 
+  checkIngress(doc, profile, add);
+
   if (problems.length > 0 || instructors === undefined || learners === undefined) {
     return { ok: false, problems };
   }
@@ -78,8 +80,18 @@ export function validateCohort(raw: unknown, options: ValidateOptions): Validati
     instructors,
     learners,
     compute,
-    mlflow: { defaultPermission: doc.mlflow.defaultPermission ?? 'READ' },
-    feast: { project: doc.feast.project ?? doc.cohort.replace(/-/g, '_') },
+    mlflow: {
+      defaultPermission: doc.mlflow.defaultPermission ?? 'READ',
+      hostname: doc.mlflow.hostname,
+      certificateArn: doc.mlflow.certificateArn,
+      replicas: doc.mlflow.replicas ?? profile.defaultMlflowReplicas,
+      image: doc.mlflow.image,
+    },
+    feast: {
+      project: doc.feast.project ?? doc.cohort.replace(/-/g, '_'),
+      image: doc.feast.image,
+      redisImage: doc.feast.redisImage ?? DEFAULT_REDIS_IMAGE,
+    },
     artifacts: { retention },
     tags: doc.tags,
   };
@@ -87,6 +99,20 @@ export function validateCohort(raw: unknown, options: ValidateOptions): Validati
 }
 
 type AddProblem = (path: ReadonlyArray<PropertyKey>, message: string, value?: unknown) => void;
+
+/** Cohorts serve MLflow (basic-auth passwords) over TLS only; a sandbox may go without, loudly. */
+function checkIngress(doc: CohortFile, profile: Profile, add: AddProblem): void {
+  const { hostname, certificateArn } = doc.mlflow;
+  if (profile.name === 'cohort' && certificateArn === undefined) {
+    add(
+      ['mlflow', 'certificateArn'],
+      "is required for profile cohort: learners' MLflow passwords must travel over TLS",
+    );
+  }
+  if (certificateArn !== undefined && hostname === undefined) {
+    add(['mlflow', 'hostname'], 'is required with mlflow.certificateArn: the certificate is for a host name');
+  }
+}
 
 function checkCourse(doc: CohortFile, profile: Profile, today: string, add: AddProblem): void {
   const { start, end } = doc.course;

@@ -152,6 +152,25 @@ describe('bad cohort files', () => {
     ],
   ];
 
+  cases.push(
+    [
+      'cohort-without-tls.yaml',
+      [
+        "mlflow.certificateArn: is required for profile cohort: learners' MLflow passwords must travel over TLS",
+      ],
+    ],
+    [
+      'certificate-without-hostname.yaml',
+      ['mlflow.hostname: is required with mlflow.certificateArn: the certificate is for a host name'],
+    ],
+    [
+      'image-latest.yaml',
+      [
+        'feast.image: must be a full image reference pinned by digest (@sha256:...) or by a tag other than latest (got "registry.example.edu/feast:latest")',
+      ],
+    ],
+  );
+
   test.each(cases)('fails when the file is %s', (name, expected) => {
     const file = fixture(join('bad', name));
     const run = () => loadCohortFile(join(REPO_ROOT, file), { today: TODAY });
@@ -190,6 +209,7 @@ describe('bad cohort files', () => {
           "course: { start: '2027-01-04', end: '2027-03-26' }",
           'instructors: [{ id: ada.l, email: ada@example.edu }]',
           'learners: [{ id: Ada_L, email: ada2@example.edu, displayName: Ada }]',
+          "mlflow: { hostname: mlflow.test.example.edu, certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555' }",
         ].join('\n'),
         'people.yaml',
         { today: TODAY },
@@ -233,6 +253,7 @@ describe('bad cohort files', () => {
           '  - { id: grace, email: grace@example.edu, displayName: Grace }',
           '  - { id: grace, email: grace@example.edu, displayName: Grace again }',
           'artifacts: { retention: delete }',
+          "mlflow: { hostname: mlflow.test.example.edu, certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555' }",
         ].join('\n'),
         'multi.yaml',
         { today: TODAY },
