@@ -1,0 +1,126 @@
+"""Cohort Lab helpers for the MLflow basic-auth server image.
+
+MLflow >= 3.17 already ships a credential cache for basic auth (``auth_cache_ttl_seconds`` /
+``auth_cache_max_size`` in basic_auth.ini), so no custom ``authorization_function`` is needed.
+This module covers the two gaps that remain:
+
+``python -m cohort_lab_auth sync-admin``
+    Idempotently make the admin user match the Kubernetes Secret. MLflow itself only reads
+    MLFLOW_AUTH_ADMIN_PASSWORD when the admin user does not exist yet; afterwards the value is
+    ignored, so a Secret that was rotated (or restored) no longer matches the database. Run this
+    as an initContainer (same image, same env) before ``mlflow server``: it creates the admin if
+    missing, resets its password if it no longer verifies, and re-grants the admin flag.
+    Env: MLFLOW_AUTH_CONFIG_PATH (ini with ``database_uri``), MLFLOW_AUTH_ADMIN_USERNAME
+    (falls back to ``admin_username`` in the ini), MLFLOW_AUTH_ADMIN_PASSWORD, plus PG* libpq
+    variables (e.g. PGPASSWORD) if the URI carries no password.
+
+``python -m cohort_lab_auth probe``
+    Readiness/liveness exec probe that really touches the databases: ``SELECT 1`` on the
+    tracking store (MLFLOW_BACKEND_STORE_URI) and on the auth store (``database_uri`` from the
+    ini), each with a short connect timeout. Imports only psycopg2 (~0.1 s), never mlflow.
+    Exit code 0 = ready, 1 = not ready. Writes nothing to disk.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import sys
+
+_LEGACY_DEFAULT_PASSWORD = "password1234"
+_MIN_PASSWORD_LENGTH = 12
+
+
+def _auth_ini() -> configparser.ConfigParser:
+    path = os.environ.get("MLFLOW_AUTH_CONFIG_PATH")
+    if not path:
+        raise SystemExit("MLFLOW_AUTH_CONFIG_PATH is not set")
+    cfg = configparser.ConfigParser()
+    if not cfg.read(path):
+        raise SystemExit(f"cannot read auth config {path}")
+    return cfg
+
+
+def _libpq_dsn(sqlalchemy_uri: str) -> str:
+    """postgresql+psycopg2://u:p@h:5432/db?sslmode=require -> postgresql://u:p@h:5432/db?sslmode=require"""
+    scheme, sep, rest = sqlalchemy_uri.partition("://")
+    if not sep or not scheme.startswith("postgresql"):
+        raise SystemExit(f"unsupported database URI scheme: {scheme!r}")
+    return "postgresql://" + rest
+
+
+def probe(timeout_seconds: int = 3) -> int:
+    import psycopg2  # only dependency; keeps the probe cheap
+
+    uris = {
+        "tracking": os.environ.get("MLFLOW_BACKEND_STORE_URI"),
+        "auth": _auth_ini()["mlflow"].get("database_uri"),
+    }
+    ok = True
+    for name, uri in uris.items():
+        if not uri:
+            print(f"{name}: no URI configured", file=sys.stderr)
+            ok = False
+            continue
+        try:
+            conn = psycopg2.connect(
+                _libpq_dsn(uri),
+                connect_timeout=timeout_seconds,
+                options=f"-c statement_timeout={timeout_seconds * 1000}",
+                application_name="cohort-lab-probe",
+            )
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT 1")
+                    cur.fetchone()
+            finally:
+                conn.close()
+        except Exception as e:  # noqa: BLE001 - any failure means "not ready"
+            print(f"{name}: {type(e).__name__}: {e}".strip(), file=sys.stderr)
+            ok = False
+    return 0 if ok else 1
+
+
+def sync_admin() -> int:
+    cfg = _auth_ini()["mlflow"]
+    username = os.environ.get("MLFLOW_AUTH_ADMIN_USERNAME") or cfg.get("admin_username")
+    password = os.environ.get("MLFLOW_AUTH_ADMIN_PASSWORD")
+    if not username or not password:
+        print("MLFLOW_AUTH_ADMIN_USERNAME/admin_username and MLFLOW_AUTH_ADMIN_PASSWORD are required",
+              file=sys.stderr)
+        return 2
+    if password == _LEGACY_DEFAULT_PASSWORD or len(password) < _MIN_PASSWORD_LENGTH:
+        print(f"refusing admin password: must be >= {_MIN_PASSWORD_LENGTH} chars and not the "
+              "legacy default", file=sys.stderr)
+        return 2
+
+    # Import the store module directly; this also imports the mlflow.server.auth package, which
+    # reads the same ini (MLFLOW_AUTH_CONFIG_PATH) but does not start a server.
+    from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore
+
+    store = SqlAlchemyStore()
+    store.init_db(cfg["database_uri"])  # creates/migrates the auth schema if needed
+    if not store.has_user(username, use_primary=True):
+        store.create_user(username, password, is_admin=True)
+        print(f"created admin user {username!r}")
+        return 0
+    changed = []
+    if not store.authenticate_user(username, password, use_primary=True):
+        store.update_user(username, password=password)
+        changed.append("password")
+    if not store.get_user(username).is_admin:
+        store.update_user(username, is_admin=True)
+        changed.append("is_admin")
+    print(f"admin user {username!r}: " + (", ".join(changed) + " updated" if changed else "in sync"))
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[1] not in ("probe", "sync-admin"):
+        print("usage: python -m cohort_lab_auth {probe|sync-admin}", file=sys.stderr)
+        return 2
+    return probe() if argv[1] == "probe" else sync_admin()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
