@@ -1,0 +1,69 @@
+import { CohortConfig } from '../lib/config/types';
+import { COHORT_NAMESPACE, secretNames } from '../lib/naming';
+
+/**
+ * What the charts need from the AWS side. In the apps stack these are CDK tokens (resolved at
+ * deploy time); for a standalone `cdk8s synth` they come from an environment file (see
+ * `environment.ts`).
+ */
+export interface InfraValues {
+  /** AWS region of the cohort. */
+  readonly region: string;
+  /** Name of the cohort's artifact bucket. */
+  readonly artifactBucketName: string;
+  /** CIDR of the cohort VPC: load balancer targets and the database live in it. */
+  readonly vpcCidr: string;
+  /** PostgreSQL endpoint of MLflow's database. */
+  readonly database: DatabaseEndpoint;
+  /** Container images of the workloads. */
+  readonly images: { readonly mlflow: string; readonly feast: string };
+  /** OpenID Connect provider that signs Feast's bearer tokens (the cohort's Cognito user pool). */
+  readonly oidc: OidcValues;
+  /** ClusterSecretStore that reads the cohort's Secrets Manager secrets. */
+  readonly secretStoreName: string;
+}
+
+/** Where MLflow's PostgreSQL listens. */
+export interface DatabaseEndpoint {
+  readonly host: string;
+  readonly port: number;
+  /** libpq `sslmode`; RDS for PostgreSQL 15+ refuses plain connections. */
+  readonly sslMode: 'require' | 'verify-full';
+}
+
+/** The OpenID provider Feast validates tokens against. */
+export interface OidcValues {
+  /** `.well-known/openid-configuration` URL. */
+  readonly discoveryUrl: string;
+  /** Expected `iss` claim. */
+  readonly issuer: string;
+}
+
+/** Everything one chart set is built from: the validated cohort plus the infrastructure values. */
+export interface ChartValues {
+  readonly config: CohortConfig;
+  readonly infra: InfraValues;
+  /** Namespace of the shared services. */
+  readonly namespace: string;
+  /** Secrets Manager names of the cohort's secrets. */
+  readonly secrets: ReturnType<typeof secretNames>;
+  /**
+   * How often the External Secrets Operator re-reads Secrets Manager, in seconds. Together with
+   * Reloader's rollout this bounds how long a rotated value takes to reach pods (docs/secrets.md).
+   */
+  readonly secretRefreshSeconds: number;
+}
+
+/** Default {@link ChartValues.secretRefreshSeconds}. */
+export const SECRET_REFRESH_SECONDS = 60;
+
+/** Chart values for `config` on the given infrastructure. */
+export function chartValues(config: CohortConfig, infra: InfraValues): ChartValues {
+  return {
+    config,
+    infra,
+    namespace: COHORT_NAMESPACE,
+    secrets: secretNames(config.name),
+    secretRefreshSeconds: SECRET_REFRESH_SECONDS,
+  };
+}
