@@ -1,0 +1,85 @@
+/**
+ * Real services on loopback for the integration tests: PostgreSQL (started by scripts/services.sh;
+ * reached here as the OS user's superuser role over the Unix socket) and moto's server for S3 and
+ * Secrets Manager (started per test file from the tools venv).
+ */
+import { execFileSync } from 'child_process';
+import { randomBytes } from 'crypto';
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { REPO_ROOT } from './container';
+import { freePort, RunningProcess, waitForHttp } from './processes';
+
+/** Run SQL as the local superuser (peer authentication over the Unix socket). */
+export function psql(sql: string, database = 'postgres'): string {
+  return execFileSync(
+    'psql',
+    ['-h', '/var/run/postgresql', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qtA', '-c', sql],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  ).trim();
+}
+
+/** A fresh random password (hex: safe in URIs, Redis connection strings and shells). */
+export function randomPassword(bytes = 18): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+/**
+ * An RDS-like master role: it can create roles and databases but is not a superuser, like the
+ * RDS master user. Returns its name and password; drop with {@link dropTestDatabase}.
+ */
+export function createMasterRole(prefix: string): { username: string; password: string } {
+  const username = `${prefix}_master_${randomBytes(3).toString('hex')}`;
+  const password = randomPassword();
+  psql(`CREATE ROLE "${username}" LOGIN CREATEROLE CREATEDB PASSWORD '${password}'`);
+  return { username, password };
+}
+
+/** Drop databases and roles a test created (best effort, for re-runs on one machine). */
+export function dropTestObjects(databases: readonly string[], roles: readonly string[]): void {
+  for (const db of databases) {
+    psql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+  }
+  for (const role of roles) {
+    psql(`DROP ROLE IF EXISTS "${role}"`);
+  }
+}
+
+export interface Moto {
+  readonly endpoint: string;
+  readonly process: RunningProcess;
+  /** Env that points AWS SDKs at moto (stands in for EKS Pod Identity credentials). */
+  readonly awsEnv: Record<string, string>;
+}
+
+/** Start moto's server on a free loopback port. */
+export async function startMoto(): Promise<Moto> {
+  const port = await freePort();
+  const logDir = mkdtempSync(join(tmpdir(), 'cohortlab-moto-'));
+  const process = new RunningProcess(
+    'moto',
+    {
+      command: join(REPO_ROOT, '.venvs', 'tools', 'bin', 'moto_server'),
+      args: ['-H', '127.0.0.1', '-p', String(port)],
+      env: { PATH: globalThis.process.env.PATH ?? '', HOME: logDir },
+      cwd: logDir,
+      mounts: {},
+    },
+    logDir,
+  );
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${endpoint}/moto-api/`, process, [], 30_000);
+  return {
+    endpoint,
+    process,
+    awsEnv: {
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+  };
+}
