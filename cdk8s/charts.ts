@@ -1,0 +1,24 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { MlflowChart } from './mlflow-chart';
+import { NamespaceChart } from './namespace-chart';
+import { ChartValues } from './values';
+
+/** The charts of one cohort. */
+export interface CohortCharts {
+  readonly namespaces: NamespaceChart;
+  readonly mlflow: MlflowChart;
+}
+
+/**
+ * Every chart of a cohort under `scope` (a cdk8s App for `cdk8s synth`, or the apps stack's
+ * cdk8s App when applied through the EKS cluster). Workload charts depend on the namespaces.
+ */
+export function addCohortCharts(scope: Construct, values: ChartValues): CohortCharts {
+  const namespaces = new NamespaceChart(scope, 'namespaces', { values });
+  const mlflow = new MlflowChart(scope, 'mlflow', { values });
+  for (const chart of [mlflow] as Chart[]) {
+    chart.addDependency(namespaces);
+  }
+  return { namespaces, mlflow };
+}

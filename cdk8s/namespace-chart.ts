@@ -1,0 +1,70 @@
+import { Chart, ChartProps } from 'cdk8s';
+import { Construct } from 'constructs';
+import { LabNamespace, NamespaceQuota } from './lab-namespace';
+import { LEARNER_NAMESPACE_LABEL } from './mlflow-chart';
+import { ChartValues } from './values';
+
+/** Properties of {@link NamespaceChart}. */
+export interface NamespaceChartProps extends ChartProps {
+  readonly values: ChartValues;
+}
+
+/** Quota of the shared-services namespace per profile (MLflow replicas, Feast, Redis, jobs). */
+const SERVICES_QUOTA: Record<'cohort' | 'sandbox', NamespaceQuota> = {
+  cohort: {
+    requestsCpuMillis: 4000,
+    limitsCpuMillis: 10000,
+    requestsMemoryMebibytes: 8192,
+    limitsMemoryMebibytes: 16384,
+    pods: 30,
+    persistentVolumeClaims: 4,
+    loadBalancers: 0,
+  },
+  sandbox: {
+    requestsCpuMillis: 2000,
+    limitsCpuMillis: 5000,
+    requestsMemoryMebibytes: 4096,
+    limitsMemoryMebibytes: 8192,
+    pods: 15,
+    persistentVolumeClaims: 2,
+    loadBalancers: 0,
+  },
+};
+
+/** Quota of each learner's own namespace: room for a notebook, a pipeline run and a model server. */
+export const LEARNER_QUOTA: NamespaceQuota = {
+  requestsCpuMillis: 1000,
+  limitsCpuMillis: 2000,
+  requestsMemoryMebibytes: 2048,
+  limitsMemoryMebibytes: 4096,
+  pods: 10,
+  persistentVolumeClaims: 2,
+  loadBalancers: 0,
+};
+
+/**
+ * The cohort's namespaces, each with the secure baseline of {@link LabNamespace}: `cohort-lab` for
+ * the shared services, and `learner-<slug>` for every learner (labelled so MLflow and Feast accept
+ * their traffic, and matching the learner's EKS access entry scope).
+ */
+export class NamespaceChart extends Chart {
+  public readonly services: LabNamespace;
+  public readonly learners: readonly LabNamespace[];
+
+  constructor(scope: Construct, id: string, props: NamespaceChartProps) {
+    super(scope, id, { ...props, disableResourceNameHashes: true });
+    const { config, namespace } = props.values;
+    this.services = new LabNamespace(this, 'Services', {
+      name: namespace,
+      quota: SERVICES_QUOTA[config.profile.name],
+    });
+    this.learners = config.learners.map(
+      (learner) =>
+        new LabNamespace(this, `Learner-${learner.slug}`, {
+          name: learner.namespace,
+          quota: LEARNER_QUOTA,
+          labels: { [LEARNER_NAMESPACE_LABEL]: 'true', 'cohort-lab.io/learner-slug': learner.slug },
+        }),
+    );
+  }
+}
