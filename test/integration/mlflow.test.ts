@@ -1,0 +1,338 @@
+/**
+ * MLflow from the synthesised manifests, for real: the bootstrap Job, the sync-admin init
+ * container and the server container run with their own command, args, env and mounted config,
+ * on the pinned packages (.venvs/mlflow = images/mlflow/requirements.lock.txt), against the local
+ * PostgreSQL (TLS, sslmode=require as in the manifest) and moto's S3. See support/container.ts for
+ * what stands in for the image, ESO and Pod Identity.
+ */
+import { execFileSync } from 'child_process';
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App } from 'cdk8s';
+import { addCohortCharts } from '../../cdk8s/charts';
+import { MLFLOW_ADMIN_USERNAME, MLFLOW_PORT } from '../../cdk8s/mlflow-chart';
+import { chartValues } from '../../cdk8s/values';
+import { loadCohortFile } from '../../lib/config';
+import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './support/k8s';
+import { containerProcess, REPO_ROOT, SecretValues } from './support/container';
+import { IngressProxy, rawRequest, startIngressProxy } from './support/ingress-proxy';
+import { freePort, redact, RunningProcess, runToCompletion, waitForHttp } from './support/processes';
+import { createMasterRole, dropTestObjects, Moto, psql, randomPassword, startMoto } from './support/services';
+
+const PYTHON = join(REPO_ROOT, '.venvs', 'mlflow', 'bin', 'python');
+const BUCKET = 'cohortlab-it-artifacts';
+const suffix = randomPassword(3);
+const appUser = `mlflow_it_${suffix}`;
+
+let moto: Moto;
+let objects: K8sObject[];
+let secrets: SecretValues;
+let secretValues: string[];
+let root: string;
+let logDir: string;
+let server: RunningProcess | undefined;
+let proxy: IngressProxy | undefined;
+let port: number;
+let hostname: string;
+let masterRole: string;
+
+function allSecrets(): string[] {
+  return secretValues;
+}
+
+function spec(containerName: string, workload: K8sObject, overrides?: Record<string, string>) {
+  return containerProcess({
+    objects,
+    pod: podSpecOf(workload),
+    container: containerOf(podSpecOf(workload), containerName),
+    image: 'mlflow',
+    secrets,
+    root,
+    extraEnv: { ...moto.awsEnv, MLFLOW_S3_ENDPOINT_URL: moto.endpoint },
+    argOverrides: overrides,
+  });
+}
+
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+async function api(path: string, init: { auth?: string; method?: string; body?: unknown } = {}) {
+  const res = await fetch(`${proxy!.url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.auth ? { authorization: init.auth } : {}),
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'cohortlab-mlflow-it-'));
+  logDir = mkdtempSync(join(tmpdir(), 'cohortlab-mlflow-logs-'));
+  moto = await startMoto();
+  execFileSync(PYTHON, [join(__dirname, 'support', 's3_objects.py'), moto.endpoint, BUCKET, '--create'], {
+    env: { ...process.env, ...moto.awsEnv },
+  });
+
+  const master = createMasterRole('mlflow_it');
+  masterRole = master.username;
+  secrets = {
+    'mlflow-db-master': { username: master.username, password: master.password },
+    'mlflow-db': { username: appUser, password: randomPassword() },
+    'mlflow-admin': { password: randomPassword() },
+    'mlflow-flask': { secretKey: randomPassword(32) },
+  };
+  // Passwords and keys, not user names: these must never appear in any output.
+  secretValues = Object.values(secrets).flatMap((s) =>
+    Object.entries(s)
+      .filter(([k]) => k !== 'username')
+      .map(([, v]) => v),
+  );
+
+  const config = loadCohortFile(join(REPO_ROOT, 'cohorts', 'demo.yaml'), { today: '2026-11-29' });
+  hostname = config.mlflow.hostname!;
+  const app = new App();
+  const charts = addCohortCharts(
+    app,
+    chartValues(config, {
+      region: 'us-east-1',
+      artifactBucketName: BUCKET,
+      vpcCidr: '10.0.0.0/16',
+      database: { host: '127.0.0.1', port: 5432, sslMode: 'require' },
+      images: { mlflow: 'cohort-lab-mlflow:test', feast: 'cohort-lab-feast:test' },
+      oidc: {
+        discoveryUrl: 'https://idp.invalid/.well-known/openid-configuration',
+        issuer: 'https://idp.invalid',
+      },
+      secretStoreName: 'test-store',
+    }),
+  );
+  objects = objectsOf(charts.mlflow);
+  port = await freePort();
+}, 120_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  await server?.stop();
+  await moto?.process.stop();
+  dropTestObjects(
+    ['mlflow', 'mlflow_auth'].map((d) => d),
+    [],
+  );
+  dropTestObjects([], [appUser, `${appUser}_clone`, masterRole].filter(Boolean));
+}, 60_000);
+
+describe('MLflow from the synthesised manifests', () => {
+  test('the bootstrap Job creates the alternating users and both databases, and is idempotent', async () => {
+    // Re-runs on one machine: start from no databases.
+    dropTestObjects(['mlflow', 'mlflow_auth'], []);
+    const job = find(objects, 'Job', 'mlflow-db-bootstrap');
+    const first = await runToCompletion('bootstrap-1', spec('bootstrap', job), logDir, allSecrets());
+    expect(first).toContain(`role ${appUser}: created`);
+    expect(first).toContain(`role ${appUser}_clone: created`);
+    expect(first).toContain('database mlflow: created');
+    expect(first).toContain('database mlflow_auth: created');
+
+    const second = await runToCompletion('bootstrap-2', spec('bootstrap', job), logDir, allSecrets());
+    expect(second).toContain(`role ${appUser}: exists, password left to rotation`);
+    expect(second).toContain('database mlflow_auth: exists');
+
+    expect(psql(`SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'mlflow'`)).toBe(appUser);
+    // The clone is a member of the base role and acts as it, so its tables belong to the base role.
+    expect(
+      psql(
+        `SELECT count(*) FROM pg_auth_members WHERE roleid = '${appUser}'::regrole AND member = '${appUser}_clone'::regrole`,
+      ),
+    ).toBe('1');
+    expect(
+      psql(`SELECT array_to_string(rolconfig, ',') FROM pg_roles WHERE rolname = '${appUser}_clone'`),
+    ).toBe(`role=${appUser}`);
+    for (const out of [first, second]) {
+      for (const s of allSecrets()) expect(out).not.toContain(s);
+    }
+  }, 120_000);
+
+  test('sync-admin creates the admin from the secret, then reports it in sync', async () => {
+    const deployment = find(objects, 'Deployment', 'mlflow');
+    const first = await runToCompletion('sync-admin-1', spec('sync-admin', deployment), logDir, allSecrets());
+    expect(first).toContain(`created admin user '${MLFLOW_ADMIN_USERNAME}'`);
+    const second = await runToCompletion(
+      'sync-admin-2',
+      spec('sync-admin', deployment),
+      logDir,
+      allSecrets(),
+    );
+    expect(second).toContain(`admin user '${MLFLOW_ADMIN_USERNAME}': in sync`);
+  }, 120_000);
+
+  test('the server starts with the manifest command and its DB readiness probe passes', async () => {
+    const deployment = find(objects, 'Deployment', 'mlflow');
+    const serverSpec = spec('mlflow', deployment, { '--host': '127.0.0.1', '--port': String(port) });
+    expect(serverSpec.command).toBe('mlflow');
+    expect(serverSpec.args.slice(0, 3)).toEqual(['server', '--app-name', 'basic-auth']);
+    expect(serverSpec.args).toContain(`s3://${BUCKET}/mlflow`);
+    server = new RunningProcess('mlflow-server', serverSpec, logDir);
+    const startedMs = await waitForHttp(`http://127.0.0.1:${port}/health`, server, allSecrets(), 120_000);
+    console.log(`MLflow server ready on /health after ${(startedMs / 1000).toFixed(1)} s`);
+    proxy = await startIngressProxy(port, hostname);
+
+    // The readiness probe is the manifest's exec command with the container's env.
+    const container = containerOf(podSpecOf(deployment), 'mlflow');
+    const probe = container.readinessProbe?.exec?.command ?? [];
+    expect(probe).toEqual(['python', '-m', 'cohort_lab_auth', 'probe']);
+    const ok = await runToCompletion(
+      'probe-ok',
+      { ...serverSpec, command: probe[0], args: probe.slice(1) },
+      logDir,
+      allSecrets(),
+    );
+    expect(ok).not.toContain('Error');
+    // With a wrong DB password the probe fails: readiness really touches the database.
+    const bad = new RunningProcess(
+      'probe-bad',
+      {
+        ...serverSpec,
+        command: probe[0],
+        args: probe.slice(1),
+        env: { ...serverSpec.env, PGPASSWORD: 'wrong-password-x' },
+      },
+      logDir,
+    );
+    expect(await bad.wait()).toBe(1);
+  }, 180_000);
+
+  test('unauthenticated requests get 401 on the REST API, ajax API, GraphQL and artifact download', async () => {
+    const paths: Array<[string, string, unknown?]> = [
+      ['GET', '/api/2.0/mlflow/experiments/search?max_results=5'],
+      ['GET', '/ajax-api/2.0/mlflow/experiments/search?max_results=5'],
+      ['POST', '/graphql', { query: '{ __typename }' }],
+      ['GET', '/get-artifact?path=model/MLmodel&run_uuid=0123456789abcdef'],
+      ['GET', '/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model/MLmodel'],
+      ['GET', '/model-versions/get-artifact?path=MLmodel&name=x&version=1'],
+    ];
+    for (const [method, path, body] of paths) {
+      const res = await api(path, { method, body });
+      expect({ path, status: res.status }).toEqual({ path, status: 401 });
+    }
+  });
+
+  test('the admin from the secret logs in; admin/password1234 does not', async () => {
+    const ok = await api('/api/2.0/mlflow/experiments/search?max_results=5', {
+      auth: basic(MLFLOW_ADMIN_USERNAME, secrets['mlflow-admin'].password),
+    });
+    expect(ok.status).toBe(200);
+    const legacy = await api('/api/2.0/mlflow/experiments/search?max_results=5', {
+      auth: basic('admin', ['password', '1234'].join('')),
+    });
+    expect(legacy.status).toBe(401);
+  });
+
+  test('security middleware: a Host header not in --allowed-hosts is refused', async () => {
+    const evil = await rawRequest(port, '/api/2.0/mlflow/experiments/search', {
+      host: 'evil.example.com',
+      authorization: basic(MLFLOW_ADMIN_USERNAME, secrets['mlflow-admin'].password),
+    });
+    expect(evil.status).toBe(403);
+    const inCluster = await rawRequest(port, '/api/2.0/mlflow/experiments/search?max_results=1', {
+      host: `mlflow.cohort-lab.svc.cluster.local:${MLFLOW_PORT}`,
+      authorization: basic(MLFLOW_ADMIN_USERNAME, secrets['mlflow-admin'].password),
+    });
+    expect(inCluster.status).toBe(200);
+  });
+
+  test('a learner runs the quickstart lab: experiment, run, registered model, artifacts under mlflow/ in S3', async () => {
+    const admin = basic(MLFLOW_ADMIN_USERNAME, secrets['mlflow-admin'].password);
+    const learnerPassword = randomPassword();
+    secretValues.push(learnerPassword);
+    const created = await api('/api/2.0/mlflow/users/create', {
+      method: 'POST',
+      auth: admin,
+      body: { username: 'grace-hopper', password: learnerPassword },
+    });
+    expect(created.status).toBe(200);
+
+    const env = {
+      PATH: `${join(REPO_ROOT, '.venvs', 'mlflow', 'bin')}:${process.env.PATH}`,
+      HOME: root,
+      MLFLOW_TRACKING_URI: proxy!.url,
+      MLFLOW_TRACKING_USERNAME: 'grace-hopper',
+      MLFLOW_TRACKING_PASSWORD: learnerPassword,
+      MLFLOW_DISABLE_TELEMETRY: 'true',
+    };
+    const out = await runToCompletion(
+      'quickstart',
+      {
+        command: PYTHON,
+        args: [join(REPO_ROOT, 'labs', 'mlflow_quickstart.py')],
+        env,
+        cwd: root,
+        mounts: {},
+      },
+      logDir,
+      allSecrets(),
+    );
+    const result = JSON.parse(out.trim().split('\n').pop()!) as {
+      experiment_id: string;
+      run_id: string;
+      model_version: string;
+    };
+    expect(result.model_version).toBe('1');
+
+    const listing = JSON.parse(
+      execFileSync(PYTHON, [join(__dirname, 'support', 's3_objects.py'), moto.endpoint, BUCKET, 'mlflow/'], {
+        env: { ...process.env, ...moto.awsEnv },
+        encoding: 'utf8',
+      }),
+    ) as Array<{ key: string; size: number }>;
+    const keys = listing.map((o) => o.key);
+    const runPrefix = `mlflow/${result.experiment_id}/${result.run_id}/artifacts/`;
+    expect(keys).toContain(`${runPrefix}evaluation/confusion_matrix.json`);
+    expect(keys.some((k) => k.endsWith('/MLmodel'))).toBe(true);
+    // Nothing outside the MLflow prefix.
+    const all = JSON.parse(
+      execFileSync(PYTHON, [join(__dirname, 'support', 's3_objects.py'), moto.endpoint, BUCKET, ''], {
+        env: { ...process.env, ...moto.awsEnv },
+        encoding: 'utf8',
+      }),
+    ) as Array<{ key: string }>;
+    expect(all.every((o) => o.key.startsWith('mlflow/'))).toBe(true);
+
+    // The artifact comes back through the authenticated proxy, and not without credentials.
+    const path = `/api/2.0/mlflow-artifacts/artifacts/${result.experiment_id}/${result.run_id}/artifacts/evaluation/confusion_matrix.json`;
+    const learnerAuth = basic('grace-hopper', learnerPassword);
+    const download = await api(path, { auth: learnerAuth });
+    expect(download.status).toBe(200);
+    expect(JSON.parse(download.text)).toHaveLength(2);
+    expect((await api(path)).status).toBe(401);
+
+    // Default permission READ: another learner may read the run but not write to it.
+    const otherPassword = randomPassword();
+    secretValues.push(otherPassword);
+    await api('/api/2.0/mlflow/users/create', {
+      method: 'POST',
+      auth: admin,
+      body: { username: 'alan-turing', password: otherPassword },
+    });
+    const other = basic('alan-turing', otherPassword);
+    expect((await api(`/api/2.0/mlflow/runs/get?run_id=${result.run_id}`, { auth: other })).status).toBe(200);
+    const write = await api('/api/2.0/mlflow/runs/log-metric', {
+      method: 'POST',
+      auth: other,
+      body: { run_id: result.run_id, key: 'sneaky', value: 1, timestamp: 0 },
+    });
+    expect(write.status).toBe(403);
+  }, 180_000);
+
+  test('no secret value appears in any process log', () => {
+    expect(server).toBeDefined();
+    const raw = server!.logs([]);
+    for (const s of allSecrets()) {
+      expect(raw.includes(s)).toBe(false);
+    }
+    expect(redact(raw, allSecrets())).toBe(raw);
+  });
+});
