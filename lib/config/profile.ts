@@ -1,4 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ComputeConfig } from './types';
 
 /** What happens to the cohort's artifacts (the S3 bucket) when the environment is torn down. */
@@ -9,6 +11,33 @@ export enum ArtifactRetention {
   EXPORT = 'export',
   /** Deleting the stack empties and deletes the bucket. Sandboxes only. */
   DELETE = 'delete',
+}
+
+/** How the private subnets of the cohort VPC reach the internet (images, Helm charts, AWS APIs). */
+export enum Egress {
+  /** One managed NAT gateway in the first AZ: no instance to run, scales on its own. */
+  NAT_GATEWAY = 'nat-gateway',
+  /**
+   * One small EC2 NAT instance in the first AZ: about a fifth of the NAT gateway's hourly price and
+   * no per-GB processing charge, at the cost of a single instance nobody patches for you.
+   */
+  NAT_INSTANCE = 'nat-instance',
+}
+
+/** MLflow's PostgreSQL instance as a profile sizes it. */
+export interface DatabaseSizing {
+  /** RDS instance class, e.g. `t4g.small` for `db.t4g.small`. */
+  readonly instanceType: ec2.InstanceType;
+  /** Storage allocated at creation, in GiB (storage autoscaling may grow it). */
+  readonly allocatedStorageGiB: number;
+  /** Upper bound for storage autoscaling, in GiB. */
+  readonly maxAllocatedStorageGiB: number;
+  /** How long automated backups (point-in-time recovery) are kept. */
+  readonly backupRetention: Duration;
+  /** What deleting the stack does to the instance: SNAPSHOT keeps a final snapshot, DESTROY does not. */
+  readonly removalPolicy: RemovalPolicy;
+  /** RDS deletion protection: the instance cannot be deleted until it is switched off. */
+  readonly deletionProtection: boolean;
 }
 
 /** Names a profile can have in a cohort file. */
@@ -31,6 +60,16 @@ export class Profile {
       maxCourseDays: 366,
       maxLearners: 1000,
       defaultCompute: { instanceTypes: ['m6i.large'], minNodes: 2, maxNodes: 4, spot: false },
+      egress: Egress.NAT_GATEWAY,
+      logRetention: logs.RetentionDays.THREE_MONTHS,
+      database: {
+        instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL),
+        allocatedStorageGiB: 20,
+        maxAllocatedStorageGiB: 100,
+        backupRetention: Duration.days(7),
+        removalPolicy: RemovalPolicy.SNAPSHOT,
+        deletionProtection: true,
+      },
     });
   }
 
@@ -45,6 +84,16 @@ export class Profile {
       maxCourseDays: 31,
       maxLearners: 5,
       defaultCompute: { instanceTypes: ['t3.large', 't3a.large'], minNodes: 1, maxNodes: 2, spot: true },
+      egress: Egress.NAT_INSTANCE,
+      logRetention: logs.RetentionDays.ONE_WEEK,
+      database: {
+        instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
+        allocatedStorageGiB: 20,
+        maxAllocatedStorageGiB: 20,
+        backupRetention: Duration.days(1),
+        removalPolicy: RemovalPolicy.DESTROY,
+        deletionProtection: false,
+      },
     });
   }
 
@@ -69,6 +118,12 @@ export class Profile {
   public readonly maxLearners: number;
   /** Worker capacity used where the cohort file's `compute` section is silent. */
   public readonly defaultCompute: ComputeConfig;
+  /** How the VPC's private subnets reach the internet. */
+  public readonly egress: Egress;
+  /** Retention of the cohort's CloudWatch log groups (EKS control plane, VPC flow logs, database). */
+  public readonly logRetention: logs.RetentionDays;
+  /** Size, backups and removal of MLflow's PostgreSQL instance. */
+  public readonly database: DatabaseSizing;
 
   private constructor(props: {
     name: ProfileName;
@@ -79,6 +134,9 @@ export class Profile {
     maxCourseDays: number;
     maxLearners: number;
     defaultCompute: ComputeConfig;
+    egress: Egress;
+    logRetention: logs.RetentionDays;
+    database: DatabaseSizing;
   }) {
     this.name = props.name;
     this.defaultRetention = props.defaultRetention;
@@ -88,6 +146,9 @@ export class Profile {
     this.maxCourseDays = props.maxCourseDays;
     this.maxLearners = props.maxLearners;
     this.defaultCompute = props.defaultCompute;
+    this.egress = props.egress;
+    this.logRetention = props.logRetention;
+    this.database = props.database;
   }
 
   /** True for the sandbox profile. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PUBLIC_ACCESS_CIDRS } from './cluster';
 import { RAW_ID_PATTERN } from './identity';
 
 /**
@@ -71,6 +72,20 @@ export const computeSchema = z.strictObject({
   spot: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
+/** The cluster's Kubernetes API endpoint; the cross-field rules (opt-in for the world) are in validate.ts. */
+export const clusterSchema = z.strictObject({
+  endpointAccess: z.enum(['private', 'public'], { error: 'must be one of private, public' }).optional(),
+  publicAccessCidrs: z
+    .array(z.cidrv4({ error: 'must be an IPv4 CIDR block such as 203.0.113.0/24' }), {
+      error: 'must be a list of IPv4 CIDR blocks',
+    })
+    .max(MAX_PUBLIC_ACCESS_CIDRS, {
+      error: `must list at most ${MAX_PUBLIC_ACCESS_CIDRS} CIDR blocks (EKS limit)`,
+    })
+    .optional(),
+  allowPublicAccessFromAnywhere: z.boolean({ error: 'must be true or false' }).optional(),
+});
+
 export const mlflowSchema = z.strictObject({
   defaultPermission: z
     .enum(['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'], {
@@ -125,6 +140,7 @@ export const cohortFileSchema = z.strictObject({
   instructors: z.array(instructorSchema).default([]),
   learners: z.array(learnerSchema),
   compute: computeSchema.default({}),
+  cluster: clusterSchema.default({}),
   mlflow: mlflowSchema.default({}),
   feast: feastSchema.default({}),
   artifacts: artifactsSchema.default({}),

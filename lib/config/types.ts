@@ -1,3 +1,4 @@
+import { ApiEndpointAccess } from './cluster';
 import { ArtifactRetention, Profile } from './profile';
 
 /** MLflow basic-auth permission levels, as MLflow names them. */
@@ -38,6 +39,16 @@ export interface ComputeConfig {
   readonly spot: boolean;
 }
 
+/** The cohort cluster's API endpoint, after validation. */
+export interface ClusterConfig {
+  /** Who can reach the Kubernetes API. @default ApiEndpointAccess.PRIVATE */
+  readonly endpointAccess: ApiEndpointAccess;
+  /** CIDR blocks allowed to reach the public endpoint; empty when the endpoint is private. */
+  readonly publicAccessCidrs: readonly string[];
+  /** The explicit opt-in that lets `publicAccessCidrs` include 0.0.0.0/0 (or any block broader than /8). */
+  readonly allowPublicAccessFromAnywhere: boolean;
+}
+
 /** A validated cohort: the only thing `bin/` passes down to stacks. */
 export interface CohortConfig {
   /** Path of the cohort file it came from, as given to the loader. */
@@ -58,6 +69,7 @@ export interface CohortConfig {
   readonly instructors: readonly Instructor[];
   readonly learners: readonly Learner[];
   readonly compute: ComputeConfig;
+  readonly cluster: ClusterConfig;
   readonly mlflow: { readonly defaultPermission: MlflowPermission };
   readonly feast: { readonly project: string };
   readonly artifacts: { readonly retention: ArtifactRetention };
