@@ -18,8 +18,9 @@ export enum Egress {
   /** One managed NAT gateway in the first AZ: no instance to run, scales on its own. */
   NAT_GATEWAY = 'nat-gateway',
   /**
-   * One small EC2 NAT instance in the first AZ: about a fifth of the NAT gateway's hourly price and
-   * no per-GB processing charge, at the cost of a single instance nobody patches for you.
+   * One small EC2 NAT instance in the first AZ: about a tenth of a NAT gateway's hourly price (a
+   * fifth once the public IPv4 address both need is counted) and no per-GB processing charge, at
+   * the cost of a single instance nobody patches for you (docs/cluster.md).
    */
   NAT_INSTANCE = 'nat-instance',
 }
