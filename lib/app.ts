@@ -40,6 +40,8 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
     cohortKey: data.key,
     artifacts: data.artifacts,
   });
+  // Explicit, not only implied by the references: the cluster reads the key and bucket ARNs.
+  cluster.addStackDependency(data, 'the cluster uses the cohort key and the artifact bucket');
   for (const stack of [data, cluster]) {
     applyLabTags(stack, config);
   }
