@@ -28,8 +28,9 @@ export interface SecretsSyncProps {
   /** Namespaces whose ExternalSecrets may use the ClusterSecretStore. */
   readonly allowedNamespaces: readonly string[];
   /**
-   * Namespaces whose workloads Reloader restarts when a referenced Secret or ConfigMap changes.
-   * @default - the `allowedNamespaces`
+   * Namespaces Reloader watches (scoped mode: a Role in each, no ClusterRole). Every one must exist
+   * before this construct deploys: the chart creates its Roles there.
+   * @default - all namespaces (ClusterRole); Reloader only restarts workloads annotated for it
    */
   readonly reloadNamespaces?: readonly string[];
   /**
@@ -167,9 +168,11 @@ export class SecretsSync extends Construct {
       wait: true,
       values: {
         reloader: {
-          // Scoped mode: a Role per watched namespace, no ClusterRole.
-          watchGlobally: false,
-          namespaces: [...(props.reloadNamespaces ?? props.allowedNamespaces)],
+          // The cohort namespace is created later by the charts, and scoped mode needs it to exist
+          // (it puts a Role in it), so the default watches globally; only annotated workloads restart.
+          ...(props.reloadNamespaces === undefined
+            ? { watchGlobally: true, autoReloadAll: false }
+            : { watchGlobally: false, namespaces: [...props.reloadNamespaces] }),
           // Restart by patching a pod-template annotation, not by injecting env vars.
           reloadStrategy: 'annotations',
           readOnlyRootFileSystem: true,

@@ -63,8 +63,29 @@ describe('SecretsSync', () => {
       Namespace: 'reloader',
       Values: Match.serializedJson(
         Match.objectLike({
-          reloader: Match.objectLike({ watchGlobally: false, namespaces: ['cohort-lab'] }),
+          reloader: Match.objectLike({
+            watchGlobally: true,
+            autoReloadAll: false,
+            namespaces: Match.absent(),
+          }),
         }),
+      ),
+    });
+  });
+
+  test('Reloader can be scoped to namespaces that already exist', () => {
+    const { stack, cluster, key } = setup();
+    new SecretsSync(stack, 'Sync', {
+      cluster,
+      secretPrefix: 'cohort-lab/spring/',
+      encryptionKey: key,
+      allowedNamespaces: ['cohort-lab'],
+      reloadNamespaces: ['team-a'],
+    });
+    Template.fromStack(stack).hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'reloader',
+      Values: Match.serializedJson(
+        Match.objectLike({ reloader: Match.objectLike({ watchGlobally: false, namespaces: ['team-a'] }) }),
       ),
     });
   });

@@ -579,7 +579,7 @@ describe('ClusterStack', () => {
       );
     });
 
-    test('Reloader is installed from a pinned chart and watches only the cohort namespace', () => {
+    test('Reloader is installed from a pinned chart and restarts only annotated workloads', () => {
       demo.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
         Chart: 'reloader',
         Repository: 'https://stakater.github.io/stakater-charts',
@@ -590,7 +590,7 @@ describe('ClusterStack', () => {
         (c) => c.Properties?.Chart === 'reloader',
       )!;
       expect(JSON.parse(reloader.Properties?.Values as string)).toMatchObject({
-        reloader: { watchGlobally: false, namespaces: ['cohort-lab'], reloadStrategy: 'annotations' },
+        reloader: { watchGlobally: true, autoReloadAll: false, reloadStrategy: 'annotations' },
       });
     });
   });
