@@ -1,5 +1,5 @@
 import { CohortConfig } from '../lib/config/types';
-import { COHORT_NAMESPACE, secretNames } from '../lib/naming';
+import { COHORT_NAMESPACE, EXTERNAL_SECRETS, secretNames } from '../lib/naming';
 
 /**
  * What the charts need from the AWS side. In the apps stack these are CDK tokens (resolved at
@@ -54,8 +54,8 @@ export interface ChartValues {
   readonly secretRefreshSeconds: number;
 }
 
-/** Default {@link ChartValues.secretRefreshSeconds}. */
-export const SECRET_REFRESH_SECONDS = 60;
+/** Default {@link ChartValues.secretRefreshSeconds}: the project-wide ESO refresh interval. */
+export const SECRET_REFRESH_SECONDS = EXTERNAL_SECRETS.refreshIntervalSeconds;
 
 /** Chart values for `config` on the given infrastructure. */
 export function chartValues(config: CohortConfig, infra: InfraValues): ChartValues {

@@ -2,12 +2,14 @@ import { App, Environment } from 'aws-cdk-lib';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { CohortConfig } from './config/types';
+import { ClusterStack } from './stacks/cluster-stack';
 import { DataStack } from './stacks/data-stack';
 import { applyLabTags, labTags } from './tagging';
 
 /** The stacks of one cohort. */
 export interface CohortStacks {
   readonly data: DataStack;
+  readonly cluster: ClusterStack;
 }
 
 /** `cohortlab-<cohort>-<part>`: the CloudFormation stack name of one part of a cohort. */
@@ -31,10 +33,19 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
     description: `Cohort Lab ${config.name}: KMS key and artifact bucket`,
     config,
   });
-  for (const stack of [data]) {
+  const cluster = new ClusterStack(app, stackName(config, 'cluster'), {
+    ...common,
+    description: `Cohort Lab ${config.name}: VPC, EKS cluster, workload identity, secret sync, MLflow database`,
+    config,
+    cohortKey: data.key,
+    artifacts: data.artifacts,
+  });
+  // Explicit, not only implied by the references: the cluster reads the key and bucket ARNs.
+  cluster.addStackDependency(data, 'the cluster uses the cohort key and the artifact bucket');
+  for (const stack of [data, cluster]) {
     applyLabTags(stack, config);
   }
-  return { data };
+  return { data, cluster };
 }
 
 /**

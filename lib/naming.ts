@@ -16,7 +16,20 @@ export const SERVICE_ACCOUNTS = {
 export const EXTERNAL_SECRETS = {
   namespace: 'external-secrets',
   serviceAccount: 'external-secrets',
+  /**
+   * The ClusterSecretStore (Secrets Manager, the cohort's region) every ExternalSecret refers to;
+   * only ExternalSecrets in {@link COHORT_NAMESPACE} may use it.
+   */
+  clusterSecretStore: 'cohort-secrets-manager',
+  /**
+   * The `refreshInterval` every ExternalSecret sets, in seconds: a rotated value reaches the
+   * Kubernetes Secret within this long, then Reloader restarts the pods that use it (docs/secrets.md).
+   */
+  refreshIntervalSeconds: 60,
 } as const;
+
+/** Namespace of Stakater Reloader (restarts workloads annotated `reloader.stakater.com/auto`). */
+export const RELOADER_NAMESPACE = 'reloader';
 
 /** Prefix of every Secrets Manager secret of a cohort: `cohort-lab/<cohort>/`. */
 export function secretPrefix(cohort: string): string {

@@ -17,5 +17,11 @@ npx jest --selectProjects unit --ci
 step "Main job on the demo cohort"
 npm run -s plan -- cohorts/demo.yaml --out "$(mktemp -d)/cdk.out" >/dev/null
 
+step "Python tools virtualenv (.venvs/tools from requirements-tools.txt)"
+bash scripts/python-env.sh tools requirements-tools.txt >/dev/null
+
+step "cfn-lint on every template of the example cohorts (0 errors)"
+bash scripts/cfn-lint.sh
+
 echo
 echo "All checks passed."

@@ -1,3 +1,4 @@
+export * from './cluster';
 export * from './errors';
 export * from './identity';
 export * from './load';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PUBLIC_ACCESS_CIDRS } from './cluster';
 import { RAW_ID_PATTERN } from './identity';
 
 /**
@@ -81,6 +82,20 @@ const imageRef = z.string().regex(IMAGE_PATTERN, {
   error: 'must be a full image reference pinned by digest (@sha256:...) or by a tag other than latest',
 });
 
+/** The cluster's Kubernetes API endpoint; the cross-field rules (opt-in for the world) are in validate.ts. */
+export const clusterSchema = z.strictObject({
+  endpointAccess: z.enum(['private', 'public'], { error: 'must be one of private, public' }).optional(),
+  publicAccessCidrs: z
+    .array(z.cidrv4({ error: 'must be an IPv4 CIDR block such as 203.0.113.0/24' }), {
+      error: 'must be a list of IPv4 CIDR blocks',
+    })
+    .max(MAX_PUBLIC_ACCESS_CIDRS, {
+      error: `must list at most ${MAX_PUBLIC_ACCESS_CIDRS} CIDR blocks (EKS limit)`,
+    })
+    .optional(),
+  allowPublicAccessFromAnywhere: z.boolean({ error: 'must be true or false' }).optional(),
+});
+
 export const mlflowSchema = z.strictObject({
   hostname: z
     .string()
@@ -153,6 +168,7 @@ export const cohortFileSchema = z.strictObject({
   instructors: z.array(instructorSchema).default([]),
   learners: z.array(learnerSchema),
   compute: computeSchema.default({}),
+  cluster: clusterSchema.default({}),
   mlflow: mlflowSchema.default({}),
   feast: feastSchema.default({}),
   artifacts: artifactsSchema.default({}),

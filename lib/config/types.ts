@@ -1,3 +1,4 @@
+import { ApiEndpointAccess } from './cluster';
 import { ArtifactRetention, Profile } from './profile';
 
 /** MLflow basic-auth permission levels, as MLflow names them. */
@@ -63,6 +64,16 @@ export interface FeastConfig {
 /** Redis image used when the cohort file names none: Docker's official image from ECR Public. */
 export const DEFAULT_REDIS_IMAGE = 'public.ecr.aws/docker/library/redis:7.4.2-alpine';
 
+/** The cohort cluster's API endpoint, after validation. */
+export interface ClusterConfig {
+  /** Who can reach the Kubernetes API. @default ApiEndpointAccess.PRIVATE */
+  readonly endpointAccess: ApiEndpointAccess;
+  /** CIDR blocks allowed to reach the public endpoint; empty when the endpoint is private. */
+  readonly publicAccessCidrs: readonly string[];
+  /** The explicit opt-in that lets `publicAccessCidrs` include 0.0.0.0/0 (or any block broader than /8). */
+  readonly allowPublicAccessFromAnywhere: boolean;
+}
+
 /** A validated cohort: the only thing `bin/` passes down to stacks. */
 export interface CohortConfig {
   /** Path of the cohort file it came from, as given to the loader. */
@@ -85,6 +96,7 @@ export interface CohortConfig {
   readonly compute: ComputeConfig;
   readonly mlflow: MlflowConfig;
   readonly feast: FeastConfig;
+  readonly cluster: ClusterConfig;
   readonly artifacts: { readonly retention: ArtifactRetention };
   /** Extra tags from the cohort file, applied beside the `lab:*` tags. */
   readonly tags: Readonly<Record<string, string>>;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { ApiEndpointAccess, cidrProblem, isWorldScale, WORLD_CIDR, WORLD_SCALE_PREFIX } from './cluster';
 import { ConfigProblem, formatPath } from './errors';
 import { learnerNamespace, learnerPrefix, normaliseId, slugProblem } from './identity';
 import { ArtifactRetention, Profile } from './profile';
 import { CohortFile, cohortFileSchema } from './schema';
-import { CohortConfig, DEFAULT_REDIS_IMAGE, Instructor, Learner } from './types';
+import { ClusterConfig, CohortConfig, DEFAULT_REDIS_IMAGE, Instructor, Learner } from './types';
 
 /** Options for {@link validateCohort}. */
 export interface ValidateOptions {
@@ -63,6 +64,7 @@ export function validateCohort(raw: unknown, options: ValidateOptions): Validati
   }
 
   checkIngress(doc, profile, add);
+  const cluster = checkCluster(doc, add);
 
   if (problems.length > 0 || instructors === undefined || learners === undefined) {
     return { ok: false, problems };
@@ -92,6 +94,7 @@ export function validateCohort(raw: unknown, options: ValidateOptions): Validati
       image: doc.feast.image,
       redisImage: doc.feast.redisImage ?? DEFAULT_REDIS_IMAGE,
     },
+    cluster,
     artifacts: { retention },
     tags: doc.tags,
   };
@@ -131,6 +134,65 @@ function checkCourse(doc: CohortFile, profile: Profile, today: string, add: AddP
       end,
     );
   }
+}
+
+/**
+ * The API endpoint rules: private by default; public only with at least one CIDR block; never
+ * 0.0.0.0/0 (or anything broader than a /8) unless `allowPublicAccessFromAnywhere: true` says so.
+ */
+function checkCluster(doc: CohortFile, add: AddProblem): ClusterConfig {
+  const written = doc.cluster;
+  const endpointAccess =
+    (written.endpointAccess as ApiEndpointAccess | undefined) ?? ApiEndpointAccess.PRIVATE;
+  const allowPublicAccessFromAnywhere = written.allowPublicAccessFromAnywhere ?? false;
+  const cidrs = written.publicAccessCidrs ?? [];
+  const path = (...rest: PropertyKey[]) => ['cluster', ...rest];
+
+  if (endpointAccess === ApiEndpointAccess.PRIVATE) {
+    const why = 'only applies when cluster.endpointAccess is public; remove it or make the endpoint public';
+    if (written.publicAccessCidrs !== undefined) {
+      add(path('publicAccessCidrs'), why, written.publicAccessCidrs);
+    }
+    if (written.allowPublicAccessFromAnywhere !== undefined) {
+      add(path('allowPublicAccessFromAnywhere'), why, written.allowPublicAccessFromAnywhere);
+    }
+    return { endpointAccess, publicAccessCidrs: [], allowPublicAccessFromAnywhere: false };
+  }
+
+  if (cidrs.length === 0) {
+    add(
+      path('publicAccessCidrs'),
+      'must list at least one CIDR block when cluster.endpointAccess is public ' +
+        '(EKS would read an empty list as 0.0.0.0/0)',
+      written.publicAccessCidrs,
+    );
+  }
+  const seen = new Map<string, number>();
+  cidrs.forEach((cidr, index) => {
+    const problem = cidrProblem(cidr);
+    if (problem !== undefined) {
+      add(path('publicAccessCidrs', index), problem, cidr);
+      return;
+    }
+    const first = seen.get(cidr);
+    if (first !== undefined) {
+      add(path('publicAccessCidrs', index), `duplicates cluster.publicAccessCidrs[${first}]`, cidr);
+      return;
+    }
+    seen.set(cidr, index);
+    if (isWorldScale(cidr) && !allowPublicAccessFromAnywhere) {
+      const reach =
+        cidr === WORLD_CIDR
+          ? 'opens the API endpoint to the whole internet'
+          : `is broader than /${WORLD_SCALE_PREFIX} and opens the API endpoint to a large part of the internet`;
+      add(
+        path('publicAccessCidrs', index),
+        `${reach}; set cluster.allowPublicAccessFromAnywhere: true if that is intended`,
+        cidr,
+      );
+    }
+  });
+  return { endpointAccess, publicAccessCidrs: cidrs, allowPublicAccessFromAnywhere };
 }
 
 /** Check ids, emails and principals across both lists; returns instructors when ids are usable. */

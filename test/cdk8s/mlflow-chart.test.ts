@@ -89,7 +89,7 @@ describe('MlflowChart', () => {
     ]);
     const db = one(all, 'ExternalSecret', 'mlflow-db').spec as Record<string, unknown>;
     expect(db.refreshInterval).toBe('60s');
-    expect(db.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'cohort-lab-secrets-manager' });
+    expect(db.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'cohort-secrets-manager' });
     expect((db.data as Array<{ remoteRef: { key: string } }>).map((d) => d.remoteRef.key)).toEqual([
       'cohort-lab/demo-2027-spring/db-mlflow',
       'cohort-lab/demo-2027-spring/db-mlflow',

@@ -37,6 +37,19 @@ describe('the cohort app', () => {
     const stacks = addCohortStacks(app, config);
     expect(stacks.data.stackName).toBe(stackName(config, 'data'));
     expect(stacks.data.stackName).toBe('cohortlab-demo-2027-spring-data');
+    expect(stacks.cluster.stackName).toBe('cohortlab-demo-2027-spring-cluster');
+  });
+
+  test('the cluster stack comes after the data stack and shares its environment and tags', () => {
+    const config = loadCohort('cohorts/demo.yaml');
+    const app = newCohortApp(mkdtempSync(join(tmpdir(), 'cohortlab-order-')));
+    const stacks = addCohortStacks(app, config);
+    expect(stacks.cluster.dependencies.map((s) => s.stackName)).toEqual([stacks.data.stackName]);
+    expect(stacks.cluster.region).toBe('eu-west-1');
+    expect(stacks.cluster.terminationProtection).toBe(true);
+    expect(stacks.cluster.tags.tagValues()).toEqual(
+      expect.objectContaining({ 'lab:cohort': 'demo-2027-spring', 'lab:profile': 'cohort' }),
+    );
   });
 
   test('`cdk synth` runs offline with no AWS credentials and is deterministic', () => {
@@ -71,6 +84,7 @@ describe('the cohort app', () => {
     run(b);
     const templates = readdirSync(a).filter((f) => f.endsWith('.template.json'));
     expect(templates).toContain('cohortlab-demo-2027-spring-data.template.json');
+    expect(templates).toContain('cohortlab-demo-2027-spring-cluster.template.json');
     for (const t of templates) {
       expect(readFileSync(join(b, t), 'utf8')).toBe(readFileSync(join(a, t), 'utf8'));
     }

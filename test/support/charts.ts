@@ -17,7 +17,7 @@ export const TEST_INFRA: InfraValues = {
       'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TEST/.well-known/openid-configuration',
     issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TEST',
   },
-  secretStoreName: 'cohort-lab-secrets-manager',
+  secretStoreName: 'cohort-secrets-manager',
 };
 
 export function testValues(config: CohortConfig, infra: Partial<InfraValues> = {}): ChartValues {

@@ -1,6 +1,7 @@
 import { readdirSync } from 'fs';
 import { join } from 'path';
 import {
+  ApiEndpointAccess,
   ArtifactRetention,
   CohortConfigError,
   loadCohortFile,
@@ -67,6 +68,62 @@ describe('cohort file loading', () => {
       doc.course = { start: '2026-09-01', end: TODAY };
     });
     expect(config.expires).toBe(TODAY);
+  });
+});
+
+describe('the cluster endpoint section', () => {
+  test('defaults to a private endpoint with no public CIDR blocks', () => {
+    // WHEN
+    const config = configFrom();
+
+    // THEN
+    expect(config.cluster).toEqual({
+      endpointAccess: ApiEndpointAccess.PRIVATE,
+      publicAccessCidrs: [],
+      allowPublicAccessFromAnywhere: false,
+    });
+  });
+
+  test('a public endpoint keeps the listed CIDR blocks', () => {
+    const config = configFrom((doc) => {
+      doc.cluster = { endpointAccess: 'public', publicAccessCidrs: ['203.0.113.0/24', '198.51.100.7/32'] };
+    });
+    expect(config.cluster.endpointAccess).toBe(ApiEndpointAccess.PUBLIC);
+    expect(config.cluster.publicAccessCidrs).toEqual(['203.0.113.0/24', '198.51.100.7/32']);
+    expect(config.cluster.allowPublicAccessFromAnywhere).toBe(false);
+  });
+
+  test('0.0.0.0/0 is accepted only next to the explicit opt-in', () => {
+    const config = configFrom((doc) => {
+      doc.cluster = {
+        endpointAccess: 'public',
+        publicAccessCidrs: ['0.0.0.0/0'],
+        allowPublicAccessFromAnywhere: true,
+      };
+    });
+    expect(config.cluster.publicAccessCidrs).toEqual(['0.0.0.0/0']);
+    expect(config.cluster.allowPublicAccessFromAnywhere).toBe(true);
+  });
+
+  test('fails when more CIDR blocks are listed than EKS accepts', () => {
+    const cidrs = Array.from({ length: 41 }, (_, i) => `198.51.${i}.0/24`);
+    const err = captureError(() =>
+      parseCohortYaml(
+        [
+          'cohort: test-cohort',
+          'profile: cohort',
+          "course: { start: '2027-01-04', end: '2027-03-26' }",
+          'instructors: [{ id: ada, email: ada@example.edu }]',
+          'learners: [{ id: grace, email: grace@example.edu, displayName: Grace }]',
+          `cluster: { endpointAccess: public, publicAccessCidrs: [${cidrs.join(', ')}] }`,
+        ].join('\n'),
+        'many.yaml',
+        { today: TODAY },
+      ),
+    );
+    expect(err.message).toMatch(
+      /^many\.yaml: cluster\.publicAccessCidrs: must list at most 40 CIDR blocks \(EKS limit\) \(got \["198\.51\.0\.0\/24",/,
+    );
   });
 });
 
@@ -143,6 +200,54 @@ describe('bad cohort files', () => {
     ],
     ['impossible-date.yaml', ['course.end: is not a calendar date (got "2027-02-30")']],
     ['no-instructor.yaml', ['instructors: must list at least one instructor for profile cohort (got [])']],
+    [
+      'bad-cidr.yaml',
+      [
+        'cluster.publicAccessCidrs[1]: must be an IPv4 CIDR block such as 203.0.113.0/24 (got "198.51.100.0/33")',
+      ],
+    ],
+    [
+      'cidr-host-bits.yaml',
+      [
+        'cluster.publicAccessCidrs[0]: has host bits set; write the network address 203.0.113.0/24 (got "203.0.113.7/24")',
+      ],
+    ],
+    [
+      'world-cidr-without-opt-in.yaml',
+      [
+        'cluster.publicAccessCidrs[1]: opens the API endpoint to the whole internet; set cluster.allowPublicAccessFromAnywhere: true if that is intended (got "0.0.0.0/0")',
+      ],
+    ],
+    [
+      'broad-cidrs-without-opt-in.yaml',
+      [
+        'cluster.publicAccessCidrs[0]: is broader than /8 and opens the API endpoint to a large part of the internet; set cluster.allowPublicAccessFromAnywhere: true if that is intended (got "0.0.0.0/1")',
+        'cluster.publicAccessCidrs[1]: is broader than /8 and opens the API endpoint to a large part of the internet; set cluster.allowPublicAccessFromAnywhere: true if that is intended (got "128.0.0.0/1")',
+      ],
+    ],
+    [
+      'public-cidrs-with-private-access.yaml',
+      [
+        'cluster.publicAccessCidrs: only applies when cluster.endpointAccess is public; remove it or make the endpoint public (got ["203.0.113.0/24"])',
+      ],
+    ],
+    [
+      'opt-in-with-private-access.yaml',
+      [
+        'cluster.allowPublicAccessFromAnywhere: only applies when cluster.endpointAccess is public; remove it or make the endpoint public (got true)',
+      ],
+    ],
+    [
+      'public-without-cidrs.yaml',
+      [
+        'cluster.publicAccessCidrs: must list at least one CIDR block when cluster.endpointAccess is public (EKS would read an empty list as 0.0.0.0/0)',
+      ],
+    ],
+    [
+      'duplicate-cidr.yaml',
+      ['cluster.publicAccessCidrs[1]: duplicates cluster.publicAccessCidrs[0] (got "203.0.113.0/24")'],
+    ],
+    ['bad-endpoint-access.yaml', ['cluster.endpointAccess: must be one of private, public (got "internet")']],
     [
       'bad-enum.yaml',
       [

@@ -22,6 +22,24 @@ describe('plan', () => {
     expect(describeTemplate('x', data!.templateFile).resourcesByType).toEqual(data?.resourcesByType);
   });
 
+  test('plans the cluster stack within the template limits', () => {
+    const cluster = plan.stacks.find((s) => s.stackName === 'cohortlab-demo-2027-spring-cluster');
+    expect(cluster).toBeDefined();
+    expect(cluster?.resourceCount).toBeLessThan(450);
+    expect(cluster?.templateBytes).toBeLessThan(800 * 1024);
+    expect(cluster?.resourcesByType).toEqual(
+      expect.objectContaining({
+        'AWS::EKS::Cluster': 1,
+        'AWS::EKS::Nodegroup': 1,
+        'AWS::RDS::DBInstance': 1,
+      }),
+    );
+    // every acknowledgement in the cluster template names its rule and says why
+    expect(cluster?.acknowledgements.map((a) => a.id)).toEqual(
+      expect.arrayContaining(['AwsSolutions-EKS1', 'AwsSolutions-RDS3', 'AwsSolutions-L1']),
+    );
+  });
+
   test('reports the expiry, zero findings and the acknowledgement reasons', () => {
     expect(plan.daysToExpiry).toBe(152);
     expect(plan.violations).toEqual([]);

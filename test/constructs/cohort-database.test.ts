@@ -1,0 +1,134 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { CohortDatabase, CohortDatabaseProps } from '../../constructs/cohort-database';
+import { testStack } from '../support/cohort';
+
+function build(overrides: Partial<CohortDatabaseProps> = {}): {
+  stack: Stack;
+  db: CohortDatabase;
+  vpc: ec2.Vpc;
+} {
+  const stack = testStack({ region: 'eu-west-1' });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 1,
+    subnetConfiguration: [
+      { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
+      { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      { name: 'Database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    ],
+  });
+  const db = new CohortDatabase(stack, 'Database', {
+    vpc,
+    subnets: { subnetGroupName: 'Database' },
+    rotationSubnets: { subnetGroupName: 'Private' },
+    encryptionKey: new kms.Key(stack, 'Key'),
+    instanceIdentifier: 'cohortlab-spring-mlflow',
+    masterSecretName: 'cohort-lab/spring/db-master',
+    appSecretName: 'cohort-lab/spring/db-mlflow',
+    ...overrides,
+  });
+  return { stack, db, vpc };
+}
+
+describe('CohortDatabase', () => {
+  let t: Template;
+
+  beforeAll(() => {
+    const { stack, db, vpc } = build();
+    const app = new ec2.SecurityGroup(stack, 'App', { vpc });
+    db.allowFrom(app, 'the app');
+    t = Template.fromStack(stack);
+  });
+
+  test('defaults: PostgreSQL 17.9, db.t4g.small, gp3 20-100 GiB, 7-day backups, protected, final snapshot', () => {
+    t.hasResource('AWS::RDS::DBInstance', {
+      Properties: Match.objectLike({
+        Engine: 'postgres',
+        EngineVersion: '17.9',
+        DBInstanceClass: 'db.t4g.small',
+        StorageType: 'gp3',
+        AllocatedStorage: '20',
+        MaxAllocatedStorage: 100,
+        BackupRetentionPeriod: 7,
+        DeletionProtection: true,
+        StorageEncrypted: true,
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+        PubliclyAccessible: false,
+        AutoMinorVersionUpgrade: false,
+      }),
+      DeletionPolicy: 'Snapshot',
+    });
+  });
+
+  test('the security group opens 5432 to allowed peers only and sends nothing out', () => {
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 5432,
+      ToPort: 5432,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^App'), 'GroupId'] },
+      Description: 'the app',
+    });
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^PostgreSQL cohortlab-spring-mlflow'),
+      SecurityGroupEgress: [
+        Match.objectLike({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' }),
+      ],
+      SecurityGroupIngress: Match.absent(),
+    });
+  });
+
+  test('the application secret carries the user, the database and the master secret ARN', () => {
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'cohort-lab/spring/db-mlflow',
+      GenerateSecretString: Match.objectLike({
+        SecretStringTemplate: {
+          'Fn::Join': [
+            '',
+            ['{"username":"mlflow","dbname":"mlflow","masterarn":"', { Ref: Match.anyValue() }, '"}'],
+          ],
+        },
+      }),
+    });
+    // attached to the instance, so the rotation knows host, port and engine
+    t.resourceCountIs('AWS::SecretsManager::SecretTargetAttachment', 2);
+  });
+
+  test('fails when the instance identifier is not an RDS identifier', () => {
+    expect(() => build({ instanceIdentifier: 'cohortlab--spring' })).toThrow(
+      'CohortDatabase Database: instanceIdentifier "cohortlab--spring" must start with a letter and use only a-z, 0-9 and single hyphens (at most 63 characters, not ending in "-")',
+    );
+  });
+
+  test('fails when the application user is not a PostgreSQL identifier', () => {
+    expect(() => build({ appUsername: 'ml-flow' })).toThrow(
+      'CohortDatabase Database: appUsername "ml-flow" must be a lower-case PostgreSQL identifier',
+    );
+  });
+
+  test('fails when the storage bound is below the allocation', () => {
+    expect(() => build({ allocatedStorageGiB: 50, maxAllocatedStorageGiB: 20 })).toThrow(
+      'CohortDatabase Database: maxAllocatedStorageGiB 20 is below allocatedStorageGiB 50',
+    );
+  });
+
+  test('a disposable instance: no protection, no snapshot, backups deleted, no storage autoscaling', () => {
+    const { stack } = build({
+      removalPolicy: RemovalPolicy.DESTROY,
+      deletionProtection: false,
+      backupRetention: Duration.days(1),
+      maxAllocatedStorageGiB: 20,
+    });
+    Template.fromStack(stack).hasResource('AWS::RDS::DBInstance', {
+      Properties: Match.objectLike({
+        DeletionProtection: false,
+        DeleteAutomatedBackups: true,
+        BackupRetentionPeriod: 1,
+        MaxAllocatedStorage: Match.absent(),
+      }),
+      DeletionPolicy: 'Delete',
+    });
+  });
+});
