@@ -5,7 +5,15 @@ import { Construct } from 'constructs';
 import { ArtifactBucket } from '../constructs/artifact-bucket';
 import { SERVICE_ACCOUNTS } from '../lib/naming';
 import { ExternalSecret } from './external-secret';
-import { ContainerSizing, hardenPodSpec, resources, restrictedSecurityContext } from './hardening';
+import {
+  acknowledgeCheckov,
+  ContainerSizing,
+  ENV_SECRET_EXCEPTION,
+  hardenPodSpec,
+  OWN_IMAGE_EXCEPTIONS,
+  resources,
+  restrictedSecurityContext,
+} from './hardening';
 import { ChartValues } from './values';
 
 /** Port the MLflow server listens on inside the pod and the Service exposes. */
@@ -260,6 +268,7 @@ export class MlflowChart extends Chart {
       ],
     });
     hardenPodSpec(this.deployment);
+    acknowledgeCheckov(this.deployment, [...OWN_IMAGE_EXCEPTIONS, ENV_SECRET_EXCEPTION]);
     // Soft spread over nodes and zones: a hard rule would deadlock a surge rollout on two zones.
     ApiObject.of(this.deployment).addJsonPatch(
       JsonPatch.add(
@@ -428,6 +437,7 @@ export class MlflowChart extends Chart {
       ],
     });
     hardenPodSpec(job);
+    acknowledgeCheckov(job, [...OWN_IMAGE_EXCEPTIONS, ENV_SECRET_EXCEPTION]);
     // The job talks only to PostgreSQL (and DNS, allowed namespace-wide).
     new kplus.k8s.KubeNetworkPolicy(this, 'BootstrapNetworkPolicy', {
       metadata: { name: 'mlflow-db-bootstrap', namespace, labels: jobLabels },

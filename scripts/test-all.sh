@@ -17,11 +17,22 @@ npx jest --selectProjects unit --ci
 step "Main job on the demo cohort"
 npm run -s plan -- cohorts/demo.yaml --out "$(mktemp -d)/cdk.out" >/dev/null
 
-step "Python tools virtualenv (.venvs/tools from requirements-tools.txt)"
+step "Python virtualenvs: tools (requirements-tools.txt), mlflow and feast (the images' lock files)"
 bash scripts/python-env.sh tools requirements-tools.txt >/dev/null
+bash scripts/python-env.sh mlflow images/mlflow/requirements.lock.txt >/dev/null
+bash scripts/python-env.sh feast images/feast/requirements.lock.txt >/dev/null
 
 step "cfn-lint on every template of the example cohorts (0 errors)"
 bash scripts/cfn-lint.sh
+
+step "Kubernetes manifests: schemas of Kubernetes 1.36 and checkov (0 errors, 0 unacknowledged)"
+bash scripts/validate-manifests.sh
+
+step "Services for the integration tests: PostgreSQL and Redis (Debian packages, loopback only)"
+bash scripts/services.sh
+
+step "Integration tests: MLflow and Feast from the synthesised manifests, moto for AWS APIs"
+npx jest --selectProjects integration --runInBand --ci
 
 echo
 echo "All checks passed."
