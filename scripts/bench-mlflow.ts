@@ -1,0 +1,290 @@
+/**
+ * Benchmark: MLflow throughput with our authentication configuration, with MLflow's default
+ * basic-auth configuration, and without authentication, on this machine.
+ *
+ *   npx tsx scripts/bench-mlflow.ts [--seconds 15] [--concurrency 1,8]
+ *
+ * Needs what the integration tests need (`bash scripts/services.sh`, `.venvs/mlflow`,
+ * `.venvs/tools`). Each server is the MLflow container of the synthesised manifest, run like the
+ * integration test runs it (one uvicorn worker, PostgreSQL over TLS, moto S3):
+ *   - no-auth:        the same command without `--app-name basic-auth`;
+ *   - default auth:   `--app-name basic-auth` with MLflow's defaults (no credential cache);
+ *   - ours:           the manifest as it is (credential cache on, 60 s).
+ * The load is a keep-alive HTTP client in this process sending
+ * `GET /api/2.0/mlflow/experiments/search?max_results=10` as a learner (not an admin, so the
+ * permission filter runs). Target (issue 4): ours >= 0.5x no-auth. mlflow#9684 reports default
+ * basic-auth 40-90x slower than no-auth.
+ */
+import { App } from 'cdk8s';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { Agent, request } from 'http';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { addCohortCharts } from '../cdk8s/charts';
+import { MLFLOW_ADMIN_USERNAME } from '../cdk8s/mlflow-chart';
+import { chartValues } from '../cdk8s/values';
+import { loadCohortFile } from '../lib/config';
+import {
+  containerProcess,
+  ProcessSpec,
+  REPO_ROOT,
+  SecretValues,
+} from '../test/integration/support/container';
+import { containerOf, find, K8sObject, objectsOf, podSpecOf } from '../test/integration/support/k8s';
+import {
+  freePort,
+  RunningProcess,
+  runToCompletion,
+  waitForHttp,
+} from '../test/integration/support/processes';
+import {
+  createMasterRole,
+  dropTestObjects,
+  randomPassword,
+  startMoto,
+} from '../test/integration/support/services';
+
+interface Result {
+  readonly name: string;
+  readonly concurrency: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+async function load(
+  port: number,
+  auth: string,
+  concurrency: number,
+  seconds: number,
+): Promise<Omit<Result, 'name'>> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = Date.now() + seconds * 1000;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const start = process.hrtime.bigint();
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          agent,
+          path: '/api/2.0/mlflow/experiments/search?max_results=10',
+          headers: { authorization: auth, host: `mlflow.cohort-lab.svc.cluster.local:5000` },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode === 200) latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+            else errors++;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end();
+    });
+  const worker = async () => {
+    while (Date.now() < end) await one();
+  };
+  const started = Date.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (Date.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  return {
+    concurrency,
+    requests: latencies.length,
+    errors,
+    perSecond: latencies.length / elapsed,
+    p50Ms: pct(0.5),
+    p95Ms: pct(0.95),
+  };
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(arg('seconds', '15'));
+  const concurrencies = arg('concurrency', '1,8').split(',').map(Number);
+  const root = mkdtempSync(join(tmpdir(), 'cohortlab-bench-'));
+  const moto = await startMoto();
+  const master = createMasterRole('bench');
+  const appUser = `mlflow_bench_${randomPassword(3)}`;
+  const secrets: SecretValues = {
+    'mlflow-db-master': { username: master.username, password: master.password },
+    'mlflow-db': { username: appUser, password: randomPassword() },
+    'mlflow-admin': { password: randomPassword() },
+    'mlflow-flask': { secretKey: randomPassword(32) },
+  };
+  const secretList = [secrets['mlflow-db'].password, secrets['mlflow-admin'].password, master.password];
+  const config = loadCohortFile(join(REPO_ROOT, 'cohorts', 'demo.yaml'), { today: '2026-11-29' });
+  const charts = addCohortCharts(
+    new App(),
+    chartValues(config, {
+      region: 'us-east-1',
+      artifactBucketName: 'cohortlab-bench',
+      vpcCidr: '10.0.0.0/16',
+      database: { host: '127.0.0.1', port: 5432, sslMode: 'require' },
+      images: { mlflow: 'bench', feast: 'bench' },
+      oidc: {
+        discoveryUrl: 'https://idp.invalid/.well-known/openid-configuration',
+        issuer: 'https://idp.invalid',
+      },
+      secretStoreName: 'bench',
+    }),
+  );
+  const objects: K8sObject[] = objectsOf(charts.mlflow);
+  const deployment = find(objects, 'Deployment', 'mlflow');
+  const spec = (container: string, overrides?: Record<string, string>): ProcessSpec =>
+    containerProcess({
+      objects,
+      pod: podSpecOf(deployment),
+      container: containerOf(podSpecOf(deployment), container),
+      image: 'mlflow',
+      secrets,
+      root,
+      extraEnv: { ...moto.awsEnv, MLFLOW_S3_ENDPOINT_URL: moto.endpoint },
+      argOverrides: overrides,
+    });
+
+  const logDir = mkdtempSync(join(tmpdir(), 'cohortlab-bench-logs-'));
+  const results: Result[] = [];
+  try {
+    dropTestObjects(['mlflow', 'mlflow_auth'], []);
+    const bootstrap = find(objects, 'Job', 'mlflow-db-bootstrap');
+    await runToCompletion(
+      'bootstrap',
+      containerProcess({
+        objects,
+        pod: podSpecOf(bootstrap),
+        container: containerOf(podSpecOf(bootstrap), 'bootstrap'),
+        image: 'mlflow',
+        secrets,
+        root,
+      }),
+      logDir,
+      secretList,
+    );
+    await runToCompletion('sync-admin', spec('sync-admin'), logDir, secretList);
+
+    const learnerPassword = randomPassword();
+    const learnerAuth = `Basic ${Buffer.from(`bench-learner:${learnerPassword}`).toString('base64')}`;
+    const adminAuth = `Basic ${Buffer.from(`${MLFLOW_ADMIN_USERNAME}:${secrets['mlflow-admin'].password}`).toString('base64')}`;
+
+    const variants: Array<{ name: string; make: (port: number) => ProcessSpec }> = [
+      {
+        name: 'no auth',
+        make: (port) => {
+          const s = spec('mlflow', { '--host': '127.0.0.1', '--port': String(port) });
+          const i = s.args.indexOf('--app-name');
+          return { ...s, args: [...s.args.slice(0, i), ...s.args.slice(i + 2)] };
+        },
+      },
+      {
+        name: 'basic-auth, MLflow defaults',
+        make: (port) => {
+          const s = spec('mlflow', { '--host': '127.0.0.1', '--port': String(port) });
+          const ini = s.env.MLFLOW_AUTH_CONFIG_PATH;
+          const defaults = readFileSync(ini, 'utf8')
+            .split('\n')
+            .filter((l) => !l.startsWith('auth_cache_'))
+            .join('\n');
+          const defaultIni = join(root, 'default_basic_auth.ini');
+          writeFileSync(defaultIni, defaults);
+          return { ...s, env: { ...s.env, MLFLOW_AUTH_CONFIG_PATH: defaultIni } };
+        },
+      },
+      {
+        name: 'basic-auth, Cohort Lab (cache 60 s)',
+        make: (port) => spec('mlflow', { '--host': '127.0.0.1', '--port': String(port) }),
+      },
+    ];
+
+    let seeded = false;
+    for (const variant of variants) {
+      const port = await freePort();
+      const server = new RunningProcess(variant.name.replace(/\W+/g, '-'), variant.make(port), logDir);
+      try {
+        await waitForHttp(`http://127.0.0.1:${port}/health`, server, secretList, 120_000);
+        if (!seeded && variant.name !== 'no auth') {
+          // A learner and ten experiments to search (created through the API, as the learner).
+          await post(port, '/api/2.0/mlflow/users/create', adminAuth, {
+            username: 'bench-learner',
+            password: learnerPassword,
+          });
+          for (let i = 0; i < 10; i++) {
+            await post(port, '/api/2.0/mlflow/experiments/create', learnerAuth, { name: `bench-${i}` });
+          }
+          seeded = true;
+        }
+        await load(port, learnerAuth, 1, 2); // warm-up
+        for (const c of concurrencies) {
+          const r = await load(port, learnerAuth, c, seconds);
+          results.push({ name: variant.name, ...r });
+          console.log(
+            `${variant.name.padEnd(36)} c=${c}  ${r.perSecond.toFixed(1).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(1)} ms  p95 ${r.p95Ms.toFixed(1)} ms  errors ${r.errors}`,
+          );
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    await moto.process.stop();
+    dropTestObjects(['mlflow', 'mlflow_auth'], [appUser, `${appUser}_clone`, master.username]);
+  }
+
+  console.log('\nRatio to no-auth (same worker count, same machine, same request):');
+  let ok = true;
+  for (const c of concurrencies) {
+    const base = results.find((r) => r.name === 'no auth' && r.concurrency === c)!;
+    for (const r of results.filter((x) => x.name !== 'no auth' && x.concurrency === c)) {
+      const ratio = r.perSecond / base.perSecond;
+      console.log(`  c=${c}  ${r.name.padEnd(36)} ${ratio.toFixed(2)}x  (${(1 / ratio).toFixed(1)}x slower)`);
+      if (r.name.startsWith('basic-auth, Cohort Lab') && ratio < 0.5) ok = false;
+    }
+  }
+  console.log(`\nTarget ours >= 0.5x no-auth: ${ok ? 'met' : 'NOT met'}`);
+  process.exitCode = ok ? 0 : 1;
+}
+
+function post(port: number, path: string, auth: string, body: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: {
+          authorization: auth,
+          'content-type': 'application/json',
+          host: 'mlflow.cohort-lab.svc.cluster.local:5000',
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`${path}: HTTP ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+void main();
