@@ -180,6 +180,9 @@ export class CohortCluster extends Construct {
       // Nobody is admin by accident: only the access entries this construct creates exist.
       bootstrapClusterCreatorAdminPermissions: false,
       kubectlProviderOptions: { kubectlLayer: new KubectlV36Layer(this, 'KubectlLayer') },
+      // The AWS Load Balancer Controller turns the charts' Ingress into an ALB, and removes the ALB
+      // again when the Ingress is deleted (the apps stack goes before this one).
+      albController: { version: eks.AlbControllerVersion.V3_2_2 },
     });
     const cfnCluster = this.cluster.node.defaultChild as eks.CfnCluster;
     cfnCluster.addResourceDependency(this.controlPlaneLogGroup.node.defaultChild as logs.CfnLogGroup);
@@ -329,6 +332,15 @@ export class CohortCluster extends Construct {
       /AmazonEC2ContainerRegistryReadOnly$/,
       'Nodes pull EKS add-on images from ECR; read-only, and the node role has no S3 or Secrets Manager access.',
     );
+    const albController = this.cluster.albController;
+    if (albController !== undefined) {
+      const albRole = (albController.node.findChild('alb-sa') as eks.ServiceAccount).role as iam.Role;
+      acknowledgeWildcardResources(
+        albRole.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy,
+        /./,
+        'AWS Load Balancer Controller: the IAM policy AWS publishes for this controller version, unchanged; it creates and tags load balancers, target groups and security groups whose names it cannot know in advance (tag conditions limit what it may modify).',
+      );
+    }
     Validations.of(this.cluster.node.defaultChild as eks.CfnCluster).acknowledge({
       id: 'CloudFormation-Validate::W9009',
       reason:

@@ -558,8 +558,14 @@ describe('ClusterStack', () => {
     });
 
     test('the ClusterSecretStore reads Secrets Manager in the stack region, for the cohort namespace only', () => {
-      const store = onlyResource(demo, 'Custom::AWSCDK-EKS-KubernetesResource');
-      const manifest = JSON.parse(store.props.Manifest as string) as Array<Record<string, unknown>>;
+      // The other Kubernetes resource of the stack is the load balancer controller's ServiceAccount.
+      const stores = Object.values(resourcesOf(demo, 'Custom::AWSCDK-EKS-KubernetesResource')).filter(
+        (r: { Properties?: Record<string, unknown> }) =>
+          typeof r.Properties?.Manifest === 'string' &&
+          (r.Properties.Manifest as string).includes('ClusterSecretStore'),
+      );
+      expect(stores).toHaveLength(1);
+      const manifest = JSON.parse(stores[0].Properties!.Manifest as string) as Array<Record<string, unknown>>;
       expect(manifest).toEqual([
         expect.objectContaining({
           apiVersion: 'external-secrets.io/v1',
@@ -574,9 +580,7 @@ describe('ClusterStack', () => {
       const esoChart = Object.entries(resourcesOf(demo, 'Custom::AWSCDK-EKS-HelmChart')).find(
         ([, c]) => c.Properties?.Chart === 'external-secrets',
       )![0];
-      expect(resourcesOf(demo, 'Custom::AWSCDK-EKS-KubernetesResource')[store.id].DependsOn).toContain(
-        esoChart,
-      );
+      expect(stores[0].DependsOn).toContain(esoChart);
     });
 
     test('Reloader is installed from a pinned chart and restarts only annotated workloads', () => {
@@ -794,5 +798,25 @@ describe('ClusterStack', () => {
     test('matches the snapshot (guards logical IDs)', () => {
       expect(demo.toJSON()).toMatchSnapshot();
     });
+  });
+});
+
+describe('ClusterStack load balancer controller', () => {
+  const t = Template.fromStack(buildStacks(loadCohort('cohorts/demo.yaml')).stacks.cluster);
+
+  test('installs the AWS Load Balancer Controller v3.2.2 from the eks-charts repository into kube-system', () => {
+    t.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'aws-load-balancer-controller',
+      Repository: 'https://aws.github.io/eks-charts',
+      Namespace: 'kube-system',
+      Version: '3.2.2',
+    });
+  });
+
+  test('the controller has its own IAM role through a service account, not the node role', () => {
+    const sa = Object.values(t.findResources('Custom::AWSCDK-EKS-KubernetesResource')).find((r) =>
+      JSON.stringify(r.Properties.Manifest).includes('aws-load-balancer-controller'),
+    );
+    expect(JSON.stringify(sa?.Properties.Manifest)).toContain('eks.amazonaws.com/role-arn');
   });
 });
