@@ -35,6 +35,8 @@ export const FEATURE_REPO_FILES = ['features.py', 'permissions.py'] as const;
 export const REGISTRY_CACHE_TTL_SECONDS = 60;
 /** Environment variable `feature_store.yaml` reads the Redis password from (Feast expands `${VAR}`). */
 export const REDIS_PASSWORD_ENV = 'FEAST_REDIS_PASSWORD';
+/** How long the server's init container waits for the apply Job's permissions before it fails (and is retried). */
+export const REGISTRY_WAIT_SECONDS = 300;
 /** gunicorn workers per pod: one worker stalls ~1 s every 1,000 requests when gunicorn recycles it. */
 export const FEAST_WORKERS = 2;
 
@@ -101,7 +103,7 @@ const PART_OF = { 'app.kubernetes.io/part-of': 'cohort-lab' };
  *   only reachable inside the cluster (learner namespaces and the cohort namespace);
  * - Redis with `requirepass` from an ESO-templated config file (never in argv or env);
  * - a `feast-apply-<hash>` Job that registers the sample feature repository, Permission objects
- *   included, so the registry exists before the server serves;
+ *   included; the server's init container waits for them, so no pod is ready before they exist;
  * - NetworkPolicies: Redis only from Feast's pods; Feast only from learners and the namespace.
  */
 export class FeastChart extends Chart {
@@ -205,6 +207,23 @@ export class FeastChart extends Chart {
         maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
       }),
       volumes: [tmp, configVolume],
+      initContainers: [
+        {
+          // `feast serve` on a missing registry creates an empty one and reports healthy; wait for
+          // the apply Job's Permission objects instead, so a pod is only ready once they exist.
+          name: 'wait-for-registry',
+          image,
+          command: ['python', '-m', 'cohort_lab_feast'],
+          args: ['wait-for-permissions', String(REGISTRY_WAIT_SECONDS)],
+          envVariables: commonEnv,
+          volumeMounts: [
+            { volume: tmp, path: '/tmp' },
+            { volume: configVolume, path: FEAST_CONFIG_DIR, readOnly: true },
+          ],
+          securityContext: restrictedSecurityContext(),
+          resources: resources(APPLY_SIZING),
+        },
+      ],
       containers: [
         {
           name: 'feast',

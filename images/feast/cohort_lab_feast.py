@@ -21,6 +21,13 @@ and is removed once upstream fixes feast-dev/feast#6329.
    Here an empty permission list becomes one permission that matches nobody, so every request is
    refused (403) until permissions exist.
 
+3. `python -m cohort_lab_feast wait-for-permissions [TIMEOUT_SECONDS]` waits until the registry
+   holds at least one Permission of the project, reading the registry store without creating it.
+   The feature server's init container runs it: `feast serve` started on a missing registry
+   creates an empty registry.db itself and reports healthy, so without the wait a pod would be
+   ready (refusing everyone, thanks to 2) before the apply Job has run, and its empty registry
+   could race the Job's first write.
+
 It also refuses to start when INTRA_COMMUNICATION_BASE64 is set: Feast then skips signature
 verification and authorisation for any token whose unverified `preferred_username` equals it.
 """
@@ -29,6 +36,8 @@ import inspect
 import json
 import os
 import sys
+import time
+from pathlib import Path
 
 from feast.feast_object import ALL_RESOURCE_TYPES
 from feast.permissions import security_manager as _sm
@@ -94,6 +103,40 @@ def _check_redis_password(name: str = "FEAST_REDIS_PASSWORD") -> None:
         raise SystemExit(f"cohort_lab_feast: {name} must be letters and digits only (not shown)")
 
 
+def _permission_count() -> int:
+    """Permissions of the configured project in the registry store; 0 when the registry is missing."""
+    from feast.infra.registry.registry import get_registry_store_class_from_scheme
+    from feast.repo_config import load_repo_config
+    from feast.utils import get_default_yaml_file_path
+
+    config = load_repo_config(Path.cwd(), get_default_yaml_file_path(Path.cwd()))
+    registry_config = config.registry
+    store = get_registry_store_class_from_scheme(registry_config.path)(registry_config, Path.cwd())
+    try:
+        proto = store.get_registry_proto()
+    except FileNotFoundError:
+        return 0
+    return sum(1 for p in proto.permissions if p.spec.project == config.project)
+
+
+def wait_for_permissions(timeout_seconds: float, interval_seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        try:
+            count = _permission_count()
+        except Exception as e:  # registry unreachable: keep waiting, say why
+            print(f"cohort_lab_feast: registry not readable yet: {type(e).__name__}: {e}", flush=True)
+            count = 0
+        if count > 0:
+            print(f"cohort_lab_feast: registry holds {count} permission(s)", flush=True)
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(
+                f"cohort_lab_feast: no Permission in the registry after {timeout_seconds:.0f} s; has the apply Job run?"
+            )
+        time.sleep(interval_seconds)
+
+
 def main(argv: list[str]) -> None:
     if os.environ.get("INTRA_COMMUNICATION_BASE64"):
         raise SystemExit(
@@ -101,6 +144,9 @@ def main(argv: list[str]) -> None:
             "authorisation. Unset it."
         )
     _check_redis_password()
+    if argv[:1] == ["wait-for-permissions"]:
+        wait_for_permissions(float(argv[1]) if len(argv) > 1 else 600.0)
+        return
     patch()
     from feast.cli.cli import cli
 

@@ -114,6 +114,16 @@ describe('FeastChart', () => {
     });
   });
 
+  test("no server pod is ready before the registry holds the apply Job's permissions", () => {
+    const pod = one(synth(), 'Deployment', 'feast').spec.template.spec;
+    expect(pod.initContainers).toHaveLength(1);
+    const [init] = pod.initContainers;
+    expect(init.name).toBe('wait-for-registry');
+    expect(init.command).toEqual(['python', '-m', 'cohort_lab_feast']);
+    expect(init.args).toEqual(['wait-for-permissions', '300']);
+    expect(init.env).toEqual(pod.containers[0].env);
+  });
+
   test('the Redis password comes from Secrets Manager through ESO and is in no manifest, argv or env value', () => {
     const objects = synth();
     const es = one(objects, 'ExternalSecret', 'feast-redis');
@@ -220,7 +230,9 @@ describe('FeastChart', () => {
           expect(Object.keys(c.resources[kind]).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
         }
         expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'tmp', mountPath: '/tmp' }]));
-        if (w.kind === 'Deployment') {
+      }
+      if (w.kind === 'Deployment') {
+        for (const c of pod.containers) {
           for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
             expect(c[probe]).toBeDefined();
           }

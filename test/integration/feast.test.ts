@@ -228,7 +228,24 @@ describe('Feast chart on real processes', () => {
       ),
     );
 
-    // ... and the feature server starts from the manifest.
+    // ... and the feature server starts from the manifest, after its init container has seen the
+    // registry's permissions.
+    await timed('init container wait-for-registry', () =>
+      runToCompletion(
+        'feast-wait-for-registry',
+        containerProcess({
+          objects,
+          pod: serverPod,
+          container: containerOf(serverPod, 'wait-for-registry'),
+          image: 'feast',
+          secrets: secretValues,
+          root,
+          extraEnv: awsEnv,
+        }),
+        logDir,
+        secrets,
+      ),
+    );
     const server = new RunningProcess('feast-serve', serverSpec, logDir);
     running.push(server);
     feastUrl = `http://127.0.0.1:${feastPort}`;
@@ -345,7 +362,14 @@ describe('Feast chart on real processes', () => {
   });
 
   test('no secret reaches a process log', () => {
-    for (const name of ['redis', 'feast-apply', 'gen-data', 'feast-materialize', 'feast-serve']) {
+    for (const name of [
+      'redis',
+      'feast-apply',
+      'gen-data',
+      'feast-materialize',
+      'feast-wait-for-registry',
+      'feast-serve',
+    ]) {
       const log = readFileSync(join(logDir, `${name}.log`), 'utf8');
       for (const s of secrets) {
         expect(log.includes(s)).toBe(false);
