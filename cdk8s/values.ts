@@ -37,6 +37,12 @@ export interface OidcValues {
   readonly discoveryUrl: string;
   /** Expected `iss` claim. */
   readonly issuer: string;
+  /**
+   * OAuth client id of the app client learners sign in with (Cognito: the user pool client).
+   * Feast only uses it to read roles from `resource_access.<clientId>.roles`.
+   * @default - not configured; Feast reads roles from the top-level `roles` claim only
+   */
+  readonly clientId?: string;
 }
 
 /** Everything one chart set is built from: the validated cohort plus the infrastructure values. */

@@ -31,8 +31,12 @@ export interface ContainerProcessOptions {
   readonly objects: readonly K8sObject[];
   readonly pod: PodSpec;
   readonly container: Container;
-  /** `mlflow` or `feast`: picks `.venvs/<image>` and `images/<image>/Dockerfile`. */
-  readonly image: string;
+  /**
+   * `mlflow` or `feast`: picks `.venvs/<image>` and `images/<image>/Dockerfile`.
+   * @default - no image stand-in: the command is found on PATH (e.g. Debian's redis-server for
+   *   the Redis image)
+   */
+  readonly image?: string;
   readonly secrets: SecretValues;
   /** Directory the pod's mounts are created under. */
   readonly root: string;
@@ -98,7 +102,9 @@ export function containerProcess(opts: ContainerProcessOptions): ProcessSpec {
     return v;
   };
 
-  const env: Record<string, string> = { ...dockerfileEnv(opts.image) };
+  const env: Record<string, string> = opts.image
+    ? { ...dockerfileEnv(opts.image) }
+    : { PATH: process.env.PATH ?? '' };
   for (const e of container.env ?? []) {
     env[e.name] = remap(resolveEnv(e, objects, secrets, container.name));
   }

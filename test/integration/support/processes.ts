@@ -1,7 +1,7 @@
 /** Starting, waiting for and stopping local processes, with their output kept out of test logs. */
 import { ChildProcess, spawn } from 'child_process';
 import { createWriteStream, readFileSync } from 'fs';
-import { AddressInfo, createServer } from 'net';
+import { AddressInfo, connect, createServer } from 'net';
 import { join } from 'path';
 import { ProcessSpec } from './container';
 
@@ -117,5 +117,37 @@ export async function waitForHttp(
       throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${proc.logs(secrets).slice(-4000)}`);
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Poll until `port` on loopback accepts TCP connections (for servers that do not speak HTTP). */
+export async function waitForTcp(
+  port: number,
+  proc: RunningProcess,
+  secrets: readonly string[],
+  timeoutMs = 30_000,
+): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    if (proc.child.exitCode !== null) {
+      throw new Error(
+        `process exited with ${proc.child.exitCode} before port ${port} opened:\n${proc.logs(secrets).slice(-4000)}`,
+      );
+    }
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return Date.now() - start;
+    if (Date.now() - start > timeoutMs) {
+      throw new Error(
+        `port ${port} did not open within ${timeoutMs} ms:\n${proc.logs(secrets).slice(-4000)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

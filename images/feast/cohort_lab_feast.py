@@ -1,0 +1,157 @@
+"""Run the Feast CLI with two authorisation fixes: `python -m cohort_lab_feast <feast CLI args>`.
+
+Example (what the chart runs):  python -m cohort_lab_feast serve --host 0.0.0.0 --port 6566 ...
+
+Why this is hand-written: no Feast release (0.67.0 is the newest) and no library offers either fix,
+and both sit inside Feast's SecurityManager, so the only place to change them is here, before the
+CLI starts. The patch is small, checks that the internals it replaces are still what it expects
+(a Feast upgrade that changes them fails loudly at start-up instead of silently losing the fix),
+and is removed once upstream fixes feast-dev/feast#6329.
+
+1. Registry cache for permissions (feast-dev/feast#6329). `SecurityManager.permissions` calls
+   `registry.list_permissions(project)` with its default `allow_cache=False`, so every authorised
+   request re-downloads registry.db from S3 (measured: 2 S3 requests per feature read, 45 req/s).
+   Here it honours the registry cache (`registry.cache_ttl_seconds`), like every other registry
+   read of the feature server: 350+ req/s, and S3 is no longer on the serving path. A permission
+   change reaches the server within the cache TTL.
+
+2. Fail closed. With zero Permission objects in the registry, Feast grants every authenticated user
+   full access, writes included (enforcer.py: "All authenticated users are granted full access").
+   That is what a server started before the first `feast apply`, or after a bad one, would do.
+   Here an empty permission list becomes one permission that matches nobody, so every request is
+   refused (403) until permissions exist.
+
+3. `python -m cohort_lab_feast wait-for-permissions [TIMEOUT_SECONDS]` waits until the registry
+   holds at least one Permission of the project, reading the registry store without creating it.
+   The feature server's init container runs it: `feast serve` started on a missing registry
+   creates an empty registry.db itself and reports healthy, so without the wait a pod would be
+   ready (refusing everyone, thanks to 2) before the apply Job has run, and its empty registry
+   could race the Job's first write.
+
+It also refuses to start when INTRA_COMMUNICATION_BASE64 is set: Feast then skips signature
+verification and authorisation for any token whose unverified `preferred_username` equals it.
+"""
+
+import inspect
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from feast.feast_object import ALL_RESOURCE_TYPES
+from feast.permissions import security_manager as _sm
+from feast.permissions.action import ALL_ACTIONS
+from feast.permissions.permission import Permission
+from feast.permissions.policy import GroupBasedPolicy
+
+#: The permission that stands in for "no permissions": its group is one no IdP issues.
+FAIL_CLOSED = Permission(
+    name="cohort-lab-fail-closed",
+    types=ALL_RESOURCE_TYPES,
+    policy=GroupBasedPolicy(groups=["cohort-lab:no-permissions-applied"]),
+    actions=ALL_ACTIONS,
+)
+
+
+def _cached_permissions(self):
+    project = self._current_project.get() or self._project
+    permissions = self._registry.list_permissions(project=project, allow_cache=True)
+    return permissions if permissions else [FAIL_CLOSED]
+
+
+def _check_internals() -> None:
+    """Fail loudly if the Feast internals this module replaces have changed."""
+    current = inspect.getattr_static(_sm.SecurityManager, "permissions", None)
+    if not isinstance(current, property):
+        raise SystemExit("cohort_lab_feast: SecurityManager.permissions is no longer a property")
+    source = inspect.getsource(current.fget)
+    if "list_permissions(project=project)" not in source:
+        raise SystemExit(
+            "cohort_lab_feast: SecurityManager.permissions changed upstream; re-check feast-dev/feast#6329"
+        )
+    from feast.infra.registry.base_registry import BaseRegistry
+
+    if "allow_cache" not in inspect.signature(BaseRegistry.list_permissions).parameters:
+        raise SystemExit("cohort_lab_feast: BaseRegistry.list_permissions takes no allow_cache")
+
+
+def patch() -> None:
+    """Install both fixes (idempotent)."""
+    if getattr(_sm.SecurityManager, "_cohort_lab_patched", False):
+        return
+    _check_internals()
+    _sm.SecurityManager.permissions = property(_cached_permissions)
+    _sm.SecurityManager._cohort_lab_patched = True
+
+
+def _check_redis_password(name: str = "FEAST_REDIS_PASSWORD") -> None:
+    """Refuse a password Feast's Redis connection string would mangle (never printing it).
+
+    Feast splits the connection string on "," and json-decodes each value, so a "," truncates the
+    password and a value such as 123 or 1e5 becomes a number; "$" is eaten by the yaml's
+    environment expansion. Secrets Manager must generate it without punctuation.
+    """
+    value = os.environ.get(name)
+    if value is None:
+        return
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        decoded = value
+    if any(c in value for c in ",$") or not isinstance(decoded, str) or value.strip() != value:
+        raise SystemExit(f"cohort_lab_feast: {name} must be letters and digits only (not shown)")
+
+
+def _permission_count() -> int:
+    """Permissions of the configured project in the registry store; 0 when the registry is missing."""
+    from feast.infra.registry.registry import get_registry_store_class_from_scheme
+    from feast.repo_config import load_repo_config
+    from feast.utils import get_default_yaml_file_path
+
+    config = load_repo_config(Path.cwd(), get_default_yaml_file_path(Path.cwd()))
+    registry_config = config.registry
+    store = get_registry_store_class_from_scheme(registry_config.path)(registry_config, Path.cwd())
+    try:
+        proto = store.get_registry_proto()
+    except FileNotFoundError:
+        return 0
+    return sum(1 for p in proto.permissions if p.spec.project == config.project)
+
+
+def wait_for_permissions(timeout_seconds: float, interval_seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        try:
+            count = _permission_count()
+        except Exception as e:  # registry unreachable: keep waiting, say why
+            print(f"cohort_lab_feast: registry not readable yet: {type(e).__name__}: {e}", flush=True)
+            count = 0
+        if count > 0:
+            print(f"cohort_lab_feast: registry holds {count} permission(s)", flush=True)
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(
+                f"cohort_lab_feast: no Permission in the registry after {timeout_seconds:.0f} s; has the apply Job run?"
+            )
+        time.sleep(interval_seconds)
+
+
+def main(argv: list[str]) -> None:
+    if os.environ.get("INTRA_COMMUNICATION_BASE64"):
+        raise SystemExit(
+            "cohort_lab_feast: INTRA_COMMUNICATION_BASE64 is set; it lets unsigned tokens bypass "
+            "authorisation. Unset it."
+        )
+    _check_redis_password()
+    if argv[:1] == ["wait-for-permissions"]:
+        wait_for_permissions(float(argv[1]) if len(argv) > 1 else 600.0)
+        return
+    patch()
+    from feast.cli.cli import cli
+
+    cli.main(args=argv, prog_name="feast")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

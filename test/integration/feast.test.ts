@@ -1,0 +1,462 @@
+/**
+ * The Feast chart on real processes: the synthesised manifests' own commands, args, env and
+ * mounted files, run with the pinned Feast packages (.venvs/feast) against real Redis (Debian's
+ * redis-server standing in for the Redis image), moto's S3 server and a real OpenID provider
+ * (npm oidc-provider standing in for the cohort's Cognito user pool; its tokens carry the claims
+ * the pool's pre-token-generation trigger adds, computed by that very handler).
+ *
+ * Stand-ins, said plainly: cluster DNS (the yaml's `redis.<ns>.svc.cluster.local:6379` is pointed
+ * at the loopback Redis), the External Secrets Operator (external-secrets.ts renders the Secrets),
+ * EKS Pod Identity (dummy keys for moto), and `kubectl exec` for the instructor's materialize.
+ */
+import { execFileSync, ExecFileSyncOptionsWithStringEncoding } from 'child_process';
+import { request } from 'http';
+import { Testing } from 'cdk8s';
+import { mkdtempSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { FeastChart, REDIS_PORT } from '../../cdk8s/feast-chart';
+import { chartValues } from '../../cdk8s/values';
+import { handler } from '../../constructs/cohort-identity/pre-token-generation.handler';
+import { testInfra } from '../support/chart-values';
+import { configFrom } from '../support/cohort';
+import { containerProcess, ProcessSpec, REPO_ROOT } from './support/container';
+import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './support/k8s';
+import { renderExternalSecrets } from './support/external-secrets';
+import { OidcProvider, startOidcProvider } from './support/oidc';
+import {
+  freePort,
+  redact,
+  RunningProcess,
+  runToCompletion,
+  waitForHttp,
+  waitForTcp,
+} from './support/processes';
+import { Moto, randomPassword, startMoto } from './support/services';
+
+jest.setTimeout(240_000);
+
+const BUCKET = 'cohortlab-it-feast';
+const FEATURES = [
+  'learner_activity:minutes_active',
+  'learner_activity:lessons_completed',
+  'learner_activity:avg_quiz_score',
+];
+
+interface Latest {
+  minutes_active: number;
+  lessons_completed: number;
+  avg_quiz_score: number;
+}
+
+/** Claims a Cognito token of a member of `groups` carries after the pre-token-generation trigger. */
+async function cognitoClaims(user: string, groups: string[]): Promise<Record<string, unknown>> {
+  const event = {
+    version: '2',
+    triggerSource: 'TokenGeneration_Authentication',
+    region: 'eu-west-1',
+    userPoolId: 'eu-west-1_Test',
+    userName: user,
+    callerContext: { awsSdkVersion: 'test', clientId: 'test' },
+    request: { userAttributes: {}, groupConfiguration: { groupsToOverride: groups } },
+    response: { claimsAndScopeOverrideDetails: {} },
+  } as const;
+  const out = await handler(JSON.parse(JSON.stringify(event)));
+  return {
+    username: user,
+    'cognito:groups': groups,
+    ...out.response.claimsAndScopeOverrideDetails.accessTokenGeneration?.claimsToAddOrOverride,
+  };
+}
+
+describe('Feast chart on real processes', () => {
+  const started = Date.now();
+  const logDir = mkdtempSync(join(tmpdir(), 'cohortlab-feast-it-'));
+  const root = mkdtempSync(join(tmpdir(), 'cohortlab-feast-pods-'));
+  const running: RunningProcess[] = [];
+  const secrets: string[] = [];
+  const timings: Record<string, number> = {};
+  let moto: Moto;
+  let oidc: OidcProvider;
+  let objects: K8sObject[];
+  let redisPassword: string;
+  let redis: RunningProcess;
+  let redisPort: number;
+  let feastUrl: string;
+  let latest: Record<string, Latest>;
+  let serverSpec: ProcessSpec;
+
+  const say = (text: string) => console.log(redact(text, secrets));
+  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    const r = await f();
+    timings[name] = (Date.now() - t) / 1000;
+    return r;
+  };
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    running.push(moto.process);
+    const res = await fetch(`${moto.endpoint}/${BUCKET}`, { method: 'PUT' });
+    expect(res.status).toBe(200);
+
+    oidc = await startOidcProvider({
+      'grace.hopper': await cognitoClaims('grace.hopper', ['learners']),
+      ada: await cognitoClaims('ada', ['instructors']),
+      mallory: await cognitoClaims('mallory', ['other-cohort']),
+    });
+    running.push(oidc.process);
+    secrets.push(...oidc.secrets);
+
+    // GIVEN the chart synthesised for this machine's bucket and identity provider.
+    const config = configFrom();
+    const values = chartValues(
+      config,
+      testInfra({
+        artifactBucketName: BUCKET,
+        oidc: { discoveryUrl: oidc.discoveryUrl, issuer: oidc.issuer, clientId: 'cohort-lab-learners' },
+      }),
+    );
+    const chart = new FeastChart(Testing.app(), 'feast', { values });
+    redisPassword = randomPassword();
+    secrets.push(redisPassword);
+    redisPort = await freePort();
+    // Cluster DNS stand-in: the Service address in the generated yaml -> the loopback Redis.
+    const service = `redis.${values.namespace}.svc.cluster.local:${REDIS_PORT}`;
+    const synthesised = objectsOf(chart);
+    objects = synthesised.map((o) =>
+      o.kind === 'ConfigMap' && o.metadata.name === 'feast-config'
+        ? { ...o, data: { 'feature_store.yaml': feastYaml(o).replace(service, `127.0.0.1:${redisPort}`) } }
+        : o,
+    );
+    expect(JSON.stringify(synthesised)).not.toContain(redisPassword);
+    const secretValues = renderExternalSecrets(objects, {
+      [values.secrets.redis]: { password: redisPassword },
+    });
+    const awsEnv = { ...moto.awsEnv, FEAST_S3_ENDPOINT_URL: moto.endpoint };
+
+    // Redis: the manifest's command and args (config file + included password file).
+    const redisPod = podSpecOf(find(objects, 'Deployment', 'redis'));
+    redis = new RunningProcess(
+      'redis',
+      containerProcess({
+        objects,
+        pod: redisPod,
+        container: containerOf(redisPod, 'redis'),
+        secrets: secretValues,
+        root,
+        argOverrides: { '--port': String(redisPort), '--bind': '127.0.0.1' },
+      }),
+      logDir,
+    );
+    running.push(redis);
+    await waitForTcp(redisPort, redis, secrets);
+
+    // WHEN the feast-apply Job runs (registry + Permission objects into S3) ...
+    const jobPod = podSpecOf(find(objects, 'Job', 'feast-apply'));
+    await timed('feast apply (Job)', () =>
+      runToCompletion(
+        'feast-apply',
+        containerProcess({
+          objects,
+          pod: jobPod,
+          container: containerOf(jobPod, 'apply'),
+          image: 'feast',
+          secrets: secretValues,
+          root,
+          extraEnv: awsEnv,
+        }),
+        logDir,
+        secrets,
+      ),
+    );
+
+    // ... an instructor uploads the sample data and materialises it, as the lab README says
+    // (`kubectl exec deploy/feast -- python -m cohort_lab_feast materialize-incremental <now>`) ...
+    const genOut = await timed('gen_data.py --upload', () =>
+      runToCompletion(
+        'gen-data',
+        {
+          command: join(REPO_ROOT, '.venvs', 'feast', 'bin', 'python'),
+          args: [
+            join(REPO_ROOT, 'labs', 'feature_repo', 'gen_data.py'),
+            '--upload',
+            '--out',
+            join(root, 'la.parquet'),
+          ],
+          env: {
+            PATH: process.env.PATH ?? '',
+            ...awsEnv,
+            AWS_DEFAULT_REGION: 'eu-west-1',
+            COHORT_LAB_BUCKET: BUCKET,
+            PYTHONDONTWRITEBYTECODE: '1',
+          },
+          cwd: root,
+          mounts: {},
+        },
+        logDir,
+        secrets,
+      ),
+    );
+    const summary = JSON.parse(genOut.slice(genOut.indexOf('{'))) as {
+      written: string;
+      latest: Record<string, Latest>;
+    };
+    expect(summary.written).toBe(`s3://${BUCKET}/feast/data/learner_activity.parquet`);
+    latest = summary.latest;
+
+    const serverPod = podSpecOf(find(objects, 'Deployment', 'feast'));
+    const feastPort = await freePort();
+    serverSpec = containerProcess({
+      objects,
+      pod: serverPod,
+      container: containerOf(serverPod, 'feast'),
+      image: 'feast',
+      secrets: secretValues,
+      root,
+      extraEnv: awsEnv,
+      argOverrides: { '--port': String(feastPort), '--host': '127.0.0.1' },
+    });
+    const now = new Date().toISOString().slice(0, 19);
+    const moduleArgs = serverSpec.args.slice(0, serverSpec.args.indexOf('serve'));
+    await timed('feast materialize-incremental', () =>
+      runToCompletion(
+        'feast-materialize',
+        { ...serverSpec, args: [...moduleArgs, 'materialize-incremental', now] },
+        logDir,
+        secrets,
+      ),
+    );
+
+    // ... and the feature server starts from the manifest, after its init container has seen the
+    // registry's permissions.
+    await timed('init container wait-for-registry', () =>
+      runToCompletion(
+        'feast-wait-for-registry',
+        containerProcess({
+          objects,
+          pod: serverPod,
+          container: containerOf(serverPod, 'wait-for-registry'),
+          image: 'feast',
+          secrets: secretValues,
+          root,
+          extraEnv: awsEnv,
+        }),
+        logDir,
+        secrets,
+      ),
+    );
+    const server = new RunningProcess('feast-serve', serverSpec, logDir);
+    running.push(server);
+    feastUrl = `http://127.0.0.1:${feastPort}`;
+    timings['feast serve: /health answers'] =
+      (await waitForHttp(`${feastUrl}/health`, server, secrets, 120_000)) / 1000;
+  });
+
+  afterAll(async () => {
+    await Promise.all(running.reverse().map((p) => p.stop()));
+    timings['whole test file'] = (Date.now() - started) / 1000;
+    say(`Feast integration timings (s): ${JSON.stringify(timings)}`);
+  });
+
+  const getFeatures = (token?: string, ids: number[] = [1001, 1002]) =>
+    call(
+      `${feastUrl}/get-online-features`,
+      'POST',
+      { features: FEATURES, entities: { learner_id: ids } },
+      token,
+    );
+
+  const tokenOf = async (user: string) => {
+    const t = await oidc.token(user);
+    secrets.push(t);
+    return t;
+  };
+
+  test('/health answers 200 without a token', async () => {
+    const res = await call(`${feastUrl}/health`, 'GET');
+    expect(res.status).toBe(200);
+  });
+
+  test('refuses feature reads without a token (401)', async () => {
+    const res = await getFeatures();
+    expect(res.status).toBe(401);
+  });
+
+  test('refuses a garbage token (401)', async () => {
+    const res = await getFeatures('not-a-jwt');
+    expect(res.status).toBe(401);
+    const forged = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","groups":["learners"]}').toString('base64url')}.`;
+    expect((await getFeatures(forged)).status).toBe(401);
+  });
+
+  test('a learner reads the features the instructor materialised (200)', async () => {
+    const res = await getFeatures(await tokenOf('grace.hopper'));
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.body) as {
+      metadata: { feature_names: string[] };
+      results: Array<{ values: unknown[]; statuses: string[] }>;
+    };
+    const column = (name: string) => body.results[body.metadata.feature_names.indexOf(name)];
+    expect(column('learner_id').values).toEqual([1001, 1002]);
+    for (const [i, id] of ['1001', '1002'].entries()) {
+      expect(column('minutes_active').values[i]).toBe(latest[id].minutes_active);
+      expect(column('lessons_completed').values[i]).toBe(latest[id].lessons_completed);
+      expect(column('avg_quiz_score').values[i] as number).toBeCloseTo(latest[id].avg_quiz_score, 3);
+      expect(column('minutes_active').statuses[i]).toBe('PRESENT');
+    }
+  });
+
+  test('a signed-in user outside the cohort groups is refused (403)', async () => {
+    const res = await getFeatures(await tokenOf('mallory'));
+    expect(res.status).toBe(403);
+  });
+
+  test('a learner may not write to the online store (403); an instructor (feast-writer) may', async () => {
+    const ts = new Date().toISOString();
+    const write = (token: string) =>
+      call(
+        `${feastUrl}/write-to-online-store`,
+        'POST',
+        {
+          feature_view_name: 'learner_activity',
+          df: {
+            learner_id: [1010],
+            event_timestamp: [ts],
+            created: [ts],
+            minutes_active: [777],
+            lessons_completed: [7],
+            avg_quiz_score: [77.5],
+          },
+        },
+        token,
+      );
+    expect((await write(await tokenOf('grace.hopper'))).status).toBe(403);
+    expect((await write(await tokenOf('mallory'))).status).toBe(403);
+
+    const res = await write(await tokenOf('ada'));
+    expect(res.status).toBe(200);
+    const read = JSON.parse((await getFeatures(await tokenOf('grace.hopper'), [1010])).body) as {
+      metadata: { feature_names: string[] };
+      results: Array<{ values: unknown[] }>;
+    };
+    expect(read.results[read.metadata.feature_names.indexOf('minutes_active')].values).toEqual([777]);
+  });
+
+  test('Redis requires the password, which is not on any command line', () => {
+    const pid = redis.child.pid as number;
+    const cli = (env: Record<string, string>) =>
+      execFileSync('redis-cli', ['-p', String(redisPort), 'ping'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', ...env },
+      }).trim();
+    expect(cli({})).toMatch(/NOAUTH/);
+    expect(cli({ REDISCLI_AUTH: redisPassword })).toBe('PONG');
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    expect(cmdline).not.toContain(redisPassword);
+    for (const p of running) {
+      if (p.child.pid && p.child.exitCode === null) {
+        expect(readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8')).not.toContain(redisPassword);
+      }
+    }
+  });
+
+  test('no secret reaches a process log', () => {
+    for (const name of [
+      'redis',
+      'feast-apply',
+      'gen-data',
+      'feast-materialize',
+      'feast-wait-for-registry',
+      'feast-serve',
+    ]) {
+      const log = readFileSync(join(logDir, `${name}.log`), 'utf8');
+      for (const s of secrets) {
+        expect(log.includes(s)).toBe(false);
+      }
+    }
+  });
+
+  test('the image wrapper fails closed with no Permission and refuses INTRA_COMMUNICATION_BASE64', () => {
+    const python = join(REPO_ROOT, '.venvs', 'feast', 'bin', 'python');
+    const env = {
+      PATH: process.env.PATH ?? '',
+      PYTHONPATH: join(REPO_ROOT, 'images', 'feast'),
+      PYTHONDONTWRITEBYTECODE: '1',
+    };
+    const script = [
+      'import cohort_lab_feast as w',
+      'w.patch()',
+      'from feast.permissions.security_manager import SecurityManager',
+      'from feast.permissions.user import User',
+      'from feast.permissions.action import AuthzedAction',
+      'from feast import Entity, ValueType',
+      'class EmptyRegistry:',
+      '    def list_permissions(self, project, allow_cache=False, tags=None): return []',
+      'sm = SecurityManager("p", EmptyRegistry())',
+      'sm.set_current_user(User("someone", roles=["feast-writer"], groups=["learners"]))',
+      'try:',
+      '    sm.assert_permissions([Entity(name="e", join_keys=["k"], value_type=ValueType.INT64)], AuthzedAction.DESCRIBE)',
+      '    print("ALLOWED")',
+      'except Exception as e:',
+      '    print("DENIED", type(e).__name__)',
+    ].join('\n');
+    const quiet: ExecFileSyncOptionsWithStringEncoding = {
+      encoding: 'utf8',
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    };
+    expect(execFileSync(python, ['-c', script], quiet).trim()).toBe('DENIED FeastPermissionError');
+
+    let refused = '';
+    try {
+      execFileSync(python, ['-m', 'cohort_lab_feast', 'version'], {
+        encoding: 'utf8',
+        env: { ...env, INTRA_COMMUNICATION_BASE64: 'c2VjcmV0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (e) {
+      refused = String((e as { stderr?: string }).stderr);
+    }
+    expect(refused).toContain('INTRA_COMMUNICATION_BASE64 is set');
+  });
+});
+
+interface Reply {
+  readonly status: number;
+  readonly body: string;
+}
+
+/**
+ * One HTTP request on a fresh connection. Not fetch: after a 403 the feature server's worker drops
+ * the keep-alive connection (the permission error propagates through the ASGI stack), and fetch's
+ * pooled connection then fails with ECONNRESET on the next request, as no curl user would see.
+ */
+function call(url: string, method: 'GET' | 'POST', body?: unknown, token?: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
+        },
+        timeout: 30_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+function feastYaml(o: K8sObject): string {
+  return (o as K8sObject & { data: Record<string, string> }).data['feature_store.yaml'];
+}
