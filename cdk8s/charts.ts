@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { FeastChart } from './feast-chart';
 import { MlflowChart } from './mlflow-chart';
 import { NamespaceChart } from './namespace-chart';
 import { ChartValues } from './values';
@@ -8,6 +9,7 @@ import { ChartValues } from './values';
 export interface CohortCharts {
   readonly namespaces: NamespaceChart;
   readonly mlflow: MlflowChart;
+  readonly feast: FeastChart;
 }
 
 /**
@@ -17,8 +19,9 @@ export interface CohortCharts {
 export function addCohortCharts(scope: Construct, values: ChartValues): CohortCharts {
   const namespaces = new NamespaceChart(scope, 'namespaces', { values });
   const mlflow = new MlflowChart(scope, 'mlflow', { values });
-  for (const chart of [mlflow] as Chart[]) {
+  const feast = new FeastChart(scope, 'feast', { values });
+  for (const chart of [mlflow, feast] as Chart[]) {
     chart.addDependency(namespaces);
   }
-  return { namespaces, mlflow };
+  return { namespaces, mlflow, feast };
 }

@@ -21,6 +21,7 @@ const environmentSchema = z.strictObject({
   oidc: z.strictObject({
     discoveryUrl: z.url({ error: 'must be a URL' }),
     issuer: z.url({ error: 'must be a URL' }),
+    clientId: z.string().min(1, { error: 'must not be empty' }).optional(),
   }),
   secretStoreName: z
     .string()

@@ -1,7 +1,9 @@
 import { Chart, ChartProps } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { LabNamespace, NamespaceQuota } from './lab-namespace';
-import { LEARNER_NAMESPACE_LABEL } from './mlflow-chart';
+import { FEAST_PORT } from './feast-chart';
+import { LEARNER_NAMESPACE_LABEL, MLFLOW_PORT } from './mlflow-chart';
 import { ChartValues } from './values';
 
 /** Properties of {@link NamespaceChart}. */
@@ -58,13 +60,33 @@ export class NamespaceChart extends Chart {
       name: namespace,
       quota: SERVICES_QUOTA[config.profile.name],
     });
-    this.learners = config.learners.map(
-      (learner) =>
-        new LabNamespace(this, `Learner-${learner.slug}`, {
-          name: learner.namespace,
-          quota: LEARNER_QUOTA,
-          labels: { [LEARNER_NAMESPACE_LABEL]: 'true', 'cohort-lab.io/learner-slug': learner.slug },
-        }),
-    );
+    this.learners = config.learners.map((learner) => {
+      const ns = new LabNamespace(this, `Learner-${learner.slug}`, {
+        name: learner.namespace,
+        quota: LEARNER_QUOTA,
+        labels: { [LEARNER_NAMESPACE_LABEL]: 'true', 'cohort-lab.io/learner-slug': learner.slug },
+      });
+      // Besides DNS, a learner's pods may reach exactly the lab services: MLflow and Feast.
+      new kplus.k8s.KubeNetworkPolicy(ns, 'LabServices', {
+        metadata: { name: 'allow-lab-services', namespace: learner.namespace },
+        spec: {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [
+            ['mlflow', MLFLOW_PORT],
+            ['feast', FEAST_PORT],
+          ].map(([name, port]) => ({
+            to: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+                podSelector: { matchLabels: { 'app.kubernetes.io/name': String(name) } },
+              },
+            ],
+            ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(Number(port)) }],
+          })),
+        },
+      });
+      return ns;
+    });
   }
 }

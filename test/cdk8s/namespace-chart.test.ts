@@ -65,6 +65,29 @@ describe('NamespaceChart', () => {
     }
   });
 
+  test('learner pods may reach MLflow (5000) and Feast (6566) in the services namespace, nothing else', () => {
+    const allow = all.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-lab-services');
+    expect(allow.map((o) => o.metadata.namespace)).toEqual([
+      'learner-grace-hopper',
+      'learner-alan-turing',
+      'learner-katherine-johnson',
+    ]);
+    const spec = allow[0].spec as {
+      policyTypes: string[];
+      egress: Array<{
+        to: Array<{ podSelector: { matchLabels: Record<string, string> } }>;
+        ports: Array<{ port: number }>;
+      }>;
+    };
+    expect(spec.policyTypes).toEqual(['Egress']);
+    expect(
+      spec.egress.map((e) => [e.to[0].podSelector.matchLabels['app.kubernetes.io/name'], e.ports[0].port]),
+    ).toEqual([
+      ['mlflow', 5000],
+      ['feast', 6566],
+    ]);
+  });
+
   test('the services namespace is larger for a cohort than for a sandbox', () => {
     const sandbox = objects(
       new NamespaceChart(chartApp(), 'ns', {
