@@ -9,7 +9,17 @@ import { stringify } from 'yaml';
 import { ArtifactBucket } from '../constructs/artifact-bucket';
 import { SERVICE_ACCOUNTS } from '../lib/naming';
 import { ExternalSecret } from './external-secret';
-import { ContainerSizing, hardenPodSpec, LAB_UID, resources, restrictedSecurityContext } from './hardening';
+import {
+  acknowledgeCheckov,
+  ContainerSizing,
+  FEAST_ENV_SECRET_EXCEPTION,
+  hardenPodSpec,
+  LAB_UID,
+  OWN_IMAGE_EXCEPTIONS,
+  resources,
+  restrictedSecurityContext,
+  TAGGED_IMAGE_EXCEPTION,
+} from './hardening';
 import { LEARNER_NAMESPACE_LABEL, POD_IDENTITY_AGENT_CIDR } from './mlflow-chart';
 import { ChartValues } from './values';
 
@@ -257,6 +267,7 @@ export class FeastChart extends Chart {
       ],
     });
     hardenPodSpec(this.deployment);
+    acknowledgeCheckov(this.deployment, [...OWN_IMAGE_EXCEPTIONS, FEAST_ENV_SECRET_EXCEPTION]);
     ApiObject.of(this.deployment).addJsonPatch(
       JsonPatch.add(
         '/spec/template/spec/topologySpreadConstraints',
@@ -382,6 +393,9 @@ export class FeastChart extends Chart {
       ],
     });
     hardenPodSpec(deployment);
+    if (!config.feast.redisImage.includes('@sha256:')) {
+      acknowledgeCheckov(deployment, [TAGGED_IMAGE_EXCEPTION]);
+    }
 
     const service = new kplus.Service(this, 'RedisService', {
       metadata: { name: 'redis', namespace, labels },
@@ -450,6 +464,7 @@ export class FeastChart extends Chart {
       ],
     });
     hardenPodSpec(job);
+    acknowledgeCheckov(job, [...OWN_IMAGE_EXCEPTIONS, FEAST_ENV_SECRET_EXCEPTION]);
     return job;
   }
 

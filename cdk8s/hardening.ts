@@ -89,6 +89,20 @@ export const ENV_SECRET_EXCEPTION: CheckovException = {
     'libpq (PGPASSWORD) and MLflow (MLFLOW_FLASK_SERVER_SECRET_KEY) read these only from the environment; the values come from Secret references and are never in the manifest',
 };
 
+/** Exception for Feast, which expands `${FEAST_REDIS_PASSWORD}` in feature_store.yaml from its env. */
+export const FEAST_ENV_SECRET_EXCEPTION: CheckovException = {
+  id: 'CKV_K8S_35',
+  reason:
+    'Feast expands ${FEAST_REDIS_PASSWORD} in feature_store.yaml from the environment only; the value comes from a Secret reference and is never in the manifest',
+};
+
+/** Exception for a third-party image the cohort file names by tag rather than by digest. */
+export const TAGGED_IMAGE_EXCEPTION: CheckovException = {
+  id: 'CKV_K8S_43',
+  reason:
+    'the image is pinned by an exact version tag; a digest cannot be resolved offline at synth time, and the cohort file accepts image@sha256:... where a registry policy requires it',
+};
+
 /**
  * Record checkov exceptions on the object itself (`checkov.io/skipN` annotations), the way cdk-nag
  * acknowledgements sit on their resource; scripts/validate-manifests.sh fails on any other finding.
