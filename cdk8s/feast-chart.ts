@@ -1,7 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { ApiObject, Chart, ChartProps, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { createHash } from 'crypto';
 import { existsSync, readFileSync } from 'fs';
 import { Construct } from 'constructs';
 import { join } from 'path';
@@ -21,7 +20,7 @@ import {
   TAGGED_IMAGE_EXCEPTION,
 } from './hardening';
 import { LEARNER_NAMESPACE_LABEL, POD_IDENTITY_AGENT_CIDR } from './mlflow-chart';
-import { ChartValues } from './values';
+import { ChartValues, stableFingerprint } from './values';
 
 /** Port of the Feast feature server (HTTP) inside the pod and on its Service. */
 export const FEAST_PORT = 6566;
@@ -417,10 +416,11 @@ export class FeastChart extends Chart {
     const { namespace, infra } = values;
     // Jobs are immutable: any change to what it applies gets a new name, so `kubectl apply`
     // creates a new Job that runs `feast apply` again (it is idempotent).
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify([image, this.featureStoreYaml, this.featureRepo]))
-      .digest('hex')
-      .slice(0, 8);
+    const fingerprint = stableFingerprint([
+      values.infra.imageIds?.feast ?? image,
+      this.featureStoreYaml,
+      this.featureRepo,
+    ]);
     const repoConfig = new kplus.ConfigMap(this, 'FeatureRepo', {
       metadata: { name: `feast-feature-repo-${fingerprint}`, namespace, labels },
       data: { ...this.featureRepo },

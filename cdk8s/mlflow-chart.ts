@@ -1,6 +1,5 @@
 import { ApiObject, Chart, ChartProps, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../constructs/artifact-bucket';
 import { SERVICE_ACCOUNTS } from '../lib/naming';
@@ -14,7 +13,7 @@ import {
   resources,
   restrictedSecurityContext,
 } from './hardening';
-import { ChartValues } from './values';
+import { ChartValues, stableFingerprint } from './values';
 
 /** Port the MLflow server listens on inside the pod and the Service exposes. */
 export const MLFLOW_PORT = 5000;
@@ -398,10 +397,11 @@ export class MlflowChart extends Chart {
       MLFLOW_DATABASES: kplus.EnvValue.fromValue('mlflow,mlflow_auth'),
     };
     // Jobs are immutable: a change to the spec gets a new name, so kubectl apply creates a new Job.
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify([image, infra.database.host, infra.database.port]))
-      .digest('hex')
-      .slice(0, 8);
+    const fingerprint = stableFingerprint([
+      infra.imageIds?.mlflow ?? image,
+      infra.database.host,
+      infra.database.port,
+    ]);
     const jobLabels = {
       'app.kubernetes.io/name': 'mlflow-db-bootstrap',
       'app.kubernetes.io/part-of': 'cohort-lab',

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { CohortConfig } from '../lib/config/types';
 import { COHORT_NAMESPACE, EXTERNAL_SECRETS, secretNames } from '../lib/naming';
 
@@ -17,6 +18,12 @@ export interface InfraValues {
   readonly database: DatabaseEndpoint;
   /** Container images of the workloads. */
   readonly images: { readonly mlflow: string; readonly feast: string };
+  /**
+   * Synth-time identities of the images (the CDK asset hash of a built image), for naming Jobs:
+   * an image URI built at deploy time is a token whose value synth cannot see.
+   * @default - the image references themselves
+   */
+  readonly imageIds?: { readonly mlflow: string; readonly feast: string };
   /** OpenID Connect provider that signs Feast's bearer tokens (the cohort's Cognito user pool). */
   readonly oidc: OidcValues;
   /** ClusterSecretStore that reads the cohort's Secrets Manager secrets. */
@@ -72,4 +79,15 @@ export function chartValues(config: CohortConfig, infra: InfraValues): ChartValu
     secrets: secretNames(config.name),
     secretRefreshSeconds: SECRET_REFRESH_SECONDS,
   };
+}
+
+/**
+ * A short hash of `parts` that is the same on every synth: CDK tokens (values only known at deploy
+ * time, such as the bucket name in the apps stack) are replaced by a fixed marker, because their
+ * string form changes between synths. Names of immutable objects (Jobs) use it, so a Job is renamed
+ * exactly when something known at synth time changed, e.g. an image (see InfraValues.imageIds).
+ */
+export function stableFingerprint(parts: readonly unknown[]): string {
+  const text = JSON.stringify(parts).replace(/\$\{Token\[[^\]]*\]\}/g, '${deploy-time}');
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }

@@ -2,6 +2,7 @@ import { App, Environment } from 'aws-cdk-lib';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { CohortConfig } from './config/types';
+import { AppsStack } from './stacks/apps-stack';
 import { ClusterStack } from './stacks/cluster-stack';
 import { DataStack } from './stacks/data-stack';
 import { applyLabTags, labTags } from './tagging';
@@ -10,6 +11,7 @@ import { applyLabTags, labTags } from './tagging';
 export interface CohortStacks {
   readonly data: DataStack;
   readonly cluster: ClusterStack;
+  readonly apps: AppsStack;
 }
 
 /** `cohortlab-<cohort>-<part>`: the CloudFormation stack name of one part of a cohort. */
@@ -42,10 +44,25 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
   });
   // Explicit, not only implied by the references: the cluster reads the key and bucket ARNs.
   cluster.addStackDependency(data, 'the cluster uses the cohort key and the artifact bucket');
-  for (const stack of [data, cluster]) {
+  const apps = new AppsStack(app, stackName(config, 'apps'), {
+    ...common,
+    description: `Cohort Lab ${config.name}: MLflow and Feast images, OIDC identity, Kubernetes charts`,
+    config,
+    cluster: cluster.cluster.cluster,
+    vpc: cluster.network.vpc,
+    databaseHost: cluster.database.instance.dbInstanceEndpointAddress,
+    databasePort: 5432,
+    artifacts: data.artifacts,
+    cohortKey: data.key,
+  });
+  apps.addStackDependency(
+    cluster,
+    'the charts run on the cluster; deleting apps first drains its load balancers',
+  );
+  for (const stack of [data, cluster, apps]) {
     applyLabTags(stack, config);
   }
-  return { data, cluster };
+  return { data, cluster, apps };
 }
 
 /**

@@ -1,0 +1,133 @@
+import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import { App as Cdk8sApp, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { join } from 'path';
+import { addCohortCharts, CohortCharts } from '../../cdk8s/charts';
+import { chartValues, InfraValues } from '../../cdk8s/values';
+import { ArtifactBucket } from '../../constructs/artifact-bucket';
+import { CohortIdentity } from '../../constructs/cohort-identity';
+import { CohortKey } from '../../constructs/cohort-key';
+import { CohortConfig } from '../config/types';
+import { EXTERNAL_SECRETS } from '../naming';
+
+/** Properties of {@link AppsStack}. */
+export interface AppsStackProps extends StackProps {
+  readonly config: CohortConfig;
+  /** The cohort's EKS cluster (cluster stack): the charts are applied through its kubectl provider. */
+  readonly cluster: eks.ICluster;
+  /** The cohort VPC: its CIDR scopes the NetworkPolicies (load balancer targets, database). */
+  readonly vpc: ec2.IVpc;
+  /** MLflow's PostgreSQL endpoint (cluster stack). */
+  readonly databaseHost: string;
+  readonly databasePort: number;
+  readonly artifacts: ArtifactBucket;
+  readonly cohortKey: CohortKey;
+}
+
+/** Directory of the image build contexts. */
+export const IMAGES_DIR = join(__dirname, '..', '..', 'images');
+
+/**
+ * What runs on the cluster: the MLflow and Feast images (built by CDK at deploy time unless the
+ * cohort file names prebuilt ones), the cohort's OpenID provider for Feast (Cognito), and the
+ * cdk8s charts, applied through the cluster's kubectl provider. Deleted first, so the load
+ * balancer the MLflow Ingress created is removed while its controller still runs.
+ */
+export class AppsStack extends Stack {
+  public readonly identity: CohortIdentity;
+  public readonly charts: CohortCharts;
+  /** One KubernetesManifest per chart, in dependency order. */
+  public readonly manifests: Readonly<Record<string, eks.KubernetesManifest>>;
+  public readonly images: { readonly mlflow: string; readonly feast: string };
+
+  constructor(scope: Construct, id: string, props: AppsStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const prebuilt = (uri: string) => ({ uri, id: uri });
+    const mlflowImage = config.mlflow.image
+      ? prebuilt(config.mlflow.image)
+      : this.imageAsset('MlflowImage', 'mlflow');
+    const feastImage = config.feast.image
+      ? prebuilt(config.feast.image)
+      : this.imageAsset('FeastImage', 'feast');
+    this.images = { mlflow: mlflowImage.uri, feast: feastImage.uri };
+
+    this.identity = new CohortIdentity(this, 'Identity', {
+      cohortName: config.name,
+      encryptionKey: props.cohortKey.key,
+      removalPolicy: config.profile.isSandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      logRetention: config.profile.logRetention,
+    });
+
+    const infra: InfraValues = {
+      region: this.region,
+      artifactBucketName: props.artifacts.bucketName,
+      vpcCidr: props.vpc.vpcCidrBlock,
+      database: { host: props.databaseHost, port: props.databasePort, sslMode: 'require' },
+      images: this.images,
+      imageIds: { mlflow: mlflowImage.id, feast: feastImage.id },
+      oidc: {
+        discoveryUrl: this.identity.discoveryUrl,
+        issuer: this.identity.issuer,
+        clientId: this.identity.userPoolClientId,
+      },
+      secretStoreName: EXTERNAL_SECRETS.clusterSecretStore,
+    };
+    this.charts = addCohortCharts(new Cdk8sApp(), chartValues(config, infra));
+
+    const manifests: Record<string, eks.KubernetesManifest> = {};
+    const order: Array<[string, Chart]> = [
+      ['Namespaces', this.charts.namespaces],
+      ['Mlflow', this.charts.mlflow],
+      ['Feast', this.charts.feast],
+    ];
+    for (const [name, chart] of order) {
+      manifests[name] = new eks.KubernetesManifest(this, name, {
+        cluster: props.cluster,
+        manifest: chart.toJson(),
+        // Objects dropped from a chart are deleted from the cluster on the next deploy.
+        prune: true,
+      });
+    }
+    manifests.Mlflow.node.addDependency(manifests.Namespaces);
+    manifests.Feast.node.addDependency(manifests.Namespaces);
+    this.manifests = manifests;
+
+    if (config.mlflow.certificateArn === undefined) {
+      Annotations.of(this).addWarningV2(
+        'cohort-lab:mlflow-plain-http',
+        `MLFLOW WITHOUT TLS: ${config.name} has no mlflow.certificateArn, so the MLflow Ingress listens on plain HTTP ` +
+          'and basic-auth passwords cross the internet unencrypted. Acceptable for a throwaway sandbox only; ' +
+          'set mlflow.hostname and mlflow.certificateArn to fix.',
+      );
+    }
+
+    new CfnOutput(this, 'FeastIssuer', {
+      value: this.identity.issuer,
+      description: 'OIDC issuer Feast trusts',
+    });
+    new CfnOutput(this, 'UserPoolClientId', {
+      value: this.identity.userPoolClientId,
+      description: 'Cognito app client learners sign in with (Feast tokens)',
+    });
+    new CfnOutput(this, 'MlflowUrl', {
+      value: config.mlflow.hostname
+        ? `https://${config.mlflow.hostname}`
+        : 'the ALB DNS name of Ingress cohort-lab/mlflow',
+      description: 'MLflow UI and API',
+    });
+  }
+
+  private imageAsset(id: string, name: string): { uri: string; id: string } {
+    const asset = new ecrAssets.DockerImageAsset(this, id, {
+      directory: join(IMAGES_DIR, name),
+      platform: ecrAssets.Platform.LINUX_AMD64,
+      exclude: ['__pycache__', '*.pyc'],
+    });
+    return { uri: asset.imageUri, id: asset.assetHash };
+  }
+}
