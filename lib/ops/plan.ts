@@ -33,6 +33,8 @@ export interface CohortPlan {
   readonly outdir: string;
   readonly stacks: readonly StackPlan[];
   readonly violations: readonly PolicyViolation[];
+  /** Synth warnings to show loudly (e.g. MLflow without TLS in a sandbox). */
+  readonly warnings: readonly string[];
   /** Templates over {@link MAX_RESOURCES_PER_TEMPLATE} or {@link MAX_TEMPLATE_BYTES}. */
   readonly limitProblems: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
@@ -64,6 +66,7 @@ export function planCohort(config: CohortConfig, outdir: string, today: string):
     outdir,
     stacks: stackPlans,
     violations: result.violations,
+    warnings: result.warnings,
     limitProblems,
     tags: labTags(config),
     daysToExpiry: Math.round((Date.parse(config.expires) - Date.parse(today)) / 86_400_000),
@@ -147,6 +150,10 @@ export function renderPlan(plan: CohortPlan): string {
   }
   for (const p of plan.limitProblems) {
     lines.push(`  LIMIT ${p}`);
+  }
+  for (const w of plan.warnings) {
+    lines.push('');
+    lines.push(`!!! WARNING: ${w}`);
   }
   lines.push('');
   lines.push(`Templates written to ${plan.outdir}/`);

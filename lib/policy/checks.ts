@@ -22,6 +22,8 @@ export function enablePolicyChecks(app: App): void {
 export interface PolicyResult {
   readonly outdir: string;
   readonly violations: readonly PolicyViolation[];
+  /** Synth warnings (construct annotations), e.g. a sandbox serving MLflow without TLS. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -30,14 +32,19 @@ export interface PolicyResult {
  */
 export function synthWithPolicyChecks(app: App): PolicyResult {
   try {
-    app.synth();
-    return { outdir: app.outdir, violations: [] };
+    const assembly = app.synth();
+    const warnings = assembly.stacks.flatMap((stack) =>
+      stack.messages
+        .filter((m) => m.level === 'warning')
+        .map((m) => `${stack.stackName}: ${String(m.entry.data)}`),
+    );
+    return { outdir: app.outdir, violations: [], warnings };
   } catch (err) {
     const reportFile = join(app.outdir, 'validation-report.json');
     if (!existsSync(reportFile)) {
       throw err;
     }
-    return { outdir: app.outdir, violations: readViolations(reportFile) };
+    return { outdir: app.outdir, violations: readViolations(reportFile), warnings: [] };
   }
 }
 

@@ -51,6 +51,19 @@ describe('plan', () => {
     }
   });
 
+  test('a sandbox without TLS prints a loud warning; the demo cohort none', () => {
+    expect(plan.warnings).toEqual([]);
+    const sandbox = planCohort(
+      loadCohort('cohorts/sandbox-example.yaml'),
+      mkdtempSync(join(tmpdir(), 'cohortlab-plan-sb-')),
+      TODAY,
+    );
+    expect(sandbox.warnings).toEqual([
+      expect.stringMatching(/^cohortlab-sandbox-grace-apps: MLFLOW WITHOUT TLS/),
+    ]);
+    expect(renderPlan(sandbox)).toContain('!!! WARNING: cohortlab-sandbox-grace-apps: MLFLOW WITHOUT TLS');
+  });
+
   test('the rendered plan names stacks, counts, tags and expiry', () => {
     const text = renderPlan(plan);
     expect(text).toContain('Cohort Lab plan: demo-2027-spring (profile cohort)');
