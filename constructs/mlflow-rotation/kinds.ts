@@ -1,0 +1,17 @@
+/** Tag that says what a secret is and so how the rotation function rotates it. */
+export const SECRET_KIND_TAG = 'lab:secret-kind';
+
+/** How a secret rotates (the value of its {@link SECRET_KIND_TAG} tag). */
+export enum SecretKind {
+  /** `{username, password}` of the MLflow admin: changes its own password (current_password). */
+  MLFLOW_ADMIN = 'mlflow-admin',
+  /** `{username, password}` of an MLflow user (a learner): the admin sets it; created if missing. */
+  MLFLOW_USER = 'mlflow-user',
+  /** `{secretKey}`: a generated key nothing else has to accept (consumers reload it). */
+  GENERATED_KEY = 'generated-key',
+  /**
+   * `{password, previousPassword}`: a generated password whose previous value stays valid (the
+   * service, e.g. Redis, accepts both), so consumers that still hold the old one keep working.
+   */
+  GENERATED_DUAL = 'generated-dual',
+}
