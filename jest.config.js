@@ -12,6 +12,7 @@ module.exports = {
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/'],
       transform: { '^.+\\.ts$': tsJest },
       snapshotSerializers: ['<rootDir>/test/support/strip-asset-hashes.js'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/cleanup-tmp.ts'],
     },
     {
       displayName: 'integration',

@@ -1,9 +1,9 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { testTempDir } from '../support/tmp';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { existsSync, mkdtempSync, readdirSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { CohortIdentity, CohortIdentityProps } from '../../constructs/cohort-identity';
 import { newCohortApp } from '../../lib/app';
@@ -102,7 +102,7 @@ describe('CohortIdentity', () => {
   });
 
   test('bundles the TypeScript handler with the local esbuild into one working file', async () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'cohortlab-identity-asset-'));
+    const outdir = testTempDir('cohortlab-identity-asset');
     const app = newCohortApp(outdir);
     setup({}, new Stack(app, 'Identity'));
     app.synth();
@@ -204,7 +204,7 @@ describe('CohortIdentity', () => {
   });
 
   test('cdk-nag AwsSolutions: no unacknowledged finding', () => {
-    const app = newCohortApp(mkdtempSync(join(tmpdir(), 'cohortlab-identity-nag-')));
+    const app = newCohortApp(testTempDir('cohortlab-identity-nag'));
     enablePolicyChecks(app);
     setup({}, new Stack(app, 'Identity'));
     const result = synthWithPolicyChecks(app);

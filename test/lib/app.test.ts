@@ -1,12 +1,12 @@
 import { execFileSync } from 'child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { testTempDir } from '../support/tmp';
+import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { addCohortStacks, newCohortApp, stackName } from '../../lib/app';
 import { loadCohort, REPO_ROOT } from '../support/cohort';
 
 function synthTemplates(file: string): Record<string, string> {
-  const outdir = mkdtempSync(join(tmpdir(), 'cohortlab-det-'));
+  const outdir = testTempDir('cohortlab-det');
   const app = newCohortApp(outdir);
   addCohortStacks(app, loadCohort(file));
   app.synth();
@@ -33,7 +33,7 @@ describe('the cohort app', () => {
 
   test('stack names are cohortlab-<cohort>-<part>', () => {
     const config = loadCohort('cohorts/demo.yaml');
-    const app = newCohortApp(mkdtempSync(join(tmpdir(), 'cohortlab-names-')));
+    const app = newCohortApp(testTempDir('cohortlab-names'));
     const stacks = addCohortStacks(app, config);
     expect(stacks.data.stackName).toBe(stackName(config, 'data'));
     expect(stacks.data.stackName).toBe('cohortlab-demo-2027-spring-data');
@@ -42,7 +42,7 @@ describe('the cohort app', () => {
 
   test('the cluster stack comes after the data stack and shares its environment and tags', () => {
     const config = loadCohort('cohorts/demo.yaml');
-    const app = newCohortApp(mkdtempSync(join(tmpdir(), 'cohortlab-order-')));
+    const app = newCohortApp(testTempDir('cohortlab-order'));
     const stacks = addCohortStacks(app, config);
     expect(stacks.cluster.dependencies.map((s) => s.stackName)).toEqual([stacks.data.stackName]);
     expect(stacks.cluster.region).toBe('eu-west-1');
@@ -78,8 +78,8 @@ describe('the cohort app', () => {
         ],
         { cwd: REPO_ROOT, env, encoding: 'utf8', stdio: 'pipe' },
       );
-    const a = mkdtempSync(join(tmpdir(), 'cohortlab-cli-a-'));
-    const b = mkdtempSync(join(tmpdir(), 'cohortlab-cli-b-'));
+    const a = testTempDir('cohortlab-cli-a');
+    const b = testTempDir('cohortlab-cli-b');
     run(a);
     run(b);
     const templates = readdirSync(a).filter((f) => f.endsWith('.template.json'));
@@ -102,7 +102,7 @@ describe('the cohort app', () => {
           '-c',
           'cohort=test/fixtures/cohorts/bad/bad-email.yaml',
           '-o',
-          mkdtempSync(join(tmpdir(), 'cohortlab-cli-bad-')),
+          testTempDir('cohortlab-cli-bad'),
         ],
         { cwd: REPO_ROOT, encoding: 'utf8', stdio: 'pipe' },
       );

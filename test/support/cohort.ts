@@ -1,7 +1,7 @@
 import { App, Environment, Stack } from 'aws-cdk-lib';
+import { testTempDir } from './tmp';
 import { Template } from 'aws-cdk-lib/assertions';
-import { mkdtempSync, readFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { addCohortStacks, CohortStacks, newCohortApp } from '../../lib/app';
@@ -41,7 +41,7 @@ export function configFrom(patch: (doc: Record<string, unknown>) => void = () =>
 
 /** The stacks of `config` in a fresh app with the project's feature flags (no synth yet). */
 export function buildStacks(config: CohortConfig): { app: App; stacks: CohortStacks } {
-  const app = newCohortApp(mkdtempSync(join(tmpdir(), 'cohortlab-test-')));
+  const app = newCohortApp(testTempDir('cohortlab-test'));
   const stacks = addCohortStacks(app, config);
   return { app, stacks };
 }
@@ -51,7 +51,7 @@ export function synthWithPolicy(
   config: CohortConfig,
   tamper: (stacks: CohortStacks) => void = () => {},
 ): { result: PolicyResult; stacks: CohortStacks } {
-  const app = newCohortApp(mkdtempSync(join(tmpdir(), 'cohortlab-nag-')));
+  const app = newCohortApp(testTempDir('cohortlab-nag'));
   enablePolicyChecks(app);
   const stacks = addCohortStacks(app, config);
   tamper(stacks);
@@ -69,5 +69,5 @@ export function templateOf(
 
 /** An empty stack in an app with the project's feature flags, for construct tests. */
 export function testStack(env?: Environment): Stack {
-  return new Stack(newCohortApp(mkdtempSync(join(tmpdir(), 'cohortlab-construct-'))), 'Test', { env });
+  return new Stack(newCohortApp(testTempDir('cohortlab-construct')), 'Test', { env });
 }
