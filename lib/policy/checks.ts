@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, readFileSync, rmSync } from 'fs';
 import { join } from 'path';
 
 /** One unacknowledged policy finding. */
@@ -31,6 +31,8 @@ export interface PolicyResult {
  * finding instead of throwing, so callers can print them all.
  */
 export function synthWithPolicyChecks(app: App): PolicyResult {
+  // A report left by an earlier synth into the same directory must not be read as this one's.
+  rmSync(join(app.outdir, 'validation-report.json'), { force: true });
   try {
     const assembly = app.synth();
     const warnings = assembly.stacks.flatMap((stack) =>
