@@ -1,9 +1,11 @@
 import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
+import { CohortAlerts } from '../../constructs/cohort-alerts';
 import { CohortKey } from '../../constructs/cohort-key';
 import { ArtifactRetention } from '../config/profile';
 import { CohortConfig } from '../config/types';
+import { secretPrefix } from '../naming';
 
 /** Properties of {@link DataStack}. */
 export interface DataStackProps extends StackProps {
@@ -12,12 +14,13 @@ export interface DataStackProps extends StackProps {
 }
 
 /**
- * Stateful data of a cohort: the cohort KMS key and the artifact bucket. Deleted last, and by
+ * Stateful data of a cohort: the cohort KMS key, the artifact bucket and the alert topic. Deleted last, and by
  * default it leaves the bucket and key behind (see `artifacts.retention`).
  */
 export class DataStack extends Stack {
   public readonly key: CohortKey;
   public readonly artifacts: ArtifactBucket;
+  public readonly alerts: CohortAlerts;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -37,6 +40,18 @@ export class DataStack extends Stack {
       accessLogExpiration: config.profile.accessLogExpiration,
     });
 
+    // Where failures that need a human go; the owner is subscribed by email.
+    this.alerts = new CohortAlerts(this, 'Alerts', {
+      cohortName: config.name,
+      encryptionKey: this.key.key,
+      emails: [config.owner],
+    });
+    this.alerts.alertOnRotationFailure(secretPrefix(config.name));
+
+    new CfnOutput(this, 'AlertTopicArn', {
+      value: this.alerts.topic.topicArn,
+      description: 'Cohort alert topic',
+    });
     new CfnOutput(this, 'ArtifactBucketName', {
       value: this.artifacts.bucketName,
       description: 'Cohort artifact bucket (shared/, learners/<id>/, mlflow/, feast/)',

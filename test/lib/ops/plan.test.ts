@@ -1,23 +1,25 @@
-import { mkdtempSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
+import { testTempDir } from '../../support/tmp';
 import { describeTemplate, planCohort, renderPlan } from '../../../lib/ops/plan';
 import { loadCohort, TODAY } from '../../support/cohort';
 
 describe('plan', () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'cohortlab-plan-'));
+  const outdir = testTempDir('cohortlab-plan');
   const plan = planCohort(loadCohort('cohorts/demo.yaml'), outdir, TODAY);
 
   test('counts resources by type from the synthesised template', () => {
     const data = plan.stacks.find((s) => s.stackName === 'cohortlab-demo-2027-spring-data');
     expect(data).toBeDefined();
     expect(data?.resourcesByType).toEqual({
+      'AWS::Events::Rule': 1,
       'AWS::KMS::Alias': 1,
       'AWS::KMS::Key': 1,
       'AWS::S3::Bucket': 2,
       'AWS::S3::BucketPolicy': 2,
+      'AWS::SNS::Subscription': 1,
+      'AWS::SNS::Topic': 1,
+      'AWS::SNS::TopicPolicy': 1,
     });
-    expect(data?.resourceCount).toBe(6);
+    expect(data?.resourceCount).toBe(10);
     // The same counts when the template file is read back independently.
     expect(describeTemplate('x', data!.templateFile).resourcesByType).toEqual(data?.resourcesByType);
   });
@@ -55,7 +57,7 @@ describe('plan', () => {
     expect(plan.warnings).toEqual([]);
     const sandbox = planCohort(
       loadCohort('cohorts/sandbox-example.yaml'),
-      mkdtempSync(join(tmpdir(), 'cohortlab-plan-sb-')),
+      testTempDir('cohortlab-plan-sb'),
       TODAY,
     );
     expect(sandbox.warnings).toEqual([
@@ -68,7 +70,7 @@ describe('plan', () => {
     const text = renderPlan(plan);
     expect(text).toContain('Cohort Lab plan: demo-2027-spring (profile cohort)');
     expect(text).toContain('expires    2027-04-30 (152 days from today)');
-    expect(text).toMatch(/Stack cohortlab-demo-2027-spring-data: 6 resources, [\d.]+ KB/);
+    expect(text).toMatch(/Stack cohortlab-demo-2027-spring-data: 10 resources, [\d.]+ KB/);
     expect(text).toMatch(/AWS::S3::Bucket\s+2/);
     expect(text).toContain('lab:owner = ops@cohort-lab.example');
     expect(text).toContain('Policy: cdk-nag AwsSolutions: 0 unacknowledged finding(s)');

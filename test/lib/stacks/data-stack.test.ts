@@ -15,13 +15,53 @@ const sandboxDelete = () =>
   });
 
 describe('DataStack', () => {
-  test('the demo cohort has exactly the key, alias, two buckets and their policies', () => {
+  test('the demo cohort has exactly the key, alias, two buckets, their policies and the alert topic', () => {
     const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
     t.resourceCountIs('AWS::KMS::Key', 1);
     t.resourceCountIs('AWS::KMS::Alias', 1);
     t.resourceCountIs('AWS::S3::Bucket', 2);
     t.resourceCountIs('AWS::S3::BucketPolicy', 2);
-    expect(Object.keys(t.toJSON().Resources)).toHaveLength(6);
+    t.resourceCountIs('AWS::SNS::Topic', 1);
+    t.resourceCountIs('AWS::SNS::TopicPolicy', 1);
+    t.resourceCountIs('AWS::SNS::Subscription', 1);
+    t.resourceCountIs('AWS::Events::Rule', 1);
+    expect(Object.keys(t.toJSON().Resources)).toHaveLength(10);
+  });
+
+  test('the alert topic is encrypted with the cohort key and mails the owner', () => {
+    const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
+    t.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CohortKey'), 'Arn'] },
+    });
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@cohort-lab.example',
+    });
+    // CloudWatch alarms and EventBridge may use the key to publish to the encrypted topic.
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowAlertPublishersToUseTheKey',
+            Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('a failed rotation of any cohort secret is announced on the alert topic', () => {
+    const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
+    const rules = Object.values(t.findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    const pattern = rules[0].Properties.EventPattern;
+    expect(pattern.source).toEqual(['aws.secretsmanager']);
+    expect(pattern.detail.eventName).toEqual(['RotationFailed']);
+    expect(JSON.stringify(pattern.detail.additionalEventData.SecretId)).toContain(
+      ':secret:cohort-lab/demo-2027-spring/',
+    );
+    expect(JSON.stringify(rules[0].Properties.Targets[0].Arn)).toContain('Alerts');
   });
 
   test('the key rotates and has the cohort alias', () => {
@@ -73,9 +113,11 @@ describe('DataStack', () => {
     >;
     const tagged = Object.entries(resources).filter(([, r]) => 'Tags' in r.Properties);
     expect(tagged.map(([, r]) => r.Type).sort()).toEqual([
+      'AWS::Events::Rule',
       'AWS::KMS::Key',
       'AWS::S3::Bucket',
       'AWS::S3::Bucket',
+      'AWS::SNS::Topic',
     ]);
     for (const [, r] of tagged) {
       expect(r.Properties.Tags).toEqual(
