@@ -42,6 +42,13 @@ export const FEATURE_REPO_FILES = ['features.py', 'permissions.py'] as const;
  * cohort_lab_feast wrapper makes permission checks use this cache, feast-dev/feast#6329).
  */
 export const REGISTRY_CACHE_TTL_SECONDS = 60;
+/**
+ * Redis ACL of the online store (an included config file rendered by ESO): the default user with
+ * the current and the previous password, nothing else.
+ */
+export const REDIS_AUTH_TEMPLATE =
+  'user default on resetpass >{{ .password }} >{{ .previousPassword }} ~* &* +@all\n';
+
 /** Environment variable `feature_store.yaml` reads the Redis password from (Feast expands `${VAR}`). */
 export const REDIS_PASSWORD_ENV = 'FEAST_REDIS_PASSWORD';
 /** How long the server's init container waits for the apply Job's permissions before it fails (and is retried). */
@@ -146,17 +153,22 @@ export class FeastChart extends Chart {
       automountToken: false,
     });
 
-    // One Secret, two views of the same password: `password` for Feast's env and `auth.conf` for
-    // Redis, rendered by ESO's template engine so Redis reads it from a file, not argv or env.
+    // One Secret, two views: `password` for Feast's env and `auth.conf` for Redis, rendered by
+    // ESO's template engine so Redis reads it from a file, not argv or env. Redis accepts the
+    // current AND the previous password (the rotation keeps both), so Feast pods that still hold
+    // the old one keep working until Reloader has rolled them: rotation never cuts Feast off.
     const redisSecret = new ExternalSecret(this, 'RedisSecret', {
       name: 'feast-redis',
       namespace,
       storeName: infra.secretStoreName,
       refreshIntervalSeconds: values.secretRefreshSeconds,
-      keys: [{ secretKey: 'password', remoteName: secrets.redis, property: 'password' }],
+      keys: [
+        { secretKey: 'password', remoteName: secrets.redis, property: 'password' },
+        { secretKey: 'previousPassword', remoteName: secrets.redis, property: 'previousPassword' },
+      ],
       templateData: {
         password: '{{ .password }}',
-        'auth.conf': 'requirepass "{{ .password }}"\n',
+        'auth.conf': REDIS_AUTH_TEMPLATE,
       },
     });
 

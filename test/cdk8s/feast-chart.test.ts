@@ -1,7 +1,7 @@
 import { Lazy } from 'aws-cdk-lib';
+import { testTempDir } from '../support/tmp';
 import { Testing } from 'cdk8s';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
 import {
@@ -136,15 +136,21 @@ describe('FeastChart', () => {
         secretKey: 'password',
         remoteRef: expect.objectContaining({ key: 'cohort-lab/test-cohort/redis', property: 'password' }),
       }),
+      expect.objectContaining({
+        secretKey: 'previousPassword',
+        remoteRef: expect.objectContaining({
+          key: 'cohort-lab/test-cohort/redis',
+          property: 'previousPassword',
+        }),
+      }),
     ]);
     expect(es.spec.target.template.data).toEqual({
       password: '{{ .password }}',
-      'auth.conf': 'requirepass "{{ .password }}"\n',
+      'auth.conf': 'user default on resetpass >{{ .password }} >{{ .previousPassword }} ~* &* +@all\n',
     });
     // No Secret object is emitted, and no literal password shape appears anywhere.
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     const text = JSON.stringify(objects);
-    expect(text).not.toMatch(/requirepass (?!\\"\{\{ \.password \}\})/);
     expect(text).not.toMatch(/password=(?!\$\{FEAST_REDIS_PASSWORD\})/);
     for (const w of workloads(objects)) {
       for (const c of containersOf(w)) {
@@ -269,7 +275,7 @@ describe('FeastChart', () => {
   });
 
   test('the Job name changes when the feature repository changes, and only then', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'feast-repo-'));
+    const dir = testTempDir('feast-repo');
     try {
       cpSync(LABS_FEATURE_REPO_DIR, dir, { recursive: true });
       const name = () =>
@@ -411,7 +417,7 @@ describe('FeastChart', () => {
   describe('feature repository checks', () => {
     let dir: string;
     beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), 'feast-repo-'));
+      dir = testTempDir('feast-repo');
       cpSync(LABS_FEATURE_REPO_DIR, dir, { recursive: true });
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));

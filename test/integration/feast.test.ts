@@ -80,6 +80,7 @@ describe('Feast chart on real processes', () => {
   let oidc: OidcProvider;
   let objects: K8sObject[];
   let redisPassword: string;
+  let previousRedisPassword: string;
   let redis: RunningProcess;
   let redisPort: number;
   let feastUrl: string;
@@ -119,7 +120,8 @@ describe('Feast chart on real processes', () => {
     );
     const chart = new FeastChart(Testing.app(), 'feast', { values });
     redisPassword = randomPassword();
-    secrets.push(redisPassword);
+    previousRedisPassword = randomPassword();
+    secrets.push(redisPassword, previousRedisPassword);
     redisPort = await freePort();
     // Cluster DNS stand-in: the Service address in the generated yaml -> the loopback Redis.
     const service = `redis.${values.namespace}.svc.cluster.local:${REDIS_PORT}`;
@@ -131,7 +133,7 @@ describe('Feast chart on real processes', () => {
     );
     expect(JSON.stringify(synthesised)).not.toContain(redisPassword);
     const secretValues = renderExternalSecrets(objects, {
-      [values.secrets.redis]: { password: redisPassword },
+      [values.secrets.redis]: { password: redisPassword, previousPassword: previousRedisPassword },
     });
     const awsEnv = { ...moto.awsEnv, FEAST_S3_ENDPOINT_URL: moto.endpoint };
 
@@ -352,6 +354,9 @@ describe('Feast chart on real processes', () => {
       }).trim();
     expect(cli({})).toMatch(/NOAUTH/);
     expect(cli({ REDISCLI_AUTH: redisPassword })).toBe('PONG');
+    // The previous password still works (the rotation keeps it until the next one), a wrong one not.
+    expect(cli({ REDISCLI_AUTH: previousRedisPassword })).toBe('PONG');
+    expect(cli({ REDISCLI_AUTH: 'not-the-password-0' })).toMatch(/WRONGPASS|invalid|NOAUTH/i);
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     expect(cmdline).not.toContain(redisPassword);
     for (const p of running) {
