@@ -144,6 +144,7 @@ export class MlflowChart extends Chart {
 
     this.allowedHosts = [
       ...(config.mlflow.hostname ? [config.mlflow.hostname] : ['*.elb.amazonaws.com']),
+      ...(infra.mlflowPrivateEndpoint ? [infra.mlflowPrivateEndpoint.hostname] : []),
       `mlflow.${namespace}.svc.cluster.local:${MLFLOW_PORT}`,
       `mlflow.${namespace}.svc:${MLFLOW_PORT}`,
       `mlflow.${namespace}:${MLFLOW_PORT}`,
@@ -297,6 +298,19 @@ export class MlflowChart extends Chart {
     });
 
     this.ingress = this.createIngress(values, labels);
+    if (infra.mlflowPrivateEndpoint) {
+      // The AWS Load Balancer Controller keeps the private endpoint's targets = the MLflow pods.
+      new ApiObject(this, 'PrivateEndpointBinding', {
+        apiVersion: 'elbv2.k8s.aws/v1beta1',
+        kind: 'TargetGroupBinding',
+        metadata: { name: 'mlflow-private', namespace, labels },
+        spec: {
+          serviceRef: { name: 'mlflow', port: MLFLOW_PORT },
+          targetGroupARN: infra.mlflowPrivateEndpoint.targetGroupArn,
+          targetType: 'ip',
+        },
+      });
+    }
     this.createNetworkPolicy(values, labels);
     this.bootstrapJob = this.createBootstrapJob(values, image, dbMasterSecret, dbSecret);
   }

@@ -28,6 +28,12 @@ export interface InfraValues {
   readonly oidc: OidcValues;
   /** ClusterSecretStore that reads the cohort's Secrets Manager secrets. */
   readonly secretStoreName: string;
+  /**
+   * The private load balancer in front of MLflow for in-VPC callers (the rotation function): the
+   * chart binds the MLflow pods to its target group and allows its host name.
+   * @default - no private endpoint
+   */
+  readonly mlflowPrivateEndpoint?: { readonly hostname: string; readonly targetGroupArn: string };
 }
 
 /** Where MLflow's PostgreSQL listens. */

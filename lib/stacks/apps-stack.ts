@@ -7,11 +7,16 @@ import { Construct } from 'constructs';
 import { join } from 'path';
 import { addCohortCharts, CohortCharts } from '../../cdk8s/charts';
 import { chartValues, InfraValues } from '../../cdk8s/values';
+import { MLFLOW_PORT } from '../../cdk8s/mlflow-chart';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
+import { CohortSecrets } from '../../constructs/cohort-secrets';
+import { MlflowPrivateEndpoint } from '../../constructs/mlflow-private-endpoint';
+import { SecretRotation } from '../../constructs/mlflow-rotation';
 import { CohortIdentity } from '../../constructs/cohort-identity';
 import { CohortKey } from '../../constructs/cohort-key';
 import { CohortConfig } from '../config/types';
-import { EXTERNAL_SECRETS } from '../naming';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EXTERNAL_SECRETS, secretNames, secretPrefix } from '../naming';
 
 /** Properties of {@link AppsStack}. */
 export interface AppsStackProps extends StackProps {
@@ -20,6 +25,12 @@ export interface AppsStackProps extends StackProps {
   readonly cluster: eks.ICluster;
   /** The cohort VPC: its CIDR scopes the NetworkPolicies (load balancer targets, database). */
   readonly vpc: ec2.IVpc;
+  /** Private subnets (with egress) for the rotation function and the private MLflow endpoint. */
+  readonly privateSubnets: ec2.SubnetSelection;
+  /** Security group of the cluster's nodes and pods: the private endpoint reaches MLflow through it. */
+  readonly clusterSecurityGroup: ec2.ISecurityGroup;
+  /** The cohort's alert topic (data stack): rotation failures go there. */
+  readonly alertTopic: sns.ITopic;
   /** MLflow's PostgreSQL endpoint (cluster stack). */
   readonly databaseHost: string;
   readonly databasePort: number;
@@ -42,6 +53,9 @@ export class AppsStack extends Stack {
   /** One KubernetesManifest per chart, in dependency order. */
   public readonly manifests: Readonly<Record<string, eks.KubernetesManifest>>;
   public readonly images: { readonly mlflow: string; readonly feast: string };
+  public readonly secrets: CohortSecrets;
+  public readonly rotation: SecretRotation;
+  public readonly mlflowPrivateEndpoint: MlflowPrivateEndpoint;
 
   constructor(scope: Construct, id: string, props: AppsStackProps) {
     super(scope, id, props);
@@ -63,6 +77,40 @@ export class AppsStack extends Stack {
       logRetention: config.profile.logRetention,
     });
 
+    // Secrets, their rotation function, and the private way the function reaches MLflow.
+    this.mlflowPrivateEndpoint = new MlflowPrivateEndpoint(this, 'MlflowPrivateEndpoint', {
+      vpc: props.vpc,
+      vpcSubnets: props.privateSubnets,
+      targetPort: MLFLOW_PORT,
+      accessLogsBucket: props.artifacts.accessLogsBucket,
+    });
+    // Written as a resource of this stack: addIngressRule on the cluster's group would put the
+    // rule in the cluster stack, pointing back here (a cycle between the stacks).
+    new ec2.CfnSecurityGroupIngress(this, 'MlflowPodsFromPrivateEndpoint', {
+      groupId: props.clusterSecurityGroup.securityGroupId,
+      sourceSecurityGroupId: this.mlflowPrivateEndpoint.securityGroup.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: MLFLOW_PORT,
+      toPort: MLFLOW_PORT,
+      description: 'Private MLflow endpoint to the MLflow pods',
+    });
+    this.rotation = new SecretRotation(this, 'SecretRotation', {
+      vpc: props.vpc,
+      vpcSubnets: props.privateSubnets,
+      mlflowUrl: this.mlflowPrivateEndpoint.url,
+      adminSecretName: secretNames(config.name).mlflowAdmin,
+      secretNamePrefix: secretPrefix(config.name),
+      encryptionKey: props.cohortKey.key,
+      alarmTopic: props.alertTopic,
+      logRetention: config.profile.logRetention,
+    });
+    this.mlflowPrivateEndpoint.allowFrom(this.rotation.securityGroup, 'Secret rotation function');
+    this.secrets = new CohortSecrets(this, 'Secrets', {
+      cohortName: config.name,
+      encryptionKey: props.cohortKey.key,
+      rotation: this.rotation,
+    });
+
     const infra: InfraValues = {
       region: this.region,
       artifactBucketName: props.artifacts.bucketName,
@@ -76,6 +124,10 @@ export class AppsStack extends Stack {
         clientId: this.identity.userPoolClientId,
       },
       secretStoreName: EXTERNAL_SECRETS.clusterSecretStore,
+      mlflowPrivateEndpoint: {
+        hostname: this.mlflowPrivateEndpoint.hostname,
+        targetGroupArn: this.mlflowPrivateEndpoint.targetGroup.targetGroupArn,
+      },
     };
     this.charts = addCohortCharts(new Cdk8sApp(), chartValues(config, infra));
 
@@ -95,6 +147,10 @@ export class AppsStack extends Stack {
     }
     manifests.Mlflow.node.addDependency(manifests.Namespaces);
     manifests.Feast.node.addDependency(manifests.Namespaces);
+    // The workloads read these secrets through ESO: they exist before the charts are applied.
+    for (const m of [manifests.Mlflow, manifests.Feast]) {
+      m.node.addDependency(this.secrets);
+    }
     this.manifests = manifests;
 
     if (config.mlflow.certificateArn === undefined) {
@@ -106,6 +162,11 @@ export class AppsStack extends Stack {
       );
     }
 
+    new CfnOutput(this, 'SecretRotationFunctionName', {
+      value: this.rotation.function.functionName,
+      description:
+        'Rotates MLflow passwords, the Flask key and the Redis password (runbooks: docs/runbooks/)',
+    });
     new CfnOutput(this, 'FeastIssuer', {
       value: this.identity.issuer,
       description: 'OIDC issuer Feast trusts',

@@ -1,0 +1,119 @@
+import { RemovalPolicy, Tags } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { secretNames } from '../../lib/naming';
+import { SecretKind, SecretRotation } from '../mlflow-rotation';
+
+/** Length of every generated secret value; letters and digits only (URL, ini and Redis safe). */
+export const GENERATED_LENGTH = 32;
+
+/** Properties of {@link CohortSecrets}. */
+export interface CohortSecretsProps {
+  readonly cohortName: string;
+  /** Key every secret is encrypted with (the cohort key). */
+  readonly encryptionKey: kms.IKey;
+  /** The rotation function that puts each secret on its schedule. */
+  readonly rotation: SecretRotation;
+  /**
+   * What deleting the stack does to the secrets (DESTROY schedules deletion with a recovery window).
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The cohort's service secrets, each encrypted with the cohort key, tagged with its
+ * `lab:secret-kind`, and on the shared rotation function's schedule:
+ *
+ * | secret                               | value                          | kind            |
+ * | ------------------------------------ | ------------------------------ | --------------- |
+ * | `cohort-lab/<c>/mlflow-admin`        | `{username: admin, password}`  | mlflow-admin    |
+ * | `cohort-lab/<c>/mlflow-flask-secret-key` | `{secretKey}`              | generated-key   |
+ * | `cohort-lab/<c>/redis`               | `{password, previousPassword}` | generated-dual  |
+ * | `cohort-lab/<c>/learners/<slug>/mlflow` | `{username: <slug>, password}` | mlflow-user  |
+ *
+ * (The database users' secrets belong to the database construct and rotate with AWS's hosted
+ * alternating-users rotation.) The Redis secret rotates once at creation so that it holds both a
+ * current and a previous password from the start: Redis accepts both, so Feast pods that still
+ * hold the old one keep working while they are rolled.
+ */
+export class CohortSecrets extends Construct {
+  public readonly mlflowAdmin: secretsmanager.Secret;
+  public readonly flaskKey: secretsmanager.Secret;
+  public readonly redis: secretsmanager.Secret;
+  private readonly props: CohortSecretsProps;
+
+  constructor(scope: Construct, id: string, props: CohortSecretsProps) {
+    super(scope, id);
+    this.props = props;
+    const names = secretNames(props.cohortName);
+    this.mlflowAdmin = this.generated(
+      'MlflowAdmin',
+      names.mlflowAdmin,
+      'MLflow admin user',
+      { username: 'admin' },
+      'password',
+    );
+    this.flaskKey = this.generated(
+      'FlaskKey',
+      names.mlflowFlaskKey,
+      'Flask secret key shared by the MLflow replicas',
+      {},
+      'secretKey',
+    );
+    this.redis = this.generated(
+      'Redis',
+      names.redis,
+      'Redis password of the Feast online store',
+      {},
+      'password',
+    );
+    props.rotation.addSecret(this.mlflowAdmin, SecretKind.MLFLOW_ADMIN);
+    props.rotation.addSecret(this.flaskKey, SecretKind.GENERATED_KEY);
+    props.rotation.addSecret(this.redis, SecretKind.GENERATED_DUAL, true);
+  }
+
+  /**
+   * The MLflow credentials of one learner, on the rotation schedule (the function creates the
+   * MLflow user on its first rotation). The roster wiring is the Learners issue; this is the shape.
+   */
+  public addLearner(slug: string): secretsmanager.Secret {
+    if (!/^[a-z]([a-z0-9-]*[a-z0-9])?$/.test(slug)) {
+      throw new Error(`CohortSecrets: learner slug "${slug}" is not a normalised id`);
+    }
+    const secret = this.generated(
+      `Learner-${slug}`,
+      secretNames(this.props.cohortName).learnerMlflow(slug),
+      `MLflow credentials of learner ${slug}`,
+      { username: slug },
+      'password',
+    );
+    Tags.of(secret).add('lab:learner', slug);
+    this.props.rotation.addSecret(secret, SecretKind.MLFLOW_USER);
+    return secret;
+  }
+
+  private generated(
+    id: string,
+    secretName: string,
+    description: string,
+    template: Record<string, string>,
+    key: string,
+  ): secretsmanager.Secret {
+    return new secretsmanager.Secret(this, id, {
+      secretName,
+      description: `Cohort Lab: ${description}`,
+      encryptionKey: this.props.encryptionKey,
+      removalPolicy: this.props.removalPolicy ?? RemovalPolicy.DESTROY,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify(template),
+        generateStringKey: key,
+        passwordLength: GENERATED_LENGTH,
+        excludePunctuation: true,
+        includeSpace: false,
+        requireEachIncludedType: true,
+      },
+    });
+  }
+}
