@@ -7,7 +7,7 @@
  * The tracking and auth databases have the chart's fixed names (`mlflow`, `mlflow_auth`), so the
  * test files that start MLflow must run one after the other (`--runInBand`).
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App } from 'cdk8s';
@@ -198,12 +198,16 @@ export class MlflowDeployment {
       .join('\n');
   }
 
-  /** Stop everything and drop the databases and roles it created. */
+  /**
+   * Stop everything, drop the databases and roles it created, and remove the pod files (they hold
+   * the mounted Secret values). The logs stay in {@link logDir} for a look after a failure.
+   */
   public async close(): Promise<void> {
     await this.proxy?.close();
     await this.stop();
     dropTestObjects(MLFLOW_DATABASES, []);
     dropTestObjects([], [this.appUser, `${this.appUser}_clone`, this.masterRole]);
+    rmSync(this.root, { recursive: true, force: true });
   }
 
   private spec(workload: K8sObject, container: string, argOverrides?: Record<string, string>): ProcessSpec {
