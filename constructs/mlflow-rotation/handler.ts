@@ -73,7 +73,8 @@ export function makeHandler(deps: RotationDeps): (event: RotationEvent) => Promi
     const { SecretId: arn, ClientRequestToken: token, Step: step } = event;
     const fields = { secret: arn, token, step };
     const meta = await deps.secrets.send(new DescribeSecretCommand({ SecretId: arn }));
-    if (meta.RotationEnabled === false) {
+    // Absent (never configured for rotation) counts as off, as in AWS's templates.
+    if (meta.RotationEnabled !== true) {
       throw new RotationError(`Secret ${arn} is not enabled for rotation`);
     }
     const versions = meta.VersionIdsToStages ?? {};
@@ -132,11 +133,17 @@ async function getJson(
   const res = await deps.secrets.send(
     new GetSecretValueCommand({ SecretId: id, VersionStage: stage, VersionId: token }),
   );
+  let value: unknown;
   try {
-    return JSON.parse(res.SecretString ?? '') as Record<string, unknown>;
+    value = JSON.parse(res.SecretString ?? '');
   } catch {
+    // The parser's message quotes the input: never pass it on.
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new RotationError(`Secret ${id} (${stage}) is not a JSON object`);
   }
+  return value as Record<string, unknown>;
 }
 
 async function tryGetJson(

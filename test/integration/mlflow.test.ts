@@ -9,18 +9,15 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App } from 'cdk8s';
-import { addCohortCharts } from '../../cdk8s/charts';
 import { MLFLOW_ADMIN_USERNAME, MLFLOW_PORT } from '../../cdk8s/mlflow-chart';
-import { chartValues } from '../../cdk8s/values';
-import { loadCohortFile } from '../../lib/config';
-import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './support/k8s';
-import { containerProcess, REPO_ROOT, SecretValues } from './support/container';
+import { containerOf, find, K8sObject, podSpecOf } from './support/k8s';
+import { REPO_ROOT, SecretValues } from './support/container';
 import { IngressProxy, rawRequest, startIngressProxy } from './support/ingress-proxy';
+import { MLFLOW_DATABASES, MLFLOW_PYTHON, mlflowContainerSpec, synthMlflowManifest } from './support/mlflow';
 import { freePort, redact, RunningProcess, runToCompletion, waitForHttp } from './support/processes';
 import { createMasterRole, dropTestObjects, Moto, psql, randomPassword, startMoto } from './support/services';
 
-const PYTHON = join(REPO_ROOT, '.venvs', 'mlflow', 'bin', 'python');
+const PYTHON = MLFLOW_PYTHON;
 const BUCKET = 'cohortlab-it-artifacts';
 const suffix = randomPassword(3);
 const appUser = `mlflow_it_${suffix}`;
@@ -42,14 +39,13 @@ function allSecrets(): string[] {
 }
 
 function spec(containerName: string, workload: K8sObject, overrides?: Record<string, string>) {
-  return containerProcess({
+  return mlflowContainerSpec({
     objects,
-    pod: podSpecOf(workload),
-    container: containerOf(podSpecOf(workload), containerName),
-    image: 'mlflow',
+    workload,
+    container: containerName,
     secrets,
     root,
-    extraEnv: { ...moto.awsEnv, MLFLOW_S3_ENDPOINT_URL: moto.endpoint },
+    moto,
     argOverrides: overrides,
   });
 }
@@ -93,25 +89,7 @@ beforeAll(async () => {
       .map(([, v]) => v),
   );
 
-  const config = loadCohortFile(join(REPO_ROOT, 'cohorts', 'demo.yaml'), { today: '2026-11-29' });
-  hostname = config.mlflow.hostname!;
-  const app = new App();
-  const charts = addCohortCharts(
-    app,
-    chartValues(config, {
-      region: 'us-east-1',
-      artifactBucketName: BUCKET,
-      vpcCidr: '10.0.0.0/16',
-      database: { host: '127.0.0.1', port: 5432, sslMode: 'require' },
-      images: { mlflow: 'cohort-lab-mlflow:test', feast: 'cohort-lab-feast:test' },
-      oidc: {
-        discoveryUrl: 'https://idp.invalid/.well-known/openid-configuration',
-        issuer: 'https://idp.invalid',
-      },
-      secretStoreName: 'test-store',
-    }),
-  );
-  objects = objectsOf(charts.mlflow);
+  ({ objects, hostname } = synthMlflowManifest(BUCKET));
   port = await freePort();
 }, 120_000);
 
@@ -119,17 +97,14 @@ afterAll(async () => {
   await proxy?.close();
   await server?.stop();
   await moto?.process.stop();
-  dropTestObjects(
-    ['mlflow', 'mlflow_auth'].map((d) => d),
-    [],
-  );
+  dropTestObjects(MLFLOW_DATABASES, []);
   dropTestObjects([], [appUser, `${appUser}_clone`, masterRole].filter(Boolean));
 }, 60_000);
 
 describe('MLflow from the synthesised manifests', () => {
   test('the bootstrap Job creates the alternating users and both databases, and is idempotent', async () => {
     // Re-runs on one machine: start from no databases.
-    dropTestObjects(['mlflow', 'mlflow_auth'], []);
+    dropTestObjects(MLFLOW_DATABASES, []);
     const job = find(objects, 'Job', 'mlflow-db-bootstrap');
     const first = await runToCompletion('bootstrap-1', spec('bootstrap', job), logDir, allSecrets());
     expect(first).toContain(`role ${appUser}: created`);

@@ -1,0 +1,69 @@
+/**
+ * What the rotation function does before it talks to anything, for states moto cannot produce.
+ * Everything else (kind tags, tokens, every step against MLflow) runs against moto's Secrets
+ * Manager and a real MLflow server in test/integration/rotation.test.ts.
+ */
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { handler, makeHandler, RotationError } from '../../constructs/mlflow-rotation/handler';
+
+const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:cohort-lab/demo/redis-AbCdEf';
+
+/** A client that answers DescribeSecret with `meta` and fails the test on any other call. */
+function describeOnly(meta: Record<string, unknown>): { client: SecretsManagerClient; calls: string[] } {
+  const calls: string[] = [];
+  const client = {
+    send: async (command: object) => {
+      calls.push(command.constructor.name);
+      if (command instanceof DescribeSecretCommand) return meta;
+      throw new Error(`unexpected ${command.constructor.name}`);
+    },
+  } as unknown as SecretsManagerClient;
+  return { client, calls };
+}
+
+describe('rotation function', () => {
+  test('fails when rotation was turned off (CancelRotateSecret), before reading or writing any value', async () => {
+    // GIVEN a secret whose rotation was cancelled: RotationEnabled false. (moto's CancelRotateSecret
+    // needs a Lambda ARN on the secret, and setting one makes moto run its Docker Lambda.)
+    const { client, calls } = describeOnly({
+      ARN,
+      RotationEnabled: false,
+      VersionIdsToStages: { 'v-1': ['AWSCURRENT'], 'v-2': ['AWSPENDING'] },
+      Tags: [{ Key: 'lab:secret-kind', Value: 'generated-dual' }],
+    });
+    const lines: string[] = [];
+    const rotate = makeHandler({
+      secrets: client,
+      mlflowUrl: 'http://mlflow.invalid',
+      adminSecretId: 'admin',
+      log: (_level, message) => lines.push(message),
+    });
+    // WHEN any step runs THEN it fails with the reason, and nothing else was called
+    for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
+      await expect(rotate({ SecretId: ARN, ClientRequestToken: 'v-2', Step })).rejects.toThrow(
+        new RotationError(`Secret ${ARN} is not enabled for rotation`),
+      );
+    }
+    expect(calls).toEqual(Array(4).fill('DescribeSecretCommand'));
+    expect(lines).toEqual([]);
+  });
+
+  test('the Lambda entry point fails when MLFLOW_URL or ADMIN_SECRET_ID is not set', async () => {
+    const saved = { MLFLOW_URL: process.env.MLFLOW_URL, ADMIN_SECRET_ID: process.env.ADMIN_SECRET_ID };
+    try {
+      for (const env of [{ MLFLOW_URL: 'http://mlflow.internal' }, { ADMIN_SECRET_ID: 'admin' }, {}]) {
+        delete process.env.MLFLOW_URL;
+        delete process.env.ADMIN_SECRET_ID;
+        Object.assign(process.env, env);
+        await expect(
+          handler({ SecretId: ARN, ClientRequestToken: 't', Step: 'createSecret' }),
+        ).rejects.toThrow('MLFLOW_URL and ADMIN_SECRET_ID must be set');
+      }
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});
