@@ -234,7 +234,7 @@ async function setSecret(deps: RotationDeps, arn: string, token: string, kind: S
     return;
   }
   if (kind === SecretKind.MLFLOW_USER) {
-    const admin = userSecret(await getJson(deps, deps.adminSecretId, 'AWSCURRENT'), deps.adminSecretId);
+    const admin = await workingAdmin(deps, mlflow);
     const status = await mlflow.setPassword(admin, pending.username, pending.password);
     if (status === 404) {
       await mlflow.createUser(admin, pending.username, pending.password);
@@ -265,6 +265,30 @@ async function setSecret(deps: RotationDeps, arn: string, token: string, kind: S
   }
   throw new RotationError(
     `setSecret: none of AWSPENDING, AWSCURRENT, AWSPREVIOUS of ${arn} logs in to MLflow`,
+  );
+}
+
+/**
+ * The admin credentials MLflow accepts right now: AWSCURRENT, or AWSPENDING while an admin
+ * rotation is between its setSecret and finishSecret (so learners' rotations do not fail then).
+ */
+async function workingAdmin(deps: RotationDeps, mlflow: MlflowApi): Promise<UserSecret> {
+  const current = userSecret(await getJson(deps, deps.adminSecretId, 'AWSCURRENT'), deps.adminSecretId);
+  if (await mlflow.canLogIn(current.username, current.password)) {
+    return current;
+  }
+  const pending = await tryGetJson(deps, deps.adminSecretId, 'AWSPENDING');
+  if (pending !== undefined) {
+    const admin = userSecret(pending, deps.adminSecretId);
+    if (await mlflow.canLogIn(admin.username, admin.password)) {
+      deps.log('info', 'setSecret: the admin is mid-rotation; using its pending credentials', {
+        secret: deps.adminSecretId,
+      });
+      return admin;
+    }
+  }
+  throw new RotationError(
+    `setSecret: neither AWSCURRENT nor AWSPENDING of ${deps.adminSecretId} logs in to MLflow`,
   );
 }
 
@@ -371,7 +395,10 @@ class MlflowApi {
       });
     } catch (err) {
       // Network errors carry the URL, never credentials.
-      throw new RotationError(`MLflow is not reachable at ${this.deps.mlflowUrl}: ${(err as Error).name}`);
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      throw new RotationError(
+        `MLflow is not reachable at ${this.deps.mlflowUrl}: ${(err as Error).name}${cause ? ` (${cause})` : ''}`,
+      );
     }
     await res.arrayBuffer();
     return res.status;
