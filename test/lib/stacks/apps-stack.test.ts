@@ -91,3 +91,115 @@ describe('AppsStack', () => {
     expect(result.violations.filter((v) => v.constructPath.includes('-apps/'))).toEqual([]);
   });
 });
+
+describe('AppsStack secrets and rotation', () => {
+  const { stacks } = buildStacks(loadCohort('cohorts/demo.yaml'));
+  const t = Template.fromStack(stacks.apps);
+
+  test('admin, Flask key and Redis secrets: cohort key, kind tag, 30-day rotation by the shared function', () => {
+    const secrets = t.findResources('AWS::SecretsManager::Secret');
+    const byName = Object.fromEntries(
+      Object.entries(secrets).map(([id, r]) => [r.Properties.Name, { id, r }]),
+    );
+    const expected: Record<string, string> = {
+      'cohort-lab/demo-2027-spring/mlflow-admin': 'mlflow-admin',
+      'cohort-lab/demo-2027-spring/mlflow-flask-secret-key': 'generated-key',
+      'cohort-lab/demo-2027-spring/redis': 'generated-dual',
+    };
+    expect(Object.keys(byName).sort()).toEqual(Object.keys(expected).sort());
+    const schedules = Object.values(t.findResources('AWS::SecretsManager::RotationSchedule'));
+    for (const [name, kind] of Object.entries(expected)) {
+      const { id, r } = byName[name];
+      expect(JSON.stringify(r.Properties.KmsKeyId)).toContain('CohortKey');
+      expect(r.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'lab:secret-kind', Value: kind }]));
+      expect(r.Properties.GenerateSecretString).toEqual(
+        expect.objectContaining({ ExcludePunctuation: true, PasswordLength: 32 }),
+      );
+      const schedule = schedules.find(
+        (s) => JSON.stringify(s.Properties.SecretId) === JSON.stringify({ Ref: id }),
+      );
+      expect(schedule?.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
+      expect(JSON.stringify(schedule?.Properties.RotationLambdaARN)).toContain('SecretRotation');
+    }
+  });
+
+  test('only the Redis secret rotates at creation (so it holds a previous password); MLflow ones wait for MLflow', () => {
+    const schedules = Object.values(t.findResources('AWS::SecretsManager::RotationSchedule'));
+    expect(schedules.map((s) => s.Properties.RotateImmediatelyOnUpdate).sort()).toEqual([false, false, true]);
+  });
+
+  test('the rotation function runs in the VPC, reaches MLflow only through the private endpoint, and may touch only cohort secrets', () => {
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+      Environment: {
+        Variables: {
+          MLFLOW_URL: Match.objectLike({ 'Fn::Join': ['', ['http://', Match.anyValue()]] }),
+          ADMIN_SECRET_ID: 'cohort-lab/demo-2027-spring/mlflow-admin',
+        },
+      },
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'RotateCohortSecrets',
+            Resource: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:aws:secretsmanager:eu-west-1:',
+                  { Ref: 'AWS::AccountId' },
+                  ':secret:cohort-lab/demo-2027-spring/*',
+                ],
+              ],
+            },
+          }),
+        ]),
+      },
+    });
+    // Nothing from the internet or the whole VPC may reach the private endpoint: only the function's group.
+    const albSg = Object.entries(t.findResources('AWS::EC2::SecurityGroup')).find(([, r]) =>
+      String(r.Properties.GroupDescription).includes('private MLflow endpoint'),
+    )!;
+    expect(albSg[1].Properties.SecurityGroupIngress ?? []).toEqual([]);
+    const ingress = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress')).filter(
+      (r) => JSON.stringify(r.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [albSg[0], 'GroupId'] }),
+    );
+    expect(ingress).toHaveLength(1);
+    expect(JSON.stringify(ingress[0].Properties.SourceSecurityGroupId)).toContain('SecretRotation');
+  });
+
+  test('a failing rotation step raises an alarm on the cohort alert topic', () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [
+        Match.objectLike({
+          'Fn::GetStackOutput': Match.objectLike({ StackName: 'cohortlab-demo-2027-spring-data' }),
+        }),
+      ],
+    });
+  });
+
+  test('AwsSolutions-SMG4 passes without any acknowledgement, in every stack', () => {
+    for (const stack of [stacks.data, stacks.cluster, stacks.apps]) {
+      expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('AwsSolutions-SMG4');
+    }
+  });
+
+  test('the MLflow chart binds the pods to the private endpoint and allows its host name', () => {
+    const mlflow = stacks.apps.charts.mlflow.toJson() as Array<{
+      kind: string;
+      spec?: Record<string, unknown>;
+    }>;
+    const binding = mlflow.find((o) => o.kind === 'TargetGroupBinding');
+    expect(binding?.spec).toEqual(
+      expect.objectContaining({ serviceRef: { name: 'mlflow', port: 5000 }, targetType: 'ip' }),
+    );
+    expect(stacks.apps.charts.mlflow.allowedHosts).toHaveLength(5);
+  });
+});
