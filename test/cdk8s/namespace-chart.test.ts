@@ -101,6 +101,10 @@ describe('NamespaceChart', () => {
     expect(cpu(services(sandbox))).toBe('5000m');
   });
 
+  test('matches the snapshot (guards object names)', () => {
+    expect(all).toMatchSnapshot();
+  });
+
   test('fails when a namespace name is not a DNS label', () => {
     expect(
       () =>

@@ -203,3 +203,10 @@ describe('AppsStack secrets and rotation', () => {
     expect(stacks.apps.charts.mlflow.allowedHosts).toHaveLength(5);
   });
 });
+
+describe('AppsStack snapshot', () => {
+  test('matches the snapshot (guards logical IDs)', () => {
+    const { stacks } = buildStacks(loadCohort('cohorts/demo.yaml'));
+    expect(Template.fromStack(stacks.apps).toJSON()).toMatchSnapshot();
+  });
+});
