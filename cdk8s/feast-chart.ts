@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { ApiObject, Chart, ChartProps, Duration, JsonPatch, Size } from 'cdk8s';
+import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { existsSync, readFileSync } from 'fs';
 import { Construct } from 'constructs';
@@ -7,6 +7,7 @@ import { join } from 'path';
 import { stringify } from 'yaml';
 import { ArtifactBucket } from '../constructs/artifact-bucket';
 import { SERVICE_ACCOUNTS } from '../lib/naming';
+import { addHighAvailability } from './availability';
 import { ExternalSecret } from './external-secret';
 import {
   acknowledgeCheckov,
@@ -279,22 +280,7 @@ export class FeastChart extends Chart {
     });
     hardenPodSpec(this.deployment);
     acknowledgeCheckov(this.deployment, [...OWN_IMAGE_EXCEPTIONS, FEAST_ENV_SECRET_EXCEPTION]);
-    ApiObject.of(this.deployment).addJsonPatch(
-      JsonPatch.add(
-        '/spec/template/spec/topologySpreadConstraints',
-        ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
-          maxSkew: 1,
-          topologyKey,
-          whenUnsatisfiable: 'ScheduleAnyway',
-          labelSelector: { matchLabels: labels },
-        })),
-      ),
-    );
-
-    new kplus.k8s.KubePodDisruptionBudget(this, 'Pdb', {
-      metadata: { name: 'feast', namespace, labels },
-      spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
-    });
+    addHighAvailability(this, this.deployment, { name: 'feast', namespace, labels });
 
     // In-cluster only (see the class comment for why there is no Ingress).
     this.service = new kplus.Service(this, 'Service', {

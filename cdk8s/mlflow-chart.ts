@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../constructs/artifact-bucket';
 import { SERVICE_ACCOUNTS } from '../lib/naming';
+import { addHighAvailability } from './availability';
 import { ExternalSecret } from './external-secret';
 import {
   acknowledgeCheckov,
@@ -269,26 +270,7 @@ export class MlflowChart extends Chart {
     });
     hardenPodSpec(this.deployment);
     acknowledgeCheckov(this.deployment, [...OWN_IMAGE_EXCEPTIONS, ENV_SECRET_EXCEPTION]);
-    // Soft spread over nodes and zones: a hard rule would deadlock a surge rollout on two zones.
-    ApiObject.of(this.deployment).addJsonPatch(
-      JsonPatch.add(
-        '/spec/template/spec/topologySpreadConstraints',
-        ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
-          maxSkew: 1,
-          topologyKey,
-          whenUnsatisfiable: 'ScheduleAnyway',
-          labelSelector: { matchLabels: labels },
-        })),
-      ),
-    );
-
-    new kplus.k8s.KubePodDisruptionBudget(this, 'Pdb', {
-      metadata: { name: 'mlflow', namespace, labels },
-      spec: {
-        maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
-        selector: { matchLabels: labels },
-      },
-    });
+    addHighAvailability(this, this.deployment, { name: 'mlflow', namespace, labels });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: 'mlflow', namespace, labels },
