@@ -132,7 +132,8 @@ export class MlflowChart extends Chart {
       `default_permission = ${config.mlflow.defaultPermission}`,
       `database_uri = ${dbUri('mlflow_auth')}`,
       `admin_username = ${MLFLOW_ADMIN_USERNAME}`,
-      'authorization_function = mlflow.server.auth:authenticate_request_basic_auth',
+      // MLflow's basic auth plus a per-request user memo (images/mlflow/cohort_lab_auth.py).
+      'authorization_function = cohort_lab_auth:authenticate_request_basic_auth',
       'grant_default_workspace_access = false',
       `auth_cache_ttl_seconds = ${MLFLOW_AUTH_CACHE_TTL_SECONDS}`,
       'auth_cache_max_size = 5000',

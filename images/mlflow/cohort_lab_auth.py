@@ -19,6 +19,14 @@ This module covers the two gaps that remain:
     tracking store (MLFLOW_BACKEND_STORE_URI) and on the auth store (``database_uri`` from the
     ini), each with a short connect timeout. Imports only psycopg2 (~0.1 s), never mlflow.
     Exit code 0 = ready, 1 = not ready. Writes nothing to disk.
+
+``authorization_function = cohort_lab_auth:authenticate_request_basic_auth`` (basic_auth.ini)
+    MLflow's own basic-auth check, plus a per-request memo of the auth store's ``get_user``. MLflow
+    3.17's permission checks look the same user up several times in one request (the admin check,
+    then the grants), each a pooled session with a pre-ping, a query and a commit: three database
+    round trips. The memo lives in ``flask.g``, so nothing outlives the request, and every user
+    mutation in the request clears it. Written by hand because MLflow has no setting for it; it
+    checks at import that the store methods it wraps still exist (MLflow is pinned in the image).
 """
 
 from __future__ import annotations
@@ -113,6 +121,53 @@ def sync_admin() -> int:
         changed.append("is_admin")
     print(f"admin user {username!r}: " + (", ".join(changed) + " updated" if changed else "in sync"))
     return 0
+
+
+_MEMO_KEY = "_cohort_lab_users"
+_WRAPPED = ("get_user", "create_user", "update_user", "delete_user")
+
+
+def _install_user_memo(store) -> None:
+    """Wrap ``store.get_user`` with a per-request memo; user mutations clear it (idempotent)."""
+    if getattr(store, "_cohort_lab_memo", False):
+        return
+    missing = [name for name in _WRAPPED if not callable(getattr(store, name, None))]
+    if missing:
+        raise RuntimeError(f"cohort_lab_auth: MLflow's auth store lacks {missing}; update the wrapper")
+    from flask import g, has_request_context
+
+    original_get = store.get_user
+
+    def get_user(username, *args, **kwargs):
+        if args or kwargs or not has_request_context():
+            return original_get(username, *args, **kwargs)
+        memo = g.setdefault(_MEMO_KEY, {})
+        if username not in memo:
+            memo[username] = original_get(username)
+        return memo[username]
+
+    def clearing(name):
+        original = getattr(store, name)
+
+        def wrapper(*args, **kwargs):
+            if has_request_context():
+                g.pop(_MEMO_KEY, None)
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    for name in _WRAPPED[1:]:
+        setattr(store, name, clearing(name))
+    store.get_user = get_user
+    store._cohort_lab_memo = True
+
+
+def authenticate_request_basic_auth():
+    """MLflow's basic-auth authorization function, with the per-request user memo installed."""
+    from mlflow.server import auth
+
+    _install_user_memo(auth.store)
+    return auth.authenticate_request_basic_auth()
 
 
 def main(argv: list[str]) -> int:

@@ -63,6 +63,8 @@ describe('MlflowChart', () => {
     ];
     expect(ini).toContain('default_permission = READ');
     expect(ini).toContain(`auth_cache_ttl_seconds = ${MLFLOW_AUTH_CACHE_TTL_SECONDS}`);
+    // MLflow's basic auth wrapped with the per-request user memo of the image (cohort_lab_auth.py).
+    expect(ini).toContain('authorization_function = cohort_lab_auth:authenticate_request_basic_auth');
     expect(ini).toContain(
       'database_uri = postgresql+psycopg2://db.cohortlab.internal:5432/mlflow_auth?sslmode=require&connect_timeout=10',
     );
