@@ -7,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'path';
+import { LOCAL_ESBUILD_BUNDLING } from '../../lib/bundling';
 import { GROUP_ROLES } from './pre-token-generation.handler';
 
 /** Properties of {@link CohortIdentity}. */
@@ -191,14 +192,7 @@ export class CohortIdentity extends Construct {
       role,
       logGroup,
       environmentEncryption: props.encryptionKey,
-      bundling: {
-        // Local esbuild only: synth needs no Docker (DESIGN 2).
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: false,
-        format: nodejs.OutputFormat.CJS,
-        externalModules: [],
-      },
+      bundling: LOCAL_ESBUILD_BUNDLING,
     });
     this.userPool.addTrigger(
       cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,

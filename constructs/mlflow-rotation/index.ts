@@ -11,6 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { join } from 'path';
+import { LOCAL_ESBUILD_BUNDLING } from '../../lib/bundling';
 import { acknowledgeWildcardResources } from '../../lib/policy/acknowledge';
 import { SECRET_KIND_TAG, SecretKind } from './kinds';
 
@@ -103,13 +104,7 @@ export class SecretRotation extends Construct {
       environmentEncryption: props.encryptionKey,
       // Secrets Manager retries a failed rotation itself; an async retry would only double it.
       retryAttempts: 0,
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: false,
-        format: nodejs.OutputFormat.CJS,
-        externalModules: [],
-      },
+      bundling: LOCAL_ESBUILD_BUNDLING,
     });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

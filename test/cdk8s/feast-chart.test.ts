@@ -15,6 +15,7 @@ import {
 import { LEARNER_NAMESPACE_LABEL, POD_IDENTITY_AGENT_CIDR } from '../../cdk8s/mlflow-chart';
 import { ChartValues } from '../../cdk8s/values';
 import { testInfra, testValues } from '../support/chart-values';
+import { HARDENED_CONTAINER_CONTEXT } from '../support/charts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are plain JSON */
 type Obj = Record<string, any>;
@@ -225,17 +226,7 @@ describe('FeastChart', () => {
         }),
       );
       for (const c of containersOf(w)) {
-        expect(c.securityContext).toEqual(
-          expect.objectContaining({
-            runAsNonRoot: true,
-            runAsUser: 10001,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            capabilities: { drop: ['ALL'] },
-            seccompProfile: { type: 'RuntimeDefault' },
-          }),
-        );
+        expect(c.securityContext).toEqual(expect.objectContaining(HARDENED_CONTAINER_CONTEXT));
         for (const kind of ['requests', 'limits']) {
           expect(Object.keys(c.resources[kind]).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
         }

@@ -1,7 +1,16 @@
 import { addCohortCharts } from '../../cdk8s/charts';
 import { MLFLOW_AUTH_CACHE_TTL_SECONDS, MlflowChart } from '../../cdk8s/mlflow-chart';
 import { loadCohort, configFrom } from '../support/cohort';
-import { allContainers, chartApp, K8s, objects, ofKind, one, testValues } from '../support/charts';
+import {
+  allContainers,
+  chartApp,
+  HARDENED_CONTAINER_CONTEXT,
+  K8s,
+  objects,
+  ofKind,
+  one,
+  testValues,
+} from '../support/charts';
 
 function synth(config = loadCohort('cohorts/demo.yaml')): K8s[] {
   const app = chartApp();
@@ -109,17 +118,7 @@ describe('MlflowChart', () => {
     const containers = allContainers(all);
     expect(containers.length).toBe(3);
     for (const { container, pod } of containers) {
-      expect(container.securityContext).toEqual(
-        expect.objectContaining({
-          runAsNonRoot: true,
-          runAsUser: 10001,
-          readOnlyRootFilesystem: true,
-          allowPrivilegeEscalation: false,
-          privileged: false,
-          capabilities: { drop: ['ALL'] },
-          seccompProfile: { type: 'RuntimeDefault' },
-        }),
-      );
+      expect(container.securityContext).toEqual(expect.objectContaining(HARDENED_CONTAINER_CONTEXT));
       expect(container.resources?.requests).toEqual(
         expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }),
       );

@@ -86,3 +86,18 @@ export function allContainers(
   }
   return out;
 }
+
+/**
+ * What every container's securityContext must hold (Pod Security `restricted` plus our image's
+ * uid). Written out here, not imported from cdk8s/hardening.ts, so a change there has to be
+ * deliberate in both places.
+ */
+export const HARDENED_CONTAINER_CONTEXT = {
+  runAsNonRoot: true,
+  runAsUser: 10001,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
