@@ -1,7 +1,7 @@
 import { RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { secretNames } from '../../lib/naming';
 import { SecretKind, SecretRotation } from '../mlflow-rotation';
 
@@ -20,6 +20,17 @@ export interface CohortSecretsProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Options of {@link CohortSecrets.addLearner}. */
+export interface LearnerSecretOptions {
+  /**
+   * Rotate once at deployment, which creates the learner's MLflow user with the new password.
+   * @default true
+   */
+  readonly createUserNow?: boolean;
+  /** What must be deployed before that first rotation: the MLflow manifest and its endpoint. */
+  readonly after?: readonly IDependable[];
 }
 
 /**
@@ -75,10 +86,13 @@ export class CohortSecrets extends Construct {
   }
 
   /**
-   * The MLflow credentials of one learner, on the rotation schedule (the function creates the
-   * MLflow user on its first rotation). The roster wiring is the Learners issue; this is the shape.
+   * The MLflow credentials of one learner, on the rotation schedule. The function creates the
+   * learner's MLflow user on the secret's first rotation; by default that rotation runs at deploy
+   * time, after `options.after` (the applied MLflow manifest), so the credentials log in from the
+   * start rather than after the first 30 days. The roster wiring is the Learners issue; this is the
+   * shape.
    */
-  public addLearner(slug: string): secretsmanager.Secret {
+  public addLearner(slug: string, options: LearnerSecretOptions = {}): secretsmanager.Secret {
     if (!/^[a-z]([a-z0-9-]*[a-z0-9])?$/.test(slug)) {
       throw new Error(`CohortSecrets: learner slug "${slug}" is not a normalised id`);
     }
@@ -90,7 +104,14 @@ export class CohortSecrets extends Construct {
       'password',
     );
     Tags.of(secret).add('lab:learner', slug);
-    this.props.rotation.addSecret(secret, SecretKind.MLFLOW_USER);
+    const schedule = this.props.rotation.addSecret(
+      secret,
+      SecretKind.MLFLOW_USER,
+      options.createUserNow ?? true,
+    );
+    for (const dependency of options.after ?? []) {
+      schedule.node.addDependency(dependency);
+    }
     return secret;
   }
 
