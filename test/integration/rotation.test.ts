@@ -78,10 +78,42 @@ const everStored = new Set<string>();
 
 type Invoker = (secretId: string, token: string, step: Step) => Promise<void>;
 
+/**
+ * A fault in the function's next call of one Secrets Manager API: `before` fails the call before it
+ * leaves the function (throttled, timed out on the way out), `after` lets Secrets Manager apply it
+ * and loses the response (the function dies or times out before it hears back).
+ */
+interface Fault {
+  readonly command: 'PutSecretValueCommand' | 'UpdateSecretVersionStageCommand';
+  readonly when: 'before' | 'after';
+}
+
+/** A client on moto like `sm` whose next call of `fault.command` fails as the fault says, once. */
+function faultyClient(fault: Fault): { client: SecretsManagerClient; fired: () => boolean } {
+  const client = new SecretsManagerClient({
+    endpoint: moto.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  let fired = false;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (fired || context.commandName !== fault.command) return next(args);
+      fired = true;
+      if (fault.when === 'before')
+        throw new Error(`injected: ${fault.command} failed before reaching Secrets Manager`);
+      await next(args);
+      throw new Error(`injected: the response to ${fault.command} was lost`);
+    },
+    { step: 'initialize', name: 'injectFault' },
+  );
+  return { client, fired: () => fired };
+}
+
 /** The function as Lambda runs it, with its log lines and errors collected. */
-function functionAt(mlflowUrl: string): Invoker {
+function functionAt(mlflowUrl: string, secrets: SecretsManagerClient = sm): Invoker {
   const handler = makeHandler({
-    secrets: sm,
+    secrets,
     mlflowUrl,
     adminSecretId: adminArn,
     httpTimeoutMs: 5_000,
@@ -441,6 +473,53 @@ describe('MLflow user secrets against a real MLflow server', () => {
     expect(versionWith(await stagesOf(adminArn), 'AWSCURRENT')).toBe(adminToken);
     expect(versionWith(await stagesOf(learnerArn), 'AWSCURRENT')).toBe(learnerToken);
   }, 120_000);
+
+  test.each<Fault>([
+    { command: 'PutSecretValueCommand', when: 'before' },
+    { command: 'PutSecretValueCommand', when: 'after' },
+    { command: 'UpdateSecretVersionStageCommand', when: 'before' },
+    { command: 'UpdateSecretVersionStageCommand', when: 'after' },
+  ])(
+    'Secrets Manager fails in createSecret/finishSecret ($command, $when it is applied): the retry with the same token finishes',
+    async (fault) => {
+      for (const arn of [learnerArn, adminArn]) {
+        const token = randomUUID();
+        const before = await valueAt(arn, 'AWSCURRENT');
+        const faulty = faultyClient(fault);
+        const step: Step = fault.command === 'PutSecretValueCommand' ? 'createSecret' : 'finishSecret';
+        const upTo = STEPS.slice(0, STEPS.indexOf(step) + 1);
+        const faultyInvoke = functionAt(mlflow!.url, faulty.client);
+        for (const s of upTo.slice(0, -1)) await faultyInvoke(arn, token, s);
+        await expect(faultyInvoke(arn, token, step)).rejects.toThrow(/^injected: /);
+        expect(faulty.fired()).toBe(true);
+
+        // In between: AWSCURRENT is the old version unless the lost response had moved it.
+        const stages = await stagesOf(arn);
+        const movedAlready = fault.command === 'UpdateSecretVersionStageCommand' && fault.when === 'after';
+        expect(versionWith(stages, 'AWSCURRENT') === token).toBe(movedAlready);
+        const pendingExists = !(fault.command === 'PutSecretValueCommand' && fault.when === 'before');
+        expect(stages[token] !== undefined).toBe(pendingExists);
+        // Someone can log in meanwhile: before setSecret the old password, after it the pending one.
+        if (step === 'createSecret') {
+          expect(await login(before.username, before.password)).toBe(200);
+        } else {
+          expect(await loginWith(arn, 'AWSPENDING')).toBe(200);
+        }
+
+        // Secrets Manager retries the whole rotation with the same token (the healthy client).
+        const mark = functionLog.length;
+        await rotate(arn, token);
+        if (pendingExists && !movedAlready) {
+          expect(logSince(mark)).toContain('createSecret: pending value exists; reusing it');
+        }
+        if (movedAlready) expect(logSince(mark)).toContain('version is already AWSCURRENT; nothing to do');
+        const after = await stagesOf(arn);
+        expect(versionWith(after, 'AWSCURRENT')).toBe(token);
+        expect(await loginWith(arn, 'AWSCURRENT')).toBe(200);
+        expect(await login(before.username, before.password)).toBe(401);
+      }
+    },
+  );
 
   test('a bad pending value fails setSecret without touching MLflow; a new rotation with a new token succeeds', async () => {
     for (const arn of [adminArn, learnerArn]) {
