@@ -7,7 +7,7 @@
  * The tracking and auth databases have the chart's fixed names (`mlflow`, `mlflow_auth`), so the
  * test files that start MLflow must run one after the other (`--runInBand`).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App } from 'cdk8s';
@@ -17,7 +17,7 @@ import { loadCohortFile } from '../../../lib/config';
 import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './k8s';
 import { containerProcess, ProcessSpec, REPO_ROOT, SecretValues } from './container';
 import { IngressProxy, startIngressProxy } from './ingress-proxy';
-import { freePort, RunningProcess, runToCompletion, waitForHttp } from './processes';
+import { freePort, rawLogsIn, RunningProcess, runToCompletion, waitForHttp } from './processes';
 import { createMasterRole, dropTestObjects, Moto, randomPassword } from './services';
 
 /** The Python of the MLflow image stand-in (images/mlflow/requirements.lock.txt). */
@@ -192,10 +192,7 @@ export class MlflowDeployment {
 
   /** The raw (unredacted) text of every process log so far, for "no secret in any log" checks. */
   public rawLogs(): string {
-    return readdirSync(this.logDir)
-      .sort()
-      .map((f) => readFileSync(join(this.logDir, f), 'utf8'))
-      .join('\n');
+    return Object.values(rawLogsIn(this.logDir)).join('\n');
   }
 
   /**

@@ -1,6 +1,6 @@
 /** Starting, waiting for and stopping local processes, with their output kept out of test logs. */
 import { ChildProcess, spawn } from 'child_process';
-import { createWriteStream, readFileSync } from 'fs';
+import { createWriteStream, readdirSync, readFileSync } from 'fs';
 import { AddressInfo, connect, createServer } from 'net';
 import { join } from 'path';
 import { ProcessSpec } from './container';
@@ -75,6 +75,15 @@ export class RunningProcess {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+/** The raw (unredacted) text of every process log in `logDir`, by file name, for "no secret in any log" checks. */
+export function rawLogsIn(logDir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(logDir)
+      .sort()
+      .map((f) => [f, readFileSync(join(logDir, f), 'utf8')]),
+  );
 }
 
 /** Run to completion; rejects with the (redacted) output when the exit code is not 0. */
