@@ -305,6 +305,130 @@ describe('MLflow from the synthesised manifests', () => {
     expect(write.status).toBe(403);
   }, 180_000);
 
+  test('database rotation alternates users: a pod on the clone works beside one on the base user, and nothing changes owner', async () => {
+    // WHEN the hosted alternating-users rotation runs its setSecret: as the master user it sets the
+    // other user's password (ALTER USER ... WITH PASSWORD), and the secret's AWSCURRENT becomes
+    // {username: <base>_clone, password: <new>}; the running pod keeps the base user's credentials.
+    const clone = `${appUser}_clone`;
+    const clonePassword = randomPassword();
+    secretValues.push(clonePassword);
+    const master = secrets['mlflow-db-master'];
+    execFileSync(
+      'psql',
+      [
+        '-h',
+        '127.0.0.1',
+        '-U',
+        master.username,
+        '-d',
+        'postgres',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-qtA',
+        '-c',
+        `ALTER USER "${clone}" WITH PASSWORD '${clonePassword}'`,
+      ],
+      {
+        env: { ...process.env, PGPASSWORD: master.password, PGSSLMODE: 'require' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+
+    // THEN a new pod with the rotated secret (ESO synced, Reloader rolled) starts and is ready ...
+    const deployment = find(objects, 'Deployment', 'mlflow');
+    const rotated = { ...secrets, 'mlflow-db': { username: clone, password: clonePassword } };
+    const clonePort = await freePort();
+    const cloneSpec = mlflowContainerSpec({
+      objects,
+      workload: deployment,
+      container: 'mlflow',
+      secrets: rotated,
+      root,
+      moto,
+      argOverrides: { '--host': '127.0.0.1', '--port': String(clonePort) },
+    });
+    expect(cloneSpec.env.PGUSER).toBe(clone);
+    const cloneServer = new RunningProcess('mlflow-server-clone', cloneSpec, logDir);
+    try {
+      await waitForHttp(`http://127.0.0.1:${clonePort}/health`, cloneServer, allSecrets(), 120_000);
+      const probe = containerOf(podSpecOf(deployment), 'mlflow').readinessProbe?.exec?.command ?? [];
+      await runToCompletion(
+        'probe-clone',
+        { ...cloneSpec, command: probe[0], args: probe.slice(1) },
+        logDir,
+        allSecrets(),
+      );
+      const cloneProxy = await startIngressProxy(clonePort, hostname);
+      try {
+        // ... reads what the base user wrote, and writes (tracking and auth databases) as the base role.
+        const admin = basic(MLFLOW_ADMIN_USERNAME, secrets['mlflow-admin'].password);
+        const viaClone = async (path: string, body?: unknown) => {
+          const res = await fetch(`${cloneProxy.url}${path}`, {
+            method: body === undefined ? 'GET' : 'POST',
+            headers: {
+              authorization: admin,
+              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+          return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+        };
+        const models = await viaClone('/api/2.0/mlflow/registered-models/search?max_results=10');
+        expect(models.status).toBe(200);
+        expect(JSON.stringify(models.json)).toContain('"version":"1"');
+        const created = await viaClone('/api/2.0/mlflow/experiments/create', {
+          name: `written-by-clone-${suffix}`,
+        });
+        expect(created.status).toBe(200);
+        const userPassword = randomPassword();
+        secretValues.push(userPassword);
+        expect(
+          (
+            await viaClone('/api/2.0/mlflow/users/create', {
+              username: 'mary-jackson',
+              password: userPassword,
+            })
+          ).status,
+        ).toBe(200);
+        // The old pod, still on the base user, sees both writes (old credentials keep working).
+        const seen = await api(
+          `/api/2.0/mlflow/experiments/get-by-name?experiment_name=written-by-clone-${suffix}`,
+          { auth: admin },
+        );
+        expect(seen.status).toBe(200);
+        expect(
+          (
+            await api('/api/2.0/mlflow/experiments/search?max_results=1', {
+              auth: basic('mary-jackson', userPassword),
+            })
+          ).status,
+        ).toBe(200);
+      } finally {
+        await cloneProxy.close();
+      }
+    } finally {
+      await cloneServer.stop();
+    }
+    // Every table and sequence in both databases still belongs to the base user, so the next
+    // rotation (back to the base user) finds nothing it cannot use.
+    for (const db of MLFLOW_DATABASES) {
+      expect(
+        psql(
+          `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) <> '${appUser}'`,
+          db,
+        ),
+      ).toBe('0');
+      expect(
+        Number(
+          psql(
+            `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'`,
+            db,
+          ),
+        ),
+      ).toBeGreaterThan(5);
+    }
+  }, 240_000);
+
   test('no secret value appears in any process log', () => {
     // Every process this suite ran wrote its raw output to logDir: bootstrap, sync-admin, server,
     // probes, quickstart.
@@ -317,6 +441,7 @@ describe('MLflow from the synthesised manifests', () => {
         'probe-ok.log',
         'probe-bad.log',
         'quickstart.log',
+        'mlflow-server-clone.log',
       ]),
     );
     const text = Object.values(logs).join('\n');
