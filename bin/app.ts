@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// CDK app entry: load the cohort file named by `-c cohort=<file>` and create its stacks.
+// CDK app entry: load the cohort file named by `-c cohort=<file>` and create its stacks
+// (context keys: lib/app.ts loadCohortFromContext).
 import { App } from 'aws-cdk-lib';
-import { addCohortStacks } from '../lib/app';
-import { CohortConfigError, loadCohortFile } from '../lib/config';
+import { addCohortStacks, loadCohortFromContext } from '../lib/app';
+import { CohortConfigError } from '../lib/config';
 import { enablePolicyChecks } from '../lib/policy/checks';
 
 const app = new App();
-const file = (app.node.tryGetContext('cohort') as string | undefined) ?? 'cohorts/demo.yaml';
 try {
-  const config = loadCohortFile(file);
+  const config = loadCohortFromContext(app);
   enablePolicyChecks(app);
   addCohortStacks(app, config);
   app.synth();

@@ -13,8 +13,13 @@ program
   .argument('[cohort-file]', 'cohort YAML file', 'cohorts/demo.yaml')
   .option('-o, --out <dir>', 'where to write the synthesised templates', 'cdk.out')
   .option('--today <date>', 'date used for expiry checks (YYYY-MM-DD)', new Date().toISOString().slice(0, 10))
-  .action((file: string, opts: { out: string; today: string }) => {
-    const config = loadCohortFile(file, { today: opts.today });
+  .option(
+    '--allow-expired',
+    'plan a cohort whose course has ended (to review it before tearing it down)',
+    false,
+  )
+  .action((file: string, opts: { out: string; today: string; allowExpired: boolean }) => {
+    const config = loadCohortFile(file, { today: opts.today, allowExpired: opts.allowExpired });
     const plan = planCohort(config, opts.out, opts.today);
     console.log(renderPlan(plan));
     if (plan.violations.length > 0 || plan.limitProblems.length > 0) {

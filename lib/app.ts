@@ -1,6 +1,7 @@
 import { App, Environment } from 'aws-cdk-lib';
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { loadCohortFile } from './config';
 import { CohortConfig } from './config/types';
 import { AppsStack } from './stacks/apps-stack';
 import { ClusterStack } from './stacks/cluster-stack';
@@ -86,4 +87,24 @@ export function newCohortApp(outdir?: string): App {
     context: cdkJsonContext(),
     analyticsReporting: false,
   });
+}
+
+/**
+ * The cohort of a CDK app run, from its context: `-c cohort=<file>` (default `cohorts/demo.yaml`),
+ * `-c today=YYYY-MM-DD` (the date the expiry rule compares with; default the current UTC date) and
+ * `-c allowExpired=true`, which accepts a course end in the past so that an expired cohort can be
+ * destroyed (`cdk destroy` synthesises the app too). Throws CohortConfigError on a bad file.
+ */
+export function loadCohortFromContext(app: App): CohortConfig {
+  const context = (key: string) => app.node.tryGetContext(key) as unknown;
+  const file = (context('cohort') as string | undefined) ?? 'cohorts/demo.yaml';
+  const today = context('today') as string | undefined;
+  const allowExpired = String(context('allowExpired') ?? 'false');
+  if (allowExpired !== 'true' && allowExpired !== 'false') {
+    throw new Error(`-c allowExpired must be true or false (got "${allowExpired}")`);
+  }
+  if (today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(today)) {
+    throw new Error(`-c today must be YYYY-MM-DD (got "${today}")`);
+  }
+  return loadCohortFile(file, { today, allowExpired: allowExpired === 'true' });
 }

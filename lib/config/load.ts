@@ -11,6 +11,11 @@ export interface LoadOptions {
    * @default - the current UTC date
    */
   readonly today?: string;
+  /**
+   * Accept a course end in the past (teardown of an expired cohort).
+   * @default false
+   */
+  readonly allowExpired?: boolean;
 }
 
 /**
@@ -45,7 +50,7 @@ export function parseCohortYaml(text: string, file: string, options: LoadOptions
       { file, path: '', message: 'must be a YAML mapping of cohort fields', value: raw },
     ]);
   }
-  const result = validateCohort(raw, { file, today: options.today });
+  const result = validateCohort(raw, { file, today: options.today, allowExpired: options.allowExpired });
   if (!result.ok) {
     throw new CohortConfigError(result.problems);
   }

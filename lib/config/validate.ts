@@ -15,6 +15,12 @@ export interface ValidateOptions {
    * @default - the current UTC date
    */
   readonly today?: string;
+  /**
+   * Accept a course end in the past: for tearing down (`cdk destroy`) or inspecting a cohort that
+   * has expired. Never for deploying one.
+   * @default false
+   */
+  readonly allowExpired?: boolean;
 }
 
 /** Outcome of validation: a config, or every problem found. */
@@ -39,7 +45,7 @@ export function validateCohort(raw: unknown, options: ValidateOptions): Validati
   const add = (path: ReadonlyArray<PropertyKey>, message: string, value?: unknown) =>
     problems.push({ file, path: formatPath(path), message, value });
 
-  checkCourse(doc, profile, today, add);
+  checkCourse(doc, profile, today, options.allowExpired ?? false, add);
   const instructors = checkPeople(doc, profile, add);
   const learners = instructors === undefined ? undefined : buildLearners(doc);
 
@@ -117,14 +123,24 @@ function checkIngress(doc: CohortFile, profile: Profile, add: AddProblem): void 
   }
 }
 
-function checkCourse(doc: CohortFile, profile: Profile, today: string, add: AddProblem): void {
+function checkCourse(
+  doc: CohortFile,
+  profile: Profile,
+  today: string,
+  allowExpired: boolean,
+  add: AddProblem,
+): void {
   const { start, end } = doc.course;
   if (end < start) {
     add(['course', 'end'], `is before course.start (${start})`, end);
     return;
   }
-  if (end < today) {
-    add(['course', 'end'], `is in the past (today is ${today}); the expiry must be today or later`, end);
+  if (end < today && !allowExpired) {
+    add(
+      ['course', 'end'],
+      `is in the past (today is ${today}); the expiry must be today or later; to tear it down, allowExpired=true`,
+      end,
+    );
   }
   const days = Math.round((Date.parse(end) - Date.parse(start)) / 86_400_000) + 1;
   if (days > profile.maxCourseDays) {

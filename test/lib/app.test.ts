@@ -1,9 +1,10 @@
 import { execFileSync } from 'child_process';
 import { testTempDir } from '../support/tmp';
-import { readdirSync, readFileSync } from 'fs';
+import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { addCohortStacks, newCohortApp, stackName } from '../../lib/app';
-import { loadCohort, REPO_ROOT } from '../support/cohort';
+import { App } from 'aws-cdk-lib';
+import { addCohortStacks, loadCohortFromContext, newCohortApp, stackName } from '../../lib/app';
+import { loadCohort, REPO_ROOT, TODAY } from '../support/cohort';
 
 function synthTemplates(file: string): Record<string, string> {
   const outdir = testTempDir('cohortlab-det');
@@ -73,6 +74,8 @@ describe('the cohort app', () => {
           '--no-version-reporting',
           '-c',
           'cohort=cohorts/demo.yaml',
+          '-c',
+          `today=${TODAY}`,
           '-o',
           outdir,
         ],
@@ -113,4 +116,40 @@ describe('the cohort app', () => {
       'test/fixtures/cohorts/bad/bad-email.yaml: learners[1].email: must be an email address (got "alan-at-example.edu")',
     );
   }, 180_000);
+
+  describe('the cohort from the app context (what `cdk synth`, `deploy` and `destroy` load)', () => {
+    // GIVEN the demo cohort with a course that ended on 2026-11-27
+    const expired = join(testTempDir('cohortlab-expired'), 'expired.yaml');
+    writeFileSync(
+      expired,
+      readFileSync(join(REPO_ROOT, 'cohorts', 'demo.yaml'), 'utf8')
+        .replace(/start: '[0-9-]+'/, "start: '2026-09-01'")
+        .replace(/end: '[0-9-]+'/, "end: '2026-11-27'"),
+    );
+    const load = (context: Record<string, string>) => () =>
+      loadCohortFromContext(new App({ context: { cohort: expired, today: TODAY, ...context } }));
+
+    test('an expired cohort is refused by default, with the file, field, value and the way out', () => {
+      expect(load({})).toThrow(
+        `${expired}: course.end: is in the past (today is 2026-11-29); the expiry must be today or later; to tear it down, allowExpired=true (got "2026-11-27")`,
+      );
+    });
+
+    test('-c allowExpired=true loads it, so `cdk destroy` can synthesise an expired cohort', () => {
+      const config = load({ allowExpired: 'true' })();
+      expect(config.name).toBe('demo-2027-spring');
+      expect(config.expires).toBe('2026-11-27');
+    });
+
+    test('-c today moves the date the rule compares with', () => {
+      expect(load({ today: '2026-11-27' })().expires).toBe('2026-11-27');
+    });
+
+    test.each([
+      [{ allowExpired: 'yes' }, '-c allowExpired must be true or false (got "yes")'],
+      [{ today: '29.11.2026' }, '-c today must be YYYY-MM-DD (got "29.11.2026")'],
+    ])('fails on bad context %j', (context, message) => {
+      expect(load(context)).toThrow(message);
+    });
+  });
 });

@@ -157,7 +157,7 @@ describe('bad cohort files', () => {
     [
       'expiry-in-past.yaml',
       [
-        'course.end: is in the past (today is 2026-11-29); the expiry must be today or later (got "2026-11-27")',
+        'course.end: is in the past (today is 2026-11-29); the expiry must be today or later; to tear it down, allowExpired=true (got "2026-11-27")',
       ],
     ],
     [
