@@ -1,6 +1,6 @@
 import { execFileSync } from 'child_process';
 import { testTempDir } from '../support/tmp';
-import { readdirSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { App } from 'aws-cdk-lib';
 import { addCohortStacks, loadCohortFromContext, newCohortApp, stackName } from '../../lib/app';
@@ -53,7 +53,7 @@ describe('the cohort app', () => {
     );
   });
 
-  test('`cdk synth` runs offline with no AWS credentials and is deterministic', () => {
+  test('`cdk synth` runs offline with no AWS credentials and no Docker, and is deterministic', () => {
     // The real CDK CLI, with every AWS variable removed and the instance metadata service off.
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) {
@@ -64,6 +64,12 @@ describe('the cohort app', () => {
     env.AWS_EC2_METADATA_DISABLED = 'true';
     env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent';
     env.AWS_CONFIG_FILE = '/nonexistent';
+    // Docker: a `docker` first on PATH (and as CDK_DOCKER) that records any call and fails.
+    const shim = testTempDir('cohortlab-no-docker');
+    const calls = join(shim, 'calls.log');
+    writeFileSync(join(shim, 'docker'), `#!/bin/sh\necho "$@" >> '${calls}'\nexit 1\n`, { mode: 0o755 });
+    env.PATH = `${shim}:${process.env.PATH}`;
+    env.CDK_DOCKER = join(shim, 'docker');
     const run = (outdir: string) =>
       execFileSync(
         join(REPO_ROOT, 'node_modules', '.bin', 'cdk'),
@@ -91,6 +97,9 @@ describe('the cohort app', () => {
     for (const t of templates) {
       expect(readFileSync(join(b, t), 'utf8')).toBe(readFileSync(join(a, t), 'utf8'));
     }
+    // The synth bundled both Lambdas (local esbuild) and declared the images, calling no Docker.
+    expect(readdirSync(a).filter((f) => f.startsWith('asset.')).length).toBeGreaterThanOrEqual(4);
+    expect(existsSync(calls)).toBe(false);
   }, 180_000);
 
   test('`cdk synth` fails with the file, field and value when the cohort file is bad', () => {
