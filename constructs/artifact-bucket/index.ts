@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -199,11 +199,21 @@ export class ArtifactBucket extends Construct {
       conditions: { StringLike: { 's3:prefix': [prefix, `${prefix}*`] } },
     });
     if (this.bucket.encryptionKey) {
-      if (write) {
-        this.bucket.encryptionKey.grantEncryptDecrypt(grantee);
-      } else {
-        this.bucket.encryptionKey.grantDecrypt(grantee);
-      }
+      // The cohort key also encrypts the database, the secrets and the logs: this grant only works
+      // when S3 calls KMS for this bucket (bucket keys on: the encryption context is the bucket ARN).
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: write
+          ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']
+          : ['kms:Decrypt'],
+        resourceArns: [this.bucket.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com`,
+            'kms:EncryptionContext:aws:s3:arn': this.bucket.bucketArn,
+          },
+        },
+      });
     }
     return grant;
   }

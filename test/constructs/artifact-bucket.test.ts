@@ -11,7 +11,7 @@ function setup(retention?: ArtifactRetention): {
   bucket: ArtifactBucket;
   template: () => Template;
 } {
-  const stack = testStack();
+  const stack = testStack({ region: 'us-east-1' });
   const key = new kms.Key(stack, 'Key');
   const bucket = new ArtifactBucket(stack, 'Artifacts', {
     encryptionKey: key,
@@ -193,6 +193,17 @@ describe('ArtifactBucket', () => {
         Resource: bucketArn,
         Condition: { StringLike: { 's3:prefix': ['learners/grace-hopper/', 'learners/grace-hopper/*'] } },
       },
+      {
+        // The cohort key only through S3 and only for this bucket (it also encrypts DB, secrets, logs).
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key[0-9A-F]{8}$'), 'Arn'] },
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': 's3.us-east-1.amazonaws.com',
+            'kms:EncryptionContext:aws:s3:arn': bucketArn,
+          },
+        },
+      },
     ];
     for (const statement of expected) {
       template().hasResourceProperties('AWS::IAM::Policy', {
@@ -204,6 +215,9 @@ describe('ArtifactBucket', () => {
     const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
     for (const s of statements) {
       expect(JSON.stringify(s.Resource)).not.toMatch(/"\/\*"/);
+      if (JSON.stringify(s.Action).includes('kms:')) {
+        expect(s.Condition?.StringEquals?.['kms:ViaService']).toBe('s3.us-east-1.amazonaws.com');
+      }
     }
   });
 
