@@ -1,7 +1,9 @@
 import { addCohortCharts } from '../../cdk8s/charts';
 import { EXTERNAL_SECRETS } from '../../lib/naming';
 import { chartApp, K8s, testValues } from '../support/charts';
-import { loadCohort } from '../support/cohort';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { loadCohort, REPO_ROOT } from '../support/cohort';
 
 /**
  * The bound on how long a rotated value takes to reach running pods (docs/secrets.md), asserted on
@@ -66,5 +68,40 @@ describe('rotated values reach the pods', () => {
     for (const name of annotated) {
       expect(written.has(name)).toBe(true);
     }
+  });
+
+  test('the worst-case bound in docs/secrets.md is what the Deployments imply', () => {
+    type Probe = { initialDelaySeconds?: number; periodSeconds: number; failureThreshold: number };
+    type Deployment = {
+      replicas: number;
+      strategy: { type: string; rollingUpdate?: { maxSurge: number; maxUnavailable: number } };
+      template: {
+        spec: { containers: Array<{ name: string; startupProbe?: Probe; readinessProbe?: Probe }> };
+      };
+    };
+    const computed = objects
+      .filter((o) => o.kind === 'Deployment')
+      .map((o) => {
+        const spec = o.spec as Deployment;
+        if (spec.strategy.type === 'RollingUpdate') {
+          // One new pod at a time, and no old pod goes before its replacement is ready.
+          expect(spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+        }
+        const perPod = Math.max(
+          ...spec.template.spec.containers.map((c) => {
+            const s = c.startupProbe;
+            const startup = s ? (s.initialDelaySeconds ?? 0) + s.periodSeconds * s.failureThreshold : 0;
+            return startup + (c.readinessProbe?.periodSeconds ?? 0);
+          }),
+        );
+        const worst = EXTERNAL_SECRETS.refreshIntervalSeconds + spec.replicas * perPod;
+        return `| \`${o.metadata.name}\` | ${spec.replicas} | ${perPod} s | ${worst} s |`;
+      });
+    const documented = readFileSync(join(REPO_ROOT, 'docs', 'secrets.md'), 'utf8')
+      .split('\n')
+      .filter((l) => /^\| `[a-z]+` +\| \d+ /.test(l))
+      .map((l) => l.replace(/ {2,}/g, ' '));
+    expect(computed.sort()).toEqual(documented.sort());
+    expect(computed).toHaveLength(3);
   });
 });
