@@ -157,6 +157,12 @@ export class ArtifactBucket extends Construct {
     return this.grantReadWritePrefix(grantee, ArtifactBucket.learnerPrefix(slug));
   }
 
+  /** An instructor's grant: read and write `shared/` (course material), read every `learners/<slug>/`. */
+  public grantInstructor(grantee: iam.IGrantable): iam.Grant {
+    this.grantPrefix(grantee, ArtifactBucket.LEARNERS_PREFIX, false);
+    return this.grantReadWritePrefix(grantee, ArtifactBucket.SHARED_PREFIX);
+  }
+
   /** Total bytes stored (daily S3 storage metric, all storage classes summed by S3 as Standard). */
   public metricBucketSizeBytes(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.storageMetric('BucketSizeBytes', 'StandardStorage', props);
@@ -182,38 +188,56 @@ export class ArtifactBucket extends Construct {
     });
   }
 
+  /**
+   * Objects under `prefix` (read, or read and write), listing of that prefix, and the cohort key
+   * through S3 for this bucket only. A principal of this app (a role) gets the statements in its
+   * own policy; a principal given by ARN (a learner's or instructor's role from the cohort file) gets
+   * them in the bucket policy and the key policy instead.
+   */
   private grantPrefix(grantee: iam.IGrantable, prefix: string, write: boolean): iam.Grant {
     assertPrefix(prefix);
     const objectActions = write
       ? ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload']
       : ['s3:GetObject', 's3:GetObjectVersion'];
-    const grant = iam.Grant.addToPrincipal({
+    const grant = iam.Grant.addToPrincipalOrResource({
       grantee,
       actions: objectActions,
       resourceArns: [this.arnForPrefix(prefix)],
+      resource: this.bucket,
     });
-    iam.Grant.addToPrincipal({
+    iam.Grant.addToPrincipalOrResource({
       grantee,
       actions: ['s3:ListBucket'],
       resourceArns: [this.bucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': [prefix, `${prefix}*`] } },
+      resource: this.bucket,
     });
-    if (this.bucket.encryptionKey) {
+    const key = this.bucket.encryptionKey;
+    if (key) {
       // The cohort key also encrypts the database, the secrets and the logs: this grant only works
-      // when S3 calls KMS for this bucket (bucket keys on: the encryption context is the bucket ARN).
-      iam.Grant.addToPrincipal({
+      // when S3 calls KMS (kms:ViaService). In a principal's own policy it is also held to this
+      // bucket (bucket keys on: the encryption context is the bucket ARN); the key policy cannot
+      // name the bucket, which is encrypted with that key (a circular dependency).
+      const actions = write
+        ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']
+        : ['kms:Decrypt'];
+      const viaS3 = { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` };
+      const onPrincipal = iam.Grant.addToPrincipal({
         grantee,
-        actions: write
-          ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']
-          : ['kms:Decrypt'],
-        resourceArns: [this.bucket.encryptionKey.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com`,
-            'kms:EncryptionContext:aws:s3:arn': this.bucket.bucketArn,
-          },
-        },
+        actions,
+        resourceArns: [key.keyArn],
+        conditions: { StringEquals: { ...viaS3, 'kms:EncryptionContext:aws:s3:arn': this.bucket.bucketArn } },
       });
+      if (!onPrincipal.success) {
+        key.addToResourcePolicy(
+          new iam.PolicyStatement({
+            principals: [grantee.grantPrincipal],
+            actions,
+            resources: ['*'],
+            conditions: { StringEquals: viaS3 },
+          }),
+        );
+      }
     }
     return grant;
   }

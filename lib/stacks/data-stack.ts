@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
 import { CohortAlerts } from '../../constructs/cohort-alerts';
@@ -39,6 +40,21 @@ export class DataStack extends Stack {
       noncurrentVersionExpiration: config.profile.noncurrentVersionExpiration,
       accessLogExpiration: config.profile.accessLogExpiration,
     });
+
+    // People with an IAM principal in the cohort file reach their part of the bucket directly (the
+    // same principals get their cluster access entries): learners read shared/ and own
+    // learners/<slug>/; instructors write shared/ and read every learner's prefix. The grants go
+    // into the bucket and key policies, as the principals are not part of this app.
+    for (const learner of config.learners) {
+      if (learner.iamPrincipalArn) {
+        this.artifacts.grantLearner(new iam.ArnPrincipal(learner.iamPrincipalArn), learner.slug);
+      }
+    }
+    for (const instructor of config.instructors) {
+      if (instructor.iamPrincipalArn) {
+        this.artifacts.grantInstructor(new iam.ArnPrincipal(instructor.iamPrincipalArn));
+      }
+    }
 
     // Where failures that need a human go; the owner is subscribed by email.
     this.alerts = new CohortAlerts(this, 'Alerts', {

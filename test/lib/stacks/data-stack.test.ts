@@ -64,6 +64,93 @@ describe('DataStack', () => {
     expect(JSON.stringify(rules[0].Properties.Targets[0].Arn)).toContain('Alerts');
   });
 
+  describe('people with an IAM principal reach their part of the bucket (bucket and key policies)', () => {
+    const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
+    const learner = 'arn:aws:iam::111122223333:role/learner-grace-hopper';
+    const instructor = 'arn:aws:iam::111122223333:role/CohortLabInstructor';
+    const bucketArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Artifacts[0-9A-F]{8}$'), 'Arn'] };
+    const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
+    const statements = () =>
+      Object.values(t.findResources('AWS::S3::BucketPolicy')).flatMap(
+        (p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>,
+      );
+    const principalsOf = (s: Record<string, unknown>): string[] =>
+      ([] as string[]).concat((s.Principal as { AWS?: string | string[] } | undefined)?.AWS ?? []);
+    const rw = [
+      's3:AbortMultipartUpload',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:GetObjectVersion',
+      's3:PutObject',
+    ];
+
+    test.each([
+      ['learner: reads shared/', learner, ['s3:GetObject', 's3:GetObjectVersion'], 'shared/'],
+      ['learner: reads and writes learners/grace-hopper/', learner, rw, 'learners/grace-hopper/'],
+      ['instructor: reads and writes shared/', instructor, rw, 'shared/'],
+      [
+        'instructor: reads every learners/ prefix',
+        instructor,
+        ['s3:GetObject', 's3:GetObjectVersion'],
+        'learners/',
+      ],
+    ])('%s', (_name, principal, actions, prefix) => {
+      t.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            { Action: actions, Effect: 'Allow', Principal: { AWS: principal }, Resource: objects(prefix) },
+          ]),
+        },
+      });
+      const listing = statements().filter(
+        (s) =>
+          s.Action === 's3:ListBucket' &&
+          principalsOf(s).includes(principal) &&
+          JSON.stringify(s.Condition) ===
+            JSON.stringify({ StringLike: { 's3:prefix': [prefix, `${prefix}*`] } }),
+      );
+      expect(listing).toHaveLength(1);
+    });
+
+    test("nobody from the cohort file gets the whole bucket, or another learner's prefix", () => {
+      const allows = statements().filter(
+        (s) => s.Effect === 'Allow' && principalsOf(s).some((p) => p.includes(':role/')),
+      );
+      expect(allows.length).toBeGreaterThanOrEqual(7);
+      for (const s of allows) {
+        expect(JSON.stringify(s.Resource)).not.toMatch(/"\/\*"/);
+        if (principalsOf(s).includes(learner) && JSON.stringify(s.Resource).includes('/learners/')) {
+          expect(JSON.stringify(s.Resource)).toContain('/learners/grace-hopper/*');
+        }
+      }
+    });
+
+    test('the key serves them only through S3', () => {
+      const key = Object.values(t.findResources('AWS::KMS::Key'))[0];
+      const forPeople = (key.Properties.KeyPolicy.Statement as Array<Record<string, unknown>>).filter((s) =>
+        principalsOf(s).some((p) => p === learner || p === instructor),
+      );
+      expect(forPeople.length).toBeGreaterThanOrEqual(2);
+      for (const s of forPeople) {
+        expect(s.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
+      }
+    });
+
+    test('learners without a principal get no statement', () => {
+      const config = configFrom((doc) => {
+        for (const l of doc.learners as Array<Record<string, unknown>>) delete l.iamPrincipalArn;
+        for (const i of doc.instructors as Array<Record<string, unknown>>) delete i.iamPrincipalArn;
+      });
+      const plain = dataTemplate(config);
+      const people = Object.values(plain.findResources('AWS::S3::BucketPolicy')).flatMap((p) =>
+        (p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>).filter((s) =>
+          principalsOf(s).some((x) => x.includes(':role/')),
+        ),
+      );
+      expect(people).toEqual([]);
+    });
+  });
+
   test('the key rotates and has the cohort alias', () => {
     const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
