@@ -9,7 +9,13 @@ This module covers the two gaps that remain:
     MLFLOW_AUTH_ADMIN_PASSWORD when the admin user does not exist yet; afterwards the value is
     ignored, so a Secret that was rotated (or restored) no longer matches the database. Run this
     as an initContainer (same image, same env) before ``mlflow server``: it creates the admin if
-    missing, resets its password if it no longer verifies, and re-grants the admin flag.
+    missing, re-grants the admin flag, and sets the password to the Secret's value when that
+    value is new. It never puts back a value it applied before: when the Secret still holds the
+    value this container last applied (a hash of it is kept in ``cohort_lab_admin_sync`` in the
+    auth database) and MLflow no longer takes it, the rotation function has changed the password
+    ahead of the External Secrets Operator's next sync (<= 60 s), and resetting it would lock the
+    new AWSCURRENT out. ``COHORT_LAB_ADMIN_SYNC=force`` sets the Secret's value regardless (the
+    recovery runbook's last resort).
     Env: MLFLOW_AUTH_CONFIG_PATH (ini with ``database_uri``), MLFLOW_AUTH_ADMIN_USERNAME
     (falls back to ``admin_username`` in the ini), MLFLOW_AUTH_ADMIN_PASSWORD, plus PG* libpq
     variables (e.g. PGPASSWORD) if the URI carries no password.
@@ -108,19 +114,70 @@ def sync_admin() -> int:
 
     store = SqlAlchemyStore()
     store.init_db(cfg["database_uri"])  # creates/migrates the auth schema if needed
-    if not store.has_user(username, use_primary=True):
-        store.create_user(username, password, is_admin=True)
-        print(f"created admin user {username!r}")
-        return 0
-    changed = []
-    if not store.authenticate_user(username, password, use_primary=True):
-        store.update_user(username, password=password)
-        changed.append("password")
-    if not store.get_user(username).is_admin:
-        store.update_user(username, is_admin=True)
-        changed.append("is_admin")
+    force = os.environ.get("COHORT_LAB_ADMIN_SYNC", "auto") == "force"
+    with _AppliedPasswords(cfg["database_uri"]) as applied:
+        if not store.has_user(username, use_primary=True):
+            store.create_user(username, password, is_admin=True)
+            applied.record(username, password)
+            print(f"created admin user {username!r}")
+            return 0
+        changed = []
+        if store.authenticate_user(username, password, use_primary=True):
+            applied.record(username, password)
+        elif not force and applied.is_last_applied(username, password):
+            print(f"admin user {username!r}: MLflow no longer takes the value this container last "
+                  "applied, and the Secret still holds it: the password was rotated ahead of the "
+                  "Secret sync; left as it is (COHORT_LAB_ADMIN_SYNC=force to override)")
+        else:
+            store.update_user(username, password=password)
+            applied.record(username, password)
+            changed.append("password" + (" (forced)" if force else ""))
+        if not store.get_user(username).is_admin:
+            store.update_user(username, is_admin=True)
+            changed.append("is_admin")
     print(f"admin user {username!r}: " + (", ".join(changed) + " updated" if changed else "in sync"))
     return 0
+
+
+class _AppliedPasswords:
+    """A salted hash of the admin password sync-admin last applied, per user, in the auth DB."""
+
+    _DDL = ("CREATE TABLE IF NOT EXISTS cohort_lab_admin_sync ("
+            "username text PRIMARY KEY, applied_hash text NOT NULL, applied_at timestamptz NOT NULL)")
+
+    def __init__(self, database_uri: str):
+        self._dsn = _libpq_dsn(database_uri)
+
+    def __enter__(self) -> "_AppliedPasswords":
+        import psycopg2
+
+        self._conn = psycopg2.connect(self._dsn, application_name="cohort-lab-sync-admin")
+        with self._conn, self._conn.cursor() as cur:
+            cur.execute(self._DDL)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._conn.close()
+
+    def is_last_applied(self, username: str, password: str) -> bool:
+        from werkzeug.security import check_password_hash
+
+        with self._conn, self._conn.cursor() as cur:
+            cur.execute("SELECT applied_hash FROM cohort_lab_admin_sync WHERE username = %s", (username,))
+            row = cur.fetchone()
+        return row is not None and check_password_hash(row[0], password)
+
+    def record(self, username: str, password: str) -> None:
+        from werkzeug.security import generate_password_hash
+
+        if self.is_last_applied(username, password):
+            return
+        with self._conn, self._conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO cohort_lab_admin_sync (username, applied_hash, applied_at) VALUES (%s, %s, now()) "
+                "ON CONFLICT (username) DO UPDATE SET applied_hash = EXCLUDED.applied_hash, applied_at = now()",
+                (username, generate_password_hash(password)),
+            )
 
 
 _MEMO_KEY = "_cohort_lab_users"

@@ -449,7 +449,10 @@ describe('MLflow user secrets against a real MLflow server', () => {
     expect(versionWith(await stagesOf(learnerArn), 'AWSCURRENT')).toBe(otherToken);
   });
 
-  test('MLflow down during testSecret and the pod restarted: the same token from createSecret finishes the rotation', async () => {
+  test('MLflow down during testSecret and the pod restarted: the new pod keeps the pending password; the same token finishes', async () => {
+    // Earlier rotations have reached the pods: ESO synced AWSCURRENT and Reloader rolled MLflow.
+    await mlflow!.stop();
+    expect(await restartMlflow()).toContain(`admin user '${MLFLOW_ADMIN_USERNAME}': in sync`);
     const learnerToken = await rotate(learnerArn, randomUUID(), ['createSecret', 'setSecret']);
     const adminToken = await rotate(adminArn, randomUUID(), ['createSecret', 'setSecret']);
     await mlflow!.stop();
@@ -459,19 +462,62 @@ describe('MLflow user secrets against a real MLflow server', () => {
     ]) {
       await expect(invoke(arn, token, 'testSecret')).rejects.toThrow('MLflow answered 502 to a login check');
     }
-    // The new pod's sync-admin sets the admin password back to AWSCURRENT (what ESO synced) ...
-    expect(await restartMlflow()).toContain(`admin user '${MLFLOW_ADMIN_USERNAME}': password updated`);
-    expect(await loginWith(adminArn, 'AWSCURRENT')).toBe(200);
-    // ... so retrying only the failed step fails for the admin; the whole rotation does not.
-    await expect(invoke(adminArn, adminToken, 'testSecret')).rejects.toThrow(
-      `testSecret: the pending password of ${adminArn} does not log in to MLflow`,
+    // The new pod's sync-admin finds the Secret holding the value it applied last, which MLflow no
+    // longer takes: the rotation is ahead of the Secret, so it leaves the password alone.
+    expect(await restartMlflow()).toContain(
+      'the password was rotated ahead of the Secret sync; left as it is',
     );
+    expect(await loginWith(adminArn, 'AWSPENDING')).toBe(200);
+    // Secrets Manager's retry with the same token finishes both.
     const mark = functionLog.length;
     await rotate(adminArn, adminToken);
-    expect(logSince(mark)).toContain('setSecret: changed the admin password, authenticated with AWSCURRENT');
+    expect(logSince(mark)).toContain('setSecret: pending password already works');
     await rotate(learnerArn, learnerToken);
     expect(versionWith(await stagesOf(adminArn), 'AWSCURRENT')).toBe(adminToken);
     expect(versionWith(await stagesOf(learnerArn), 'AWSCURRENT')).toBe(learnerToken);
+  }, 120_000);
+
+  test('a pod that restarts before ESO has synced a finished admin rotation does not put the old password back', async () => {
+    const before = await valueAt(adminArn, 'AWSCURRENT');
+    await mlflow!.stop();
+    expect(await restartMlflow()).toContain(': in sync'); // the pods hold `before`
+    await rotate(adminArn);
+    // A pod restarts within ESO's 60 s: its Kubernetes Secret still holds the old value.
+    await mlflow!.stop();
+    mlflow!.secrets['mlflow-admin'].password = before.password;
+    const { syncAdmin } = await mlflow!.start();
+    expect(syncAdmin).toContain('left as it is');
+    expect(await loginWith(adminArn, 'AWSCURRENT')).toBe(200);
+    expect(await login(before.username, before.password)).toBe(401);
+    // ESO syncs and Reloader rolls the pod: in sync with the new value.
+    await mlflow!.stop();
+    expect(await restartMlflow()).toContain(`admin user '${MLFLOW_ADMIN_USERNAME}': in sync`);
+  }, 120_000);
+
+  test('the admin logs in with nothing the secret holds: COHORT_LAB_ADMIN_SYNC=force puts AWSCURRENT back (runbook D)', async () => {
+    // A half-finished admin rotation thrown away after MLflow took its password.
+    const token = await rotate(adminArn, randomUUID(), ['createSecret', 'setSecret']);
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: adminArn,
+        VersionStage: 'AWSPENDING',
+        RemoveFromVersionId: token,
+      }),
+    );
+    expect(await loginWith(adminArn, 'AWSCURRENT')).toBe(401);
+    // An ordinary restart cannot tell this from a rotation ahead of the Secret: it leaves it.
+    await mlflow!.stop();
+    expect(await restartMlflow()).toContain('left as it is');
+    expect(await loginWith(adminArn, 'AWSCURRENT')).toBe(401);
+    // The runbook: kubectl set env deployment/mlflow -c sync-admin COHORT_LAB_ADMIN_SYNC=force.
+    await mlflow!.stop();
+    mlflow!.secrets['mlflow-admin'].password = (await valueAt(adminArn, 'AWSCURRENT')).password;
+    const { syncAdmin } = await mlflow!.start({ COHORT_LAB_ADMIN_SYNC: 'force' });
+    expect(syncAdmin).toContain(`admin user '${MLFLOW_ADMIN_USERNAME}': password (forced) updated`);
+    expect(await loginWith(adminArn, 'AWSCURRENT')).toBe(200);
+    // ... and the next rotation works again.
+    const next = await rotate(adminArn);
+    expect(versionWith(await stagesOf(adminArn), 'AWSCURRENT')).toBe(next);
   }, 120_000);
 
   test.each<Fault>([

@@ -156,16 +156,20 @@ export class MlflowDeployment {
 
   /**
    * A pod start: the `sync-admin` init container with the admin password the Kubernetes Secret
-   * holds (set `secrets['mlflow-admin'].password` first, as ESO would), then the server until
-   * /health answers. Returns sync-admin's output and the server's start time.
+   * holds (set `secrets['mlflow-admin'].password` first, as ESO would; `syncAdminEnv` as
+   * `kubectl set env -c sync-admin` would), then the server until /health answers. Returns
+   * sync-admin's output and the server's start time.
    */
-  public async start(): Promise<{ syncAdmin: string; readyMs: number }> {
+  public async start(
+    syncAdminEnv: Record<string, string> = {},
+  ): Promise<{ syncAdmin: string; readyMs: number }> {
     if (this.server) throw new Error('MLflow server already running');
     this.starts += 1;
     const deployment = find(this.manifest.objects, 'Deployment', 'mlflow');
+    const syncSpec = this.spec(deployment, 'sync-admin');
     const syncAdmin = await runToCompletion(
       `sync-admin-${this.starts}`,
-      this.spec(deployment, 'sync-admin'),
+      { ...syncSpec, env: { ...syncSpec.env, ...syncAdminEnv } },
       this.logDir,
       this.serviceSecretValues(),
     );
