@@ -5,6 +5,7 @@ import {
   ArtifactRetention,
   CohortConfigError,
   loadCohortFile,
+  MLFLOW_ADMIN_USERNAME,
   normaliseId,
   parseCohortYaml,
 } from '../../../lib/config';
@@ -190,6 +191,10 @@ describe('bad cohort files', () => {
         'learners[0].id: normalises to "2fast", which must start with a letter and end with a letter or digit (got "2fast")',
       ],
     ],
+    [
+      'reserved-id.yaml',
+      ['learners[1].id: normalises to "admin", which is reserved for the MLflow admin (got "Admin")'],
+    ],
     ['min-above-max-nodes.yaml', ['compute.minNodes: must not exceed compute.maxNodes (3) (got 5)']],
     ['not-a-mapping.yaml', ['must be a YAML mapping of cohort fields (got [{"cohort":"test-cohort"}])']],
     [
@@ -323,6 +328,36 @@ describe('bad cohort files', () => {
     expect(err.message).toBe(
       'people.yaml: learners[0].id: collides with instructors[0].id (both normalise to "ada-l") (got "Ada_L")',
     );
+  });
+
+  test.each(['admin', '_Admin_', 'ADMIN', '-admin-'])(
+    'fails when an instructor id normalises to the MLflow admin username (%s)',
+    (id) => {
+      const err = captureError(() =>
+        parseCohortYaml(
+          [
+            'cohort: test-cohort',
+            'profile: cohort',
+            "course: { start: '2027-01-04', end: '2027-03-26' }",
+            `instructors: [{ id: '${id}', email: ada@example.edu }]`,
+            'learners: [{ id: grace, email: grace@example.edu, displayName: Grace }]',
+            "mlflow: { hostname: mlflow.test.example.edu, certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555' }",
+          ].join('\n'),
+          'reserved.yaml',
+          { today: TODAY },
+        ),
+      );
+      expect(err.message).toBe(
+        `reserved.yaml: instructors[0].id: normalises to "${MLFLOW_ADMIN_USERNAME}", which is reserved for the MLflow admin (got ${JSON.stringify(id)})`,
+      );
+    },
+  );
+
+  test('an id that only contains the admin name is accepted', () => {
+    const config = configFrom((doc) => {
+      doc.learners = [{ id: 'admin.assistant', email: 'aa@example.edu', displayName: 'A. A.' }];
+    });
+    expect(config.learners[0].slug).toBe('admin-assistant');
   });
 
   test('fails when a sandbox has more learners than its profile allows', () => {
