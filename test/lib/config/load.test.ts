@@ -184,7 +184,10 @@ describe('bad cohort files', () => {
       'reserved-tag.yaml',
       ['tags["lab:owner"]: tag keys starting with "aws:" or "lab:" are reserved (got "lab:owner")'],
     ],
-    ['duplicate-key.yaml', ['is not valid YAML: Map keys must be unique at line 3, column 1']],
+    [
+      'duplicate-key.yaml',
+      ['cohort: duplicate key at line 3, column 1; the first is at line 1, column 1 (got "cohort")'],
+    ],
     [
       'id-starts-with-digit.yaml',
       [
@@ -308,6 +311,31 @@ describe('bad cohort files', () => {
   test('fails when YAML is malformed, with line and column', () => {
     const err = captureError(() => parseCohortYaml('cohort: [unclosed\n', 'broken.yaml', { today: TODAY }));
     expect(err.message).toMatch(/^broken\.yaml: is not valid YAML: .+ at line \d+, column \d+$/);
+  });
+
+  test('fails when a nested key is duplicated, naming its field path and every duplicate', () => {
+    const err = captureError(() =>
+      parseCohortYaml(
+        [
+          'cohort: test-cohort',
+          'tags:',
+          '  course: mlops',
+          '  term: spring',
+          '  course: mlops-2',
+          'learners:',
+          '  - { id: grace, email: grace@example.edu, displayName: Grace }',
+          '  - { id: alan, email: alan@example.edu, displayName: Alan, email: turing@example.edu }',
+        ].join('\n'),
+        'dup.yaml',
+        { today: TODAY },
+      ),
+    );
+    expect(err.message).toBe(
+      [
+        'dup.yaml: tags.course: duplicate key at line 5, column 3; the first is at line 3, column 3 (got "course")',
+        'dup.yaml: learners[1].email: duplicate key at line 8, column 61; the first is at line 8, column 17 (got "email")',
+      ].join('\n'),
+    );
   });
 
   test('fails when an instructor and a learner normalise to the same id', () => {
