@@ -198,6 +198,10 @@ describe('bad cohort files', () => {
       'reserved-id.yaml',
       ['learners[1].id: normalises to "admin", which is reserved for the MLflow admin (got "Admin")'],
     ],
+    [
+      'duplicate-instance-type.yaml',
+      ['compute.instanceTypes[2]: duplicates compute.instanceTypes[0] (got "m6i.large")'],
+    ],
     ['min-above-max-nodes.yaml', ['compute.minNodes: must not exceed compute.maxNodes (3) (got 5)']],
     ['not-a-mapping.yaml', ['must be a YAML mapping of cohort fields (got [{"cohort":"test-cohort"}])']],
     [
