@@ -2,6 +2,7 @@ import { ApiObject, Chart, ChartProps, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../constructs/artifact-bucket';
+import { MLFLOW_ADMIN_USERNAME } from '../lib/config/identity';
 import { SERVICE_ACCOUNTS } from '../lib/naming';
 import { addHighAvailability } from './availability';
 import { ExternalSecret } from './external-secret';
@@ -20,8 +21,8 @@ import { ChartValues, stableFingerprint } from './values';
 export const MLFLOW_PORT = 5000;
 /** In-pod path of the basic-auth ini (a ConfigMap: it carries no secret). */
 export const MLFLOW_AUTH_CONFIG_PATH = '/etc/mlflow/basic_auth.ini';
-/** MLflow admin user name; its password lives in Secrets Manager. */
-export const MLFLOW_ADMIN_USERNAME = 'admin';
+/** MLflow admin user name (defined with the config rules, which reserve it for the admin). */
+export { MLFLOW_ADMIN_USERNAME };
 /**
  * Seconds a verified password stays in MLflow's per-worker credential cache (MLflow >= 3.17).
  * Without it every request pays a ~120 ms scrypt check (mlflow#9684). It is also how long an

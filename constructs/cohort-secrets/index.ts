@@ -2,6 +2,7 @@ import { RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IDependable } from 'constructs';
+import { MLFLOW_ADMIN_USERNAME } from '../../lib/config/identity';
 import { secretNames } from '../../lib/naming';
 import { SecretKind, SecretRotation } from '../mlflow-rotation';
 
@@ -63,7 +64,7 @@ export class CohortSecrets extends Construct {
       'MlflowAdmin',
       names.mlflowAdmin,
       'MLflow admin user',
-      { username: 'admin' },
+      { username: MLFLOW_ADMIN_USERNAME },
       'password',
     );
     this.flaskKey = this.generated(

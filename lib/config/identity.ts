@@ -15,6 +15,21 @@ export const RAW_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 const SLUG_PATTERN = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
+/**
+ * MLflow admin user name; its password lives in Secrets Manager. Defined here rather than in the
+ * MLflow chart so the config rules can reserve it without importing the chart (and aws-cdk-lib).
+ */
+export const MLFLOW_ADMIN_USERNAME = 'admin';
+
+/**
+ * Slugs no person may have, and who holds each. A slug is an MLflow username: a learner whose id
+ * normalises to the admin's name would share the admin's MLflow account (and their rotated
+ * credential secret would carry the admin's username).
+ */
+export const RESERVED_SLUGS: ReadonlyMap<string, string> = new Map([
+  [MLFLOW_ADMIN_USERNAME, 'the MLflow admin'],
+]);
+
 /** Normalise a raw id to its slug (see the module comment for the rule). */
 export function normaliseId(rawId: string): string {
   return rawId
@@ -33,6 +48,10 @@ export function slugProblem(slug: string): string | undefined {
   }
   if (!SLUG_PATTERN.test(slug)) {
     return `normalises to "${slug}", which must start with a letter and end with a letter or digit`;
+  }
+  const holder = RESERVED_SLUGS.get(slug);
+  if (holder !== undefined) {
+    return `normalises to "${slug}", which is reserved for ${holder}`;
   }
   return undefined;
 }

@@ -65,6 +65,16 @@ export function validateCohort(raw: unknown, options: ValidateOptions): Validati
     maxNodes: doc.compute.maxNodes ?? profile.defaultCompute.maxNodes,
     spot: doc.compute.spot ?? profile.defaultCompute.spot,
   };
+  // EKS would accept a repeated instance type; it is a typo (usually for a second type) all the same.
+  const seenType = new Map<string, number>();
+  (doc.compute.instanceTypes ?? []).forEach((type, index) => {
+    const first = seenType.get(type);
+    if (first !== undefined) {
+      add(['compute', 'instanceTypes', index], `duplicates compute.instanceTypes[${first}]`, type);
+    } else {
+      seenType.set(type, index);
+    }
+  });
   if (compute.minNodes > compute.maxNodes) {
     add(['compute', 'minNodes'], `must not exceed compute.maxNodes (${compute.maxNodes})`, compute.minNodes);
   }

@@ -1,5 +1,6 @@
 import { addCohortCharts } from '../../cdk8s/charts';
 import { MLFLOW_AUTH_CACHE_TTL_SECONDS, MlflowChart } from '../../cdk8s/mlflow-chart';
+import { RESERVED_SLUGS } from '../../lib/config';
 import { loadCohort, configFrom } from '../support/cohort';
 import {
   allContainers,
@@ -78,6 +79,20 @@ describe('MlflowChart', () => {
       'database_uri = postgresql+psycopg2://db.cohortlab.internal:5432/mlflow_auth?sslmode=require&connect_timeout=10',
     );
     expect(ini).not.toMatch(/admin_password|password1234|:\/\/[^/]*:[^/]*@/);
+  });
+
+  test('the admin user MLflow is given is a name no learner or instructor id may normalise to', () => {
+    // The chart names the admin in the ini and to the init container that syncs its password;
+    // a person whose slug matched it would share the admin's MLflow account.
+    const ini = (one(all, 'ConfigMap', 'mlflow-auth-config').data as Record<string, string>)[
+      'basic_auth.ini'
+    ];
+    const iniAdmin = /^admin_username = (.+)$/m.exec(ini)?.[1];
+    const init = allContainers(all).find((x) => x.container.name === 'sync-admin')!.container;
+    const envAdmin = init.env!.find((e) => e.name === 'MLFLOW_AUTH_ADMIN_USERNAME')?.value;
+
+    expect(iniAdmin).toBe(envAdmin);
+    expect(RESERVED_SLUGS.has(envAdmin!)).toBe(true);
   });
 
   test('the default permission follows the cohort file', () => {

@@ -1,4 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
@@ -10,7 +12,7 @@ import {
   KUBERNETES_VERSION,
   NodeCapacity,
 } from '../../constructs/cohort-cluster';
-import { testStack } from '../support/cohort';
+import { REPO_ROOT, testStack } from '../support/cohort';
 
 const capacity: NodeCapacity = {
   instanceTypes: [new ec2.InstanceType('t3.large'), new ec2.InstanceType('t3a.large')],
@@ -126,6 +128,27 @@ describe('CohortCluster', () => {
       Layers: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^ClusterKubectlLayer') }]),
     });
     t.hasResourceProperties('AWS::Lambda::LayerVersion', { Description: Match.stringLikeRegexp('kubectl') });
+  });
+
+  test("the kubectl layer package is the one for the cluster's Kubernetes version", () => {
+    // aws-eks-v2 drives a 1.N cluster with @aws-cdk/lambda-layer-kubectl-vN; the two are bumped
+    // together (docs/cluster.md), and this fails when only one of them moves.
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
+    const layers = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) =>
+      name.startsWith('@aws-cdk/lambda-layer-kubectl-'),
+    );
+    expect(layers).toHaveLength(1);
+    const minor = /^@aws-cdk\/lambda-layer-kubectl-v(\d+)$/.exec(layers[0])?.[1];
+    expect(minor).toBeDefined();
+    expect(`1.${minor}`).toBe(KUBERNETES_VERSION.version);
+    // The layer the cluster actually synthesises ships kubectl of that version.
+    const escaped = KUBERNETES_VERSION.version.replace('.', '\\.');
+    t.hasResourceProperties('AWS::Lambda::LayerVersion', {
+      Description: Match.stringLikeRegexp(`^/opt/kubectl/kubectl ${escaped}\\.\\d+;`),
+    });
   });
 
   test('Spot capacity with two instance types, sized from the capacity', () => {

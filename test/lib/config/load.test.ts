@@ -5,6 +5,7 @@ import {
   ArtifactRetention,
   CohortConfigError,
   loadCohortFile,
+  MLFLOW_ADMIN_USERNAME,
   normaliseId,
   parseCohortYaml,
 } from '../../../lib/config';
@@ -183,12 +184,23 @@ describe('bad cohort files', () => {
       'reserved-tag.yaml',
       ['tags["lab:owner"]: tag keys starting with "aws:" or "lab:" are reserved (got "lab:owner")'],
     ],
-    ['duplicate-key.yaml', ['is not valid YAML: Map keys must be unique at line 3, column 1']],
+    [
+      'duplicate-key.yaml',
+      ['cohort: duplicate key at line 3, column 1; the first is at line 1, column 1 (got "cohort")'],
+    ],
     [
       'id-starts-with-digit.yaml',
       [
         'learners[0].id: normalises to "2fast", which must start with a letter and end with a letter or digit (got "2fast")',
       ],
+    ],
+    [
+      'reserved-id.yaml',
+      ['learners[1].id: normalises to "admin", which is reserved for the MLflow admin (got "Admin")'],
+    ],
+    [
+      'duplicate-instance-type.yaml',
+      ['compute.instanceTypes[2]: duplicates compute.instanceTypes[0] (got "m6i.large")'],
     ],
     ['min-above-max-nodes.yaml', ['compute.minNodes: must not exceed compute.maxNodes (3) (got 5)']],
     ['not-a-mapping.yaml', ['must be a YAML mapping of cohort fields (got [{"cohort":"test-cohort"}])']],
@@ -305,6 +317,31 @@ describe('bad cohort files', () => {
     expect(err.message).toMatch(/^broken\.yaml: is not valid YAML: .+ at line \d+, column \d+$/);
   });
 
+  test('fails when a nested key is duplicated, naming its field path and every duplicate', () => {
+    const err = captureError(() =>
+      parseCohortYaml(
+        [
+          'cohort: test-cohort',
+          'tags:',
+          '  course: mlops',
+          '  term: spring',
+          '  course: mlops-2',
+          'learners:',
+          '  - { id: grace, email: grace@example.edu, displayName: Grace }',
+          '  - { id: alan, email: alan@example.edu, displayName: Alan, email: turing@example.edu }',
+        ].join('\n'),
+        'dup.yaml',
+        { today: TODAY },
+      ),
+    );
+    expect(err.message).toBe(
+      [
+        'dup.yaml: tags.course: duplicate key at line 5, column 3; the first is at line 3, column 3 (got "course")',
+        'dup.yaml: learners[1].email: duplicate key at line 8, column 61; the first is at line 8, column 17 (got "email")',
+      ].join('\n'),
+    );
+  });
+
   test('fails when an instructor and a learner normalise to the same id', () => {
     const err = captureError(() =>
       parseCohortYaml(
@@ -323,6 +360,36 @@ describe('bad cohort files', () => {
     expect(err.message).toBe(
       'people.yaml: learners[0].id: collides with instructors[0].id (both normalise to "ada-l") (got "Ada_L")',
     );
+  });
+
+  test.each(['admin', '_Admin_', 'ADMIN', '-admin-'])(
+    'fails when an instructor id normalises to the MLflow admin username (%s)',
+    (id) => {
+      const err = captureError(() =>
+        parseCohortYaml(
+          [
+            'cohort: test-cohort',
+            'profile: cohort',
+            "course: { start: '2027-01-04', end: '2027-03-26' }",
+            `instructors: [{ id: '${id}', email: ada@example.edu }]`,
+            'learners: [{ id: grace, email: grace@example.edu, displayName: Grace }]',
+            "mlflow: { hostname: mlflow.test.example.edu, certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555' }",
+          ].join('\n'),
+          'reserved.yaml',
+          { today: TODAY },
+        ),
+      );
+      expect(err.message).toBe(
+        `reserved.yaml: instructors[0].id: normalises to "${MLFLOW_ADMIN_USERNAME}", which is reserved for the MLflow admin (got ${JSON.stringify(id)})`,
+      );
+    },
+  );
+
+  test('an id that only contains the admin name is accepted', () => {
+    const config = configFrom((doc) => {
+      doc.learners = [{ id: 'admin.assistant', email: 'aa@example.edu', displayName: 'A. A.' }];
+    });
+    expect(config.learners[0].slug).toBe('admin-assistant');
   });
 
   test('fails when a sandbox has more learners than its profile allows', () => {

@@ -819,4 +819,29 @@ describe('ClusterStack load balancer controller', () => {
     );
     expect(JSON.stringify(sa?.Properties.Manifest)).toContain('eks.amazonaws.com/role-arn');
   });
+
+  test('IRSA (and the OIDC provider) serve the controller alone; the workloads use Pod Identity', () => {
+    // docs/cluster.md "Workload identity" states this split; aws-eks-v2 gives the controller an
+    // IRSA service account, which is what brings the cluster's IAM OIDC provider.
+    const roles = Object.entries(t.findResources('AWS::IAM::Role'));
+    const trusting = (needle: string) =>
+      roles
+        .filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes(needle))
+        .map(([id]) => id);
+
+    t.resourceCountIs('AWS::IAM::OIDCProvider', 1);
+    const irsa = trusting('sts:AssumeRoleWithWebIdentity');
+    expect(irsa).toEqual([expect.stringContaining('AlbControlleralbsaRole')]);
+    // The controller's trust is limited to its own service account.
+    expect(JSON.stringify(t.findResources('Custom::AWSCDKCfnJson'))).toContain(
+      'system:serviceaccount:kube-system:aws-load-balancer-controller',
+    );
+    const podIdentity = trusting('pods.eks.amazonaws.com');
+    expect(podIdentity).toHaveLength(3);
+    expect(podIdentity.map((id) => id.replace(/^Cluster(\w+?)Role.*$/, '$1')).sort()).toEqual([
+      'Feast',
+      'Mlflow',
+      'Operator',
+    ]);
+  });
 });
