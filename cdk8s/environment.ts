@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { z } from 'zod';
 import { CohortConfigError, ConfigProblem, formatPath } from '../lib/config/errors';
-import { InfraValues } from './values';
+import { ImageSource, InfraValues } from './values';
 
 const environmentSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region' }),
@@ -53,7 +53,11 @@ export function loadEnvironmentFile(file: string): InfraValues {
     }));
     throw new CohortConfigError(problems);
   }
-  return parsed.data;
+  // The operator names these images here: prebuilt, pinned by whatever tag or digest the file gives.
+  return {
+    ...parsed.data,
+    imageSources: { mlflow: ImageSource.ENVIRONMENT_FILE, feast: ImageSource.ENVIRONMENT_FILE },
+  };
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {

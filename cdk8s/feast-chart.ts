@@ -6,22 +6,23 @@ import { Construct } from 'constructs';
 import { join } from 'path';
 import { stringify } from 'yaml';
 import { ArtifactBucket } from '../constructs/artifact-bucket';
+import { DEFAULT_REDIS_IMAGE } from '../lib/config/types';
 import { SERVICE_ACCOUNTS } from '../lib/naming';
 import { addHighAvailability } from './availability';
 import { ExternalSecret } from './external-secret';
 import {
   acknowledgeCheckov,
+  CheckovException,
   ContainerSizing,
   FEAST_ENV_SECRET_EXCEPTION,
   hardenPodSpec,
+  imageDigestExceptions,
   LAB_UID,
-  OWN_IMAGE_EXCEPTIONS,
   resources,
   restrictedSecurityContext,
-  TAGGED_IMAGE_EXCEPTION,
 } from './hardening';
 import { LEARNER_NAMESPACE_LABEL, POD_IDENTITY_AGENT_CIDR } from './mlflow-chart';
-import { ChartValues, stableFingerprint } from './values';
+import { ChartValues, ImageSource, imageSetting, stableFingerprint } from './values';
 
 /** Port of the Feast feature server (HTTP) inside the pod and on its Service. */
 export const FEAST_PORT = 6566;
@@ -148,6 +149,8 @@ export class FeastChart extends Chart {
     };
     const applyLabels = { 'app.kubernetes.io/name': 'feast-apply', ...PART_OF };
     const image = infra.images.feast;
+    const source = infra.imageSources.feast;
+    const imageExceptions = imageDigestExceptions(image, source, imageSetting('feast', source));
 
     const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: SERVICE_ACCOUNTS.feast, namespace, labels },
@@ -279,7 +282,7 @@ export class FeastChart extends Chart {
       ],
     });
     hardenPodSpec(this.deployment);
-    acknowledgeCheckov(this.deployment, [...OWN_IMAGE_EXCEPTIONS, FEAST_ENV_SECRET_EXCEPTION]);
+    acknowledgeCheckov(this.deployment, [...imageExceptions, FEAST_ENV_SECRET_EXCEPTION]);
     addHighAvailability(this, this.deployment, { name: 'feast', namespace, labels });
 
     // In-cluster only (see the class comment for why there is no Ingress).
@@ -290,7 +293,15 @@ export class FeastChart extends Chart {
       ports: [{ name: 'http', port: FEAST_PORT, targetPort: FEAST_PORT }],
     });
 
-    this.applyJob = this.createApplyJob(values, image, commonEnv, feastConfig, applyLabels, serviceAccount);
+    this.applyJob = this.createApplyJob(
+      values,
+      image,
+      imageExceptions,
+      commonEnv,
+      feastConfig,
+      applyLabels,
+      serviceAccount,
+    );
     this.createNetworkPolicies(values, labels, redisLabels, applyLabels);
   }
 
@@ -390,9 +401,14 @@ export class FeastChart extends Chart {
       ],
     });
     hardenPodSpec(deployment);
-    if (!config.feast.redisImage.includes('@sha256:')) {
-      acknowledgeCheckov(deployment, [TAGGED_IMAGE_EXCEPTION]);
-    }
+    const redisSetting =
+      config.feast.redisImage === DEFAULT_REDIS_IMAGE
+        ? "the cohort file's feast.redisImage (unset: Cohort Lab's default)"
+        : "the cohort file's feast.redisImage";
+    acknowledgeCheckov(
+      deployment,
+      imageDigestExceptions(config.feast.redisImage, ImageSource.COHORT_FILE, redisSetting),
+    );
 
     const service = new kplus.Service(this, 'RedisService', {
       metadata: { name: 'redis', namespace, labels },
@@ -406,6 +422,7 @@ export class FeastChart extends Chart {
   private createApplyJob(
     values: ChartValues,
     image: string,
+    imageExceptions: readonly CheckovException[],
     commonEnv: Record<string, kplus.EnvValue>,
     feastConfig: kplus.ConfigMap,
     labels: Record<string, string>,
@@ -462,7 +479,7 @@ export class FeastChart extends Chart {
       ],
     });
     hardenPodSpec(job);
-    acknowledgeCheckov(job, [...OWN_IMAGE_EXCEPTIONS, FEAST_ENV_SECRET_EXCEPTION]);
+    acknowledgeCheckov(job, [...imageExceptions, FEAST_ENV_SECRET_EXCEPTION]);
     return job;
   }
 
