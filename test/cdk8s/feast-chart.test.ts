@@ -172,7 +172,7 @@ describe('FeastChart', () => {
     const redis = one(objects, 'Deployment', 'redis');
     const spec = redis.spec.template.spec;
     const [c] = spec.containers;
-    expect(c.image).toBe('public.ecr.aws/docker/library/redis:7.4.2-alpine');
+    expect(c.image).toBe('public.ecr.aws/docker/library/redis:7.4.11-alpine');
     expect(c.command).toEqual(['redis-server']);
     expect(c.args).toEqual([
       '/etc/redis/redis.conf',
