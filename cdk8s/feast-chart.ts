@@ -46,10 +46,15 @@ export const FEATURE_REPO_FILES = ['features.py', 'permissions.py'] as const;
 export const REGISTRY_CACHE_TTL_SECONDS = 60;
 /**
  * Redis ACL of the online store (an included config file rendered by ESO): the default user with
- * the current and the previous password, nothing else.
+ * the current and the previous password, nothing else. It may run every command except scripting
+ * (EVAL, FCALL, FUNCTION, SCRIPT: the Lua engine is where CVE-2025-49844 and its kin live) and
+ * the `@dangerous` ones (FLUSHALL, FLUSHDB, KEYS, INFO, CONFIG, DEBUG, MODULE, MONITOR, ACL,
+ * SHUTDOWN, CLIENT KILL, REPLICAOF, ...). Feast 0.67's Redis online store needs none of them: it
+ * sends AUTH and CLIENT SETINFO on connect, then HSET, EXPIRE, HMGET, HKEYS, HDEL, DEL and SCAN,
+ * batched in non-transactional pipelines (feast/infra/online_stores/redis.py).
  */
 export const REDIS_AUTH_TEMPLATE =
-  'user default on resetpass >{{ .password }} >{{ .previousPassword }} ~* &* +@all\n';
+  'user default on resetpass >{{ .password }} >{{ .previousPassword }} ~* &* +@all -@scripting -@dangerous\n';
 
 /** Environment variable `feature_store.yaml` reads the Redis password from (Feast expands `${VAR}`). */
 export const REDIS_PASSWORD_ENV = 'FEAST_REDIS_PASSWORD';

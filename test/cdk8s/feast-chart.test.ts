@@ -147,7 +147,8 @@ describe('FeastChart', () => {
     ]);
     expect(es.spec.target.template.data).toEqual({
       password: '{{ .password }}',
-      'auth.conf': 'user default on resetpass >{{ .password }} >{{ .previousPassword }} ~* &* +@all\n',
+      'auth.conf':
+        'user default on resetpass >{{ .password }} >{{ .previousPassword }} ~* &* +@all -@scripting -@dangerous\n',
     });
     // No Secret object is emitted, and no literal password shape appears anywhere.
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
