@@ -1,7 +1,8 @@
 import { readFileSync } from 'fs';
 import { z } from 'zod';
 import { CohortConfigError, ConfigProblem, formatPath } from '../lib/config/errors';
-import { InfraValues } from './values';
+import { imageRef } from '../lib/config/schema';
+import { ImageSource, InfraValues } from './values';
 
 const environmentSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region' }),
@@ -14,10 +15,8 @@ const environmentSchema = z.strictObject({
     port: z.int().min(1).max(65535),
     sslMode: z.enum(['require', 'verify-full'], { error: 'must be require or verify-full' }),
   }),
-  images: z.strictObject({
-    mlflow: z.string().min(1, { error: 'must be an image reference' }),
-    feast: z.string().min(1, { error: 'must be an image reference' }),
-  }),
+  // Pinned like the cohort file's images: the charts call the tag the operator's pin.
+  images: z.strictObject({ mlflow: imageRef, feast: imageRef }),
   oidc: z.strictObject({
     discoveryUrl: z.url({ error: 'must be a URL' }),
     issuer: z.url({ error: 'must be a URL' }),
@@ -53,7 +52,11 @@ export function loadEnvironmentFile(file: string): InfraValues {
     }));
     throw new CohortConfigError(problems);
   }
-  return parsed.data;
+  // The operator names these images here: prebuilt, pinned by whatever tag or digest the file gives.
+  return {
+    ...parsed.data,
+    imageSources: { mlflow: ImageSource.ENVIRONMENT_FILE, feast: ImageSource.ENVIRONMENT_FILE },
+  };
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {

@@ -6,22 +6,23 @@ import { Construct } from 'constructs';
 import { join } from 'path';
 import { stringify } from 'yaml';
 import { ArtifactBucket } from '../constructs/artifact-bucket';
+import { DEFAULT_REDIS_IMAGE } from '../lib/config/types';
 import { SERVICE_ACCOUNTS } from '../lib/naming';
 import { addHighAvailability } from './availability';
 import { ExternalSecret } from './external-secret';
 import {
   acknowledgeCheckov,
+  CheckovException,
   ContainerSizing,
   FEAST_ENV_SECRET_EXCEPTION,
   hardenPodSpec,
+  imageDigestExceptions,
   LAB_UID,
-  OWN_IMAGE_EXCEPTIONS,
   resources,
   restrictedSecurityContext,
-  TAGGED_IMAGE_EXCEPTION,
 } from './hardening';
 import { LEARNER_NAMESPACE_LABEL, POD_IDENTITY_AGENT_CIDR } from './mlflow-chart';
-import { ChartValues, stableFingerprint } from './values';
+import { ChartValues, ImageSource, imageSetting, stableFingerprint } from './values';
 
 /** Port of the Feast feature server (HTTP) inside the pod and on its Service. */
 export const FEAST_PORT = 6566;
@@ -45,10 +46,15 @@ export const FEATURE_REPO_FILES = ['features.py', 'permissions.py'] as const;
 export const REGISTRY_CACHE_TTL_SECONDS = 60;
 /**
  * Redis ACL of the online store (an included config file rendered by ESO): the default user with
- * the current and the previous password, nothing else.
+ * the current and the previous password, nothing else. It may run every command except scripting
+ * (EVAL, FCALL, FUNCTION, SCRIPT: the Lua engine is where CVE-2025-49844 and its kin live) and
+ * the `@dangerous` ones (FLUSHALL, FLUSHDB, KEYS, INFO, CONFIG, DEBUG, MODULE, MONITOR, ACL,
+ * SHUTDOWN, CLIENT KILL, REPLICAOF, ...). Feast 0.67's Redis online store needs none of them: it
+ * sends AUTH and CLIENT SETINFO on connect, then HSET, EXPIRE, HMGET, HKEYS, HDEL, DEL and SCAN,
+ * batched in non-transactional pipelines (feast/infra/online_stores/redis.py).
  */
 export const REDIS_AUTH_TEMPLATE =
-  'user default on resetpass >{{ .password }} >{{ .previousPassword }} ~* &* +@all\n';
+  'user default on resetpass >{{ .password }} >{{ .previousPassword }} ~* &* +@all -@scripting -@dangerous\n';
 
 /** Environment variable `feature_store.yaml` reads the Redis password from (Feast expands `${VAR}`). */
 export const REDIS_PASSWORD_ENV = 'FEAST_REDIS_PASSWORD';
@@ -148,6 +154,8 @@ export class FeastChart extends Chart {
     };
     const applyLabels = { 'app.kubernetes.io/name': 'feast-apply', ...PART_OF };
     const image = infra.images.feast;
+    const source = infra.imageSources.feast;
+    const imageExceptions = imageDigestExceptions(image, source, imageSetting('feast', source));
 
     const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: SERVICE_ACCOUNTS.feast, namespace, labels },
@@ -279,7 +287,7 @@ export class FeastChart extends Chart {
       ],
     });
     hardenPodSpec(this.deployment);
-    acknowledgeCheckov(this.deployment, [...OWN_IMAGE_EXCEPTIONS, FEAST_ENV_SECRET_EXCEPTION]);
+    acknowledgeCheckov(this.deployment, [...imageExceptions, FEAST_ENV_SECRET_EXCEPTION]);
     addHighAvailability(this, this.deployment, { name: 'feast', namespace, labels });
 
     // In-cluster only (see the class comment for why there is no Ingress).
@@ -290,7 +298,15 @@ export class FeastChart extends Chart {
       ports: [{ name: 'http', port: FEAST_PORT, targetPort: FEAST_PORT }],
     });
 
-    this.applyJob = this.createApplyJob(values, image, commonEnv, feastConfig, applyLabels, serviceAccount);
+    this.applyJob = this.createApplyJob(
+      values,
+      image,
+      imageExceptions,
+      commonEnv,
+      feastConfig,
+      applyLabels,
+      serviceAccount,
+    );
     this.createNetworkPolicies(values, labels, redisLabels, applyLabels);
   }
 
@@ -390,9 +406,14 @@ export class FeastChart extends Chart {
       ],
     });
     hardenPodSpec(deployment);
-    if (!config.feast.redisImage.includes('@sha256:')) {
-      acknowledgeCheckov(deployment, [TAGGED_IMAGE_EXCEPTION]);
-    }
+    const redisSetting =
+      config.feast.redisImage === DEFAULT_REDIS_IMAGE
+        ? "the cohort file's feast.redisImage (unset: Cohort Lab's default)"
+        : "the cohort file's feast.redisImage";
+    acknowledgeCheckov(
+      deployment,
+      imageDigestExceptions(config.feast.redisImage, ImageSource.COHORT_FILE, redisSetting),
+    );
 
     const service = new kplus.Service(this, 'RedisService', {
       metadata: { name: 'redis', namespace, labels },
@@ -406,6 +427,7 @@ export class FeastChart extends Chart {
   private createApplyJob(
     values: ChartValues,
     image: string,
+    imageExceptions: readonly CheckovException[],
     commonEnv: Record<string, kplus.EnvValue>,
     feastConfig: kplus.ConfigMap,
     labels: Record<string, string>,
@@ -462,7 +484,7 @@ export class FeastChart extends Chart {
       ],
     });
     hardenPodSpec(job);
-    acknowledgeCheckov(job, [...OWN_IMAGE_EXCEPTIONS, FEAST_ENV_SECRET_EXCEPTION]);
+    acknowledgeCheckov(job, [...imageExceptions, FEAST_ENV_SECRET_EXCEPTION]);
     return job;
   }
 

@@ -1,5 +1,6 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { ImageSource } from './values';
 
 /**
  * The lab's secure container defaults, applied to every container the charts create: a fixed
@@ -73,14 +74,37 @@ export interface CheckovException {
   readonly reason: string;
 }
 
-/** Exceptions every workload running our own images shares. */
-export const OWN_IMAGE_EXCEPTIONS: readonly CheckovException[] = [
-  {
+/** Image-digest exception of an image CDK builds at deploy time (see {@link imageDigestExceptions}). */
+export const CDK_ASSET_IMAGE_EXCEPTION: CheckovException = {
+  id: 'CKV_K8S_43',
+  reason:
+    'images are built by CDK at deploy time and addressed by their content-hash tag in the immutable CDK assets repository; no digest exists at synth time',
+};
+
+/** Image-digest exception of a prebuilt image named by tag in `setting` (see {@link imageDigestExceptions}). */
+export function prebuiltTagException(setting: string): CheckovException {
+  return {
     id: 'CKV_K8S_43',
-    reason:
-      'images are built by CDK at deploy time and addressed by their content-hash tag in the immutable CDK assets repository; no digest exists at synth time',
-  },
-];
+    reason: `the image is prebuilt and pinned by its tag, the operator's pin in ${setting}; a tag can be re-pushed and synth cannot resolve a digest offline, so image@sha256:<digest> there is recommended (it needs no exception)`,
+  };
+}
+
+/**
+ * The image-digest exception (checkov CKV_K8S_43) a workload needs, by where its image comes from:
+ * - built by CDK: {@link CDK_ASSET_IMAGE_EXCEPTION}, its content-hash tag is the pin;
+ * - prebuilt and named by tag: {@link prebuiltTagException}, the tag in `setting` is the pin;
+ * - prebuilt and named by `@sha256:` digest: none, the check passes.
+ * @param setting where the operator names the image, e.g. `the cohort file's feast.image`
+ */
+export function imageDigestExceptions(
+  image: string,
+  source: ImageSource,
+  setting: string,
+): CheckovException[] {
+  if (source === ImageSource.CDK_ASSET) return [CDK_ASSET_IMAGE_EXCEPTION];
+  if (image.includes('@sha256:')) return [];
+  return [prebuiltTagException(setting)];
+}
 
 /** Exception for workloads whose software only reads credentials from environment variables. */
 export const ENV_SECRET_EXCEPTION: CheckovException = {
@@ -94,13 +118,6 @@ export const FEAST_ENV_SECRET_EXCEPTION: CheckovException = {
   id: 'CKV_K8S_35',
   reason:
     'Feast expands ${FEAST_REDIS_PASSWORD} in feature_store.yaml from the environment only; the value comes from a Secret reference and is never in the manifest',
-};
-
-/** Exception for a third-party image the cohort file names by tag rather than by digest. */
-export const TAGGED_IMAGE_EXCEPTION: CheckovException = {
-  id: 'CKV_K8S_43',
-  reason:
-    'the image is pinned by an exact version tag; a digest cannot be resolved offline at synth time, and the cohort file accepts image@sha256:... where a registry policy requires it',
 };
 
 /**

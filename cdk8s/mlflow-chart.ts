@@ -8,14 +8,15 @@ import { addHighAvailability } from './availability';
 import { ExternalSecret } from './external-secret';
 import {
   acknowledgeCheckov,
+  CheckovException,
   ContainerSizing,
   ENV_SECRET_EXCEPTION,
   hardenPodSpec,
-  OWN_IMAGE_EXCEPTIONS,
+  imageDigestExceptions,
   resources,
   restrictedSecurityContext,
 } from './hardening';
-import { ChartValues, stableFingerprint } from './values';
+import { ChartValues, imageSetting, stableFingerprint } from './values';
 
 /** Port the MLflow server listens on inside the pod and the Service exposes. */
 export const MLFLOW_PORT = 5000;
@@ -82,6 +83,8 @@ export class MlflowChart extends Chart {
     const { config, infra, namespace, secrets } = values;
     const labels = { 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/part-of': 'cohort-lab' };
     const image = infra.images.mlflow;
+    const source = infra.imageSources.mlflow;
+    const imageExceptions = imageDigestExceptions(image, source, imageSetting('mlflow', source));
 
     const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: SERVICE_ACCOUNTS.mlflow, namespace, labels },
@@ -271,7 +274,7 @@ export class MlflowChart extends Chart {
       ],
     });
     hardenPodSpec(this.deployment);
-    acknowledgeCheckov(this.deployment, [...OWN_IMAGE_EXCEPTIONS, ENV_SECRET_EXCEPTION]);
+    acknowledgeCheckov(this.deployment, [...imageExceptions, ENV_SECRET_EXCEPTION]);
     addHighAvailability(this, this.deployment, { name: 'mlflow', namespace, labels });
 
     this.service = new kplus.Service(this, 'Service', {
@@ -296,7 +299,7 @@ export class MlflowChart extends Chart {
       });
     }
     this.createNetworkPolicy(values, labels);
-    this.bootstrapJob = this.createBootstrapJob(values, image, dbMasterSecret, dbSecret);
+    this.bootstrapJob = this.createBootstrapJob(values, image, imageExceptions, dbMasterSecret, dbSecret);
   }
 
   private createIngress(values: ChartValues, labels: Record<string, string>): kplus.Ingress {
@@ -378,6 +381,7 @@ export class MlflowChart extends Chart {
   private createBootstrapJob(
     values: ChartValues,
     image: string,
+    imageExceptions: readonly CheckovException[],
     master: ExternalSecret,
     app: ExternalSecret,
   ): kplus.Job {
@@ -435,7 +439,7 @@ export class MlflowChart extends Chart {
       ],
     });
     hardenPodSpec(job);
-    acknowledgeCheckov(job, [...OWN_IMAGE_EXCEPTIONS, ENV_SECRET_EXCEPTION]);
+    acknowledgeCheckov(job, [...imageExceptions, ENV_SECRET_EXCEPTION]);
     // The job talks only to PostgreSQL (and DNS, allowed namespace-wide).
     new kplus.k8s.KubeNetworkPolicy(this, 'BootstrapNetworkPolicy', {
       metadata: { name: 'mlflow-db-bootstrap', namespace, labels: jobLabels },

@@ -19,6 +19,11 @@ export interface InfraValues {
   /** Container images of the workloads. */
   readonly images: { readonly mlflow: string; readonly feast: string };
   /**
+   * Where each of `images` comes from. It decides how the image is pinned, and so whether the
+   * workload needs checkov's image-digest exception (CKV_K8S_43) and with what reason.
+   */
+  readonly imageSources: { readonly mlflow: ImageSource; readonly feast: ImageSource };
+  /**
    * Synth-time identities of the images (the CDK asset hash of a built image), for naming Jobs:
    * an image URI built at deploy time is a token whose value synth cannot see.
    * @default - the image references themselves
@@ -34,6 +39,34 @@ export interface InfraValues {
    * @default - no private endpoint
    */
   readonly mlflowPrivateEndpoint?: { readonly hostname: string; readonly targetGroupArn: string };
+}
+
+/** Where a workload's image reference comes from. */
+export enum ImageSource {
+  /**
+   * Built from `images/` by CDK at deploy time and tagged with its content hash in the immutable
+   * CDK assets repository; synth sees only a token, never a digest.
+   */
+  CDK_ASSET = 'cdk-asset',
+  /** Prebuilt, named in the cohort file (`mlflow.image`, `feast.image`, `feast.redisImage`). */
+  COHORT_FILE = 'cohort-file',
+  /** Prebuilt, named in the environment file of standalone manifests (`images.mlflow`, `images.feast`). */
+  ENVIRONMENT_FILE = 'environment-file',
+}
+
+/**
+ * The setting an operator changes to repin a prebuilt image of `workload` from `source`, for
+ * messages and checkov reasons (a CDK-built image has none: it changes with `images/`).
+ */
+export function imageSetting(workload: 'mlflow' | 'feast', source: ImageSource): string {
+  switch (source) {
+    case ImageSource.CDK_ASSET:
+      return `images/${workload} (built by CDK)`;
+    case ImageSource.COHORT_FILE:
+      return `the cohort file's ${workload}.image`;
+    case ImageSource.ENVIRONMENT_FILE:
+      return `the environment file's images.${workload}`;
+  }
 }
 
 /** Where MLflow's PostgreSQL listens. */

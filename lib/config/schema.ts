@@ -78,7 +78,8 @@ const ACM_ARN_PATTERN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9
 const IMAGE_PATTERN =
   /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+(@sha256:[0-9a-f]{64}|:(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
 
-const imageRef = z.string().regex(IMAGE_PATTERN, {
+/** A container image reference pinned by digest or tag (cohort files; environment files of standalone manifests). */
+export const imageRef = z.string().regex(IMAGE_PATTERN, {
   error: 'must be a full image reference pinned by digest (@sha256:...) or by a tag other than latest',
 });
 

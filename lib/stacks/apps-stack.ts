@@ -6,7 +6,7 @@ import { App as Cdk8sApp, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { join } from 'path';
 import { addCohortCharts, CohortCharts } from '../../cdk8s/charts';
-import { chartValues, InfraValues } from '../../cdk8s/values';
+import { chartValues, ImageSource, InfraValues } from '../../cdk8s/values';
 import { MLFLOW_PORT } from '../../cdk8s/mlflow-chart';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
 import { CohortSecrets } from '../../constructs/cohort-secrets';
@@ -61,7 +61,7 @@ export class AppsStack extends Stack {
     super(scope, id, props);
     const { config } = props;
 
-    const prebuilt = (uri: string) => ({ uri, id: uri });
+    const prebuilt = (uri: string) => ({ uri, id: uri, source: ImageSource.COHORT_FILE });
     const mlflowImage = config.mlflow.image
       ? prebuilt(config.mlflow.image)
       : this.imageAsset('MlflowImage', 'mlflow');
@@ -118,6 +118,7 @@ export class AppsStack extends Stack {
       database: { host: props.databaseHost, port: props.databasePort, sslMode: 'require' },
       images: this.images,
       imageIds: { mlflow: mlflowImage.id, feast: feastImage.id },
+      imageSources: { mlflow: mlflowImage.source, feast: feastImage.source },
       oidc: {
         discoveryUrl: this.identity.discoveryUrl,
         issuer: this.identity.issuer,
@@ -183,12 +184,12 @@ export class AppsStack extends Stack {
     });
   }
 
-  private imageAsset(id: string, name: string): { uri: string; id: string } {
+  private imageAsset(id: string, name: string): { uri: string; id: string; source: ImageSource } {
     const asset = new ecrAssets.DockerImageAsset(this, id, {
       directory: join(IMAGES_DIR, name),
       platform: ecrAssets.Platform.LINUX_AMD64,
       exclude: ['__pycache__', '*.pyc'],
     });
-    return { uri: asset.imageUri, id: asset.assetHash };
+    return { uri: asset.imageUri, id: asset.assetHash, source: ImageSource.CDK_ASSET };
   }
 }

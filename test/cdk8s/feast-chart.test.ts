@@ -13,7 +13,7 @@ import {
   REDIS_PORT,
 } from '../../cdk8s/feast-chart';
 import { LEARNER_NAMESPACE_LABEL, POD_IDENTITY_AGENT_CIDR } from '../../cdk8s/mlflow-chart';
-import { ChartValues } from '../../cdk8s/values';
+import { ChartValues, ImageSource } from '../../cdk8s/values';
 import { testInfra, testValues } from '../support/chart-values';
 import { HARDENED_CONTAINER_CONTEXT } from '../support/charts';
 
@@ -147,7 +147,8 @@ describe('FeastChart', () => {
     ]);
     expect(es.spec.target.template.data).toEqual({
       password: '{{ .password }}',
-      'auth.conf': 'user default on resetpass >{{ .password }} >{{ .previousPassword }} ~* &* +@all\n',
+      'auth.conf':
+        'user default on resetpass >{{ .password }} >{{ .previousPassword }} ~* &* +@all -@scripting -@dangerous\n',
     });
     // No Secret object is emitted, and no literal password shape appears anywhere.
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
@@ -172,7 +173,7 @@ describe('FeastChart', () => {
     const redis = one(objects, 'Deployment', 'redis');
     const spec = redis.spec.template.spec;
     const [c] = spec.containers;
-    expect(c.image).toBe('public.ecr.aws/docker/library/redis:7.4.2-alpine');
+    expect(c.image).toBe('public.ecr.aws/docker/library/redis:7.4.11-alpine');
     expect(c.command).toEqual(['redis-server']);
     expect(c.args).toEqual([
       '/etc/redis/redis.conf',
@@ -361,6 +362,82 @@ describe('FeastChart', () => {
     expect(() =>
       synth(testValues(undefined, { oidc: { discoveryUrl: token, issuer: token, clientId: token } })),
     ).not.toThrow();
+  });
+
+  describe('image-digest exception (checkov CKV_K8S_43), by where the image comes from', () => {
+    const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+    const ENV_SECRET = /^CKV_K8S_35=Feast expands/;
+    /** The checkov annotations of the server Deployment and the apply Job, for one Feast image. */
+    const feastAcks = (feast: string, source: ImageSource) => {
+      const objects = synth(
+        testValues(undefined, {
+          images: { ...testInfra().images, feast },
+          imageSources: { ...testInfra().imageSources, feast: source },
+        }),
+      );
+      return [one(objects, 'Deployment', 'feast'), one(objects, 'Job', /^feast-apply-/)].map((w) =>
+        Object.fromEntries(
+          Object.entries(w.metadata.annotations as Record<string, string>).filter(([k]) =>
+            k.startsWith('checkov.io/'),
+          ),
+        ),
+      );
+    };
+    const redisAcks = (redisImage?: string) => {
+      const values = testValues((doc) => {
+        if (redisImage) doc.feast = { ...(doc.feast as object), redisImage };
+      });
+      const annotations = one(synth(values), 'Deployment', 'redis').metadata.annotations ?? {};
+      return Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('checkov.io/')));
+    };
+
+    test('an image CDK builds: the content-hash tag in the CDK assets repository is the pin', () => {
+      const uri = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets:0f1e2d3c';
+      for (const acks of feastAcks(uri, ImageSource.CDK_ASSET)) {
+        expect(acks).toEqual({
+          'checkov.io/skip1':
+            'CKV_K8S_43=images are built by CDK at deploy time and addressed by their content-hash tag in the immutable CDK assets repository; no digest exists at synth time',
+          'checkov.io/skip2': expect.stringMatching(ENV_SECRET),
+        });
+      }
+    });
+
+    test("a prebuilt image named by tag in the cohort file: the tag is the operator's pin, a digest is recommended", () => {
+      for (const acks of feastAcks('registry.example.edu/feast:0.67.0-1', ImageSource.COHORT_FILE)) {
+        expect(acks).toEqual({
+          'checkov.io/skip1':
+            "CKV_K8S_43=the image is prebuilt and pinned by its tag, the operator's pin in the cohort file's feast.image; a tag can be re-pushed and synth cannot resolve a digest offline, so image@sha256:<digest> there is recommended (it needs no exception)",
+          'checkov.io/skip2': expect.stringMatching(ENV_SECRET),
+        });
+      }
+      // Standalone manifests name the same kind of image in the environment file.
+      for (const acks of feastAcks('registry.example.edu/feast:0.67.0-1', ImageSource.ENVIRONMENT_FILE)) {
+        expect(acks['checkov.io/skip1']).toContain(
+          "the operator's pin in the environment file's images.feast;",
+        );
+      }
+    });
+
+    test('a prebuilt image named by digest: no image exception at all', () => {
+      for (const source of [ImageSource.COHORT_FILE, ImageSource.ENVIRONMENT_FILE]) {
+        for (const acks of feastAcks(`registry.example.edu/feast@${DIGEST}`, source)) {
+          expect(acks).toEqual({ 'checkov.io/skip1': expect.stringMatching(ENV_SECRET) });
+        }
+      }
+    });
+
+    test("Redis: the default image's tag is Cohort Lab's pin, a tag from the cohort file the operator's, a digest needs none", () => {
+      expect(redisAcks()).toEqual({
+        'checkov.io/skip1':
+          "CKV_K8S_43=the image is prebuilt and pinned by its tag, the operator's pin in the cohort file's feast.redisImage (unset: Cohort Lab's default); a tag can be re-pushed and synth cannot resolve a digest offline, so image@sha256:<digest> there is recommended (it needs no exception)",
+      });
+      expect(redisAcks('registry.example.edu/redis:7.4.11-alpine')).toEqual({
+        'checkov.io/skip1': expect.stringContaining(
+          "CKV_K8S_43=the image is prebuilt and pinned by its tag, the operator's pin in the cohort file's feast.redisImage;",
+        ),
+      });
+      expect(redisAcks(`registry.example.edu/redis@${DIGEST}`)).toEqual({});
+    });
   });
 
   test('snapshot', () => {

@@ -1,5 +1,6 @@
 import { addCohortCharts } from '../../cdk8s/charts';
 import { MLFLOW_AUTH_CACHE_TTL_SECONDS, MlflowChart } from '../../cdk8s/mlflow-chart';
+import { ImageSource } from '../../cdk8s/values';
 import { RESERVED_SLUGS } from '../../lib/config';
 import { loadCohort, configFrom } from '../support/cohort';
 import {
@@ -10,6 +11,7 @@ import {
   objects,
   ofKind,
   one,
+  TEST_INFRA,
   testValues,
 } from '../support/charts';
 
@@ -229,6 +231,51 @@ describe('MlflowChart', () => {
   test('the workload charts depend on the namespace chart', () => {
     const charts = addCohortCharts(chartApp(), testValues(loadCohort('cohorts/demo.yaml')));
     expect(charts.mlflow.node.dependencies).toContain(charts.namespaces);
+  });
+
+  describe('image-digest exception (checkov CKV_K8S_43), by where the image comes from', () => {
+    const ENV_SECRET = /^CKV_K8S_35=libpq \(PGPASSWORD\)/;
+    /** The checkov annotations of the server Deployment and the bootstrap Job, for one MLflow image. */
+    const acks = (mlflow: string, source: ImageSource) => {
+      const values = testValues(loadCohort('cohorts/demo.yaml'), {
+        images: { ...TEST_INFRA.images, mlflow },
+        imageSources: { ...TEST_INFRA.imageSources, mlflow: source },
+      });
+      const objs = objects(new MlflowChart(chartApp(), 'mlflow', { values }));
+      return [one(objs, 'Deployment', 'mlflow'), ofKind(objs, 'Job')[0]].map((w) =>
+        Object.fromEntries(
+          Object.entries(w.metadata.annotations ?? {}).filter(([k]) => k.startsWith('checkov.io/')),
+        ),
+      );
+    };
+
+    test('an image CDK builds: the content-hash tag in the CDK assets repository is the pin', () => {
+      const uri = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets:0f1e2d3c';
+      for (const a of acks(uri, ImageSource.CDK_ASSET)) {
+        expect(a).toEqual({
+          'checkov.io/skip1':
+            'CKV_K8S_43=images are built by CDK at deploy time and addressed by their content-hash tag in the immutable CDK assets repository; no digest exists at synth time',
+          'checkov.io/skip2': expect.stringMatching(ENV_SECRET),
+        });
+      }
+    });
+
+    test("a prebuilt image named by tag in the cohort file: the tag is the operator's pin, a digest is recommended", () => {
+      for (const a of acks('registry.example.edu/mlflow:3.17.2-1', ImageSource.COHORT_FILE)) {
+        expect(a).toEqual({
+          'checkov.io/skip1':
+            "CKV_K8S_43=the image is prebuilt and pinned by its tag, the operator's pin in the cohort file's mlflow.image; a tag can be re-pushed and synth cannot resolve a digest offline, so image@sha256:<digest> there is recommended (it needs no exception)",
+          'checkov.io/skip2': expect.stringMatching(ENV_SECRET),
+        });
+      }
+    });
+
+    test('a prebuilt image named by digest: no image exception at all', () => {
+      const image = `registry.example.edu/mlflow@sha256:${'0123456789abcdef'.repeat(4)}`;
+      for (const a of acks(image, ImageSource.COHORT_FILE)) {
+        expect(a).toEqual({ 'checkov.io/skip1': expect.stringMatching(ENV_SECRET) });
+      }
+    });
   });
 
   test('matches the snapshot (guards object names)', () => {

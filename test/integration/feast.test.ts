@@ -366,6 +366,23 @@ describe('Feast chart on real processes', () => {
     }
   });
 
+  test("the Feast user may not run Lua scripts or dangerous commands; Feast's own commands work (tests above)", () => {
+    const cli = (...args: string[]) =>
+      execFileSync('redis-cli', ['-p', String(redisPort), ...args], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', REDISCLI_AUTH: redisPassword },
+      }).trim();
+    const keys = Number(cli('dbsize'));
+    expect(keys).toBeGreaterThan(0);
+    // redis-cli prints an error reply and exits 0 when stdout is not a terminal.
+    expect(cli('eval', 'return 1', '0')).toMatch(/^NOPERM\b.*'eval'/);
+    expect(cli('function', 'list')).toMatch(/^NOPERM\b/);
+    expect(cli('flushall')).toMatch(/^NOPERM\b.*'flushall'/);
+    expect(cli('flushdb')).toMatch(/^NOPERM\b.*'flushdb'/);
+    expect(cli('info')).toMatch(/^NOPERM\b/);
+    expect(Number(cli('dbsize'))).toBe(keys);
+  });
+
   test('no secret reaches a process log', () => {
     for (const name of [
       'redis',

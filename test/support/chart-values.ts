@@ -1,5 +1,5 @@
 import { CohortConfig } from '../../lib/config';
-import { ChartValues, chartValues, InfraValues } from '../../cdk8s/values';
+import { ChartValues, chartValues, ImageSource, InfraValues } from '../../cdk8s/values';
 import { configFrom } from './cohort';
 
 /** Infrastructure values of a made-up cohort (no secret in them: secrets live in Secrets Manager). */
@@ -13,6 +13,7 @@ export function testInfra(overrides: Partial<InfraValues> = {}): InfraValues {
       mlflow: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/cohort-lab/mlflow:3.17.2',
       feast: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/cohort-lab/feast:0.67.0',
     },
+    imageSources: { mlflow: ImageSource.ENVIRONMENT_FILE, feast: ImageSource.ENVIRONMENT_FILE },
     oidc: {
       discoveryUrl:
         'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/openid-configuration',

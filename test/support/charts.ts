@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { ChartValues, chartValues, InfraValues } from '../../cdk8s/values';
+import { ChartValues, chartValues, ImageSource, InfraValues } from '../../cdk8s/values';
 import { CohortConfig } from '../../lib/config';
 
 /** Infrastructure values of the chart tests (what the apps stack passes as tokens). */
@@ -12,6 +12,7 @@ export const TEST_INFRA: InfraValues = {
     mlflow: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/cohort-lab-mlflow:3.17.2-1',
     feast: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/cohort-lab-feast:0.67.0-1',
   },
+  imageSources: { mlflow: ImageSource.ENVIRONMENT_FILE, feast: ImageSource.ENVIRONMENT_FILE },
   oidc: {
     discoveryUrl:
       'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TEST/.well-known/openid-configuration',

@@ -12,7 +12,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App } from 'cdk8s';
 import { addCohortCharts } from '../../../cdk8s/charts';
-import { chartValues } from '../../../cdk8s/values';
+import { chartValues, ImageSource } from '../../../cdk8s/values';
 import { loadCohortFile } from '../../../lib/config';
 import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './k8s';
 import { containerProcess, ProcessSpec, REPO_ROOT, SecretValues } from './container';
@@ -43,7 +43,9 @@ export function synthMlflowManifest(bucket: string): MlflowManifest {
       artifactBucketName: bucket,
       vpcCidr: '10.0.0.0/16',
       database: { host: '127.0.0.1', port: 5432, sslMode: 'require' },
+      // Stand-ins for the images CDK builds from images/ (the venvs run them here).
       images: { mlflow: 'cohort-lab-mlflow:test', feast: 'cohort-lab-feast:test' },
+      imageSources: { mlflow: ImageSource.CDK_ASSET, feast: ImageSource.CDK_ASSET },
       oidc: {
         discoveryUrl: 'https://idp.invalid/.well-known/openid-configuration',
         issuer: 'https://idp.invalid',
