@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // CDK app entry: load the cohort file named by `-c cohort=<file>` and create its stacks
-// (context keys: lib/app.ts loadCohortFromContext).
+// (context keys: lib/stacks/cohort-app.ts loadCohortFromContext).
 import { App } from 'aws-cdk-lib';
-import { addCohortStacks, loadCohortFromContext } from '../lib/app';
 import { CohortConfigError } from '../lib/config';
-import { enablePolicyChecks } from '../lib/policy/checks';
+import { addCohortStacks, loadCohortFromContext } from '../lib/stacks/cohort-app';
+import { enablePolicyChecks } from '../lib/stacks/policy-checks';
 
 const app = new App();
 try {

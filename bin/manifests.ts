@@ -1,19 +1,27 @@
 #!/usr/bin/env node
 // cdk8s app entry (cdk8s.yaml): the cohort's manifests for an existing cluster.
-// COHORT_FILE names the cohort file, COHORT_ENVIRONMENT the environment file with the AWS-side
-// values (bucket, database endpoint, images, OIDC issuer); both default to the demo cohort's.
-// COHORT_TODAY (YYYY-MM-DD) fixes the date used for the expiry check, for reproducible CI runs.
+// COHORT_ENVIRONMENT (required) names the environment file with the AWS-side values of that
+// cluster (bucket, database endpoint, images, OIDC issuer): there is no sensible default, since a
+// manifest built for another cluster's bucket and database would deploy and then fail.
+// COHORT_FILE names the cohort file (default cohorts/demo.yaml); COHORT_TODAY (YYYY-MM-DD) fixes
+// the date used for the expiry check, for reproducible CI runs.
 import { App } from 'cdk8s';
-import { addCohortCharts } from '../cdk8s/charts';
-import { loadEnvironmentFile } from '../cdk8s/environment';
-import { chartValues } from '../cdk8s/values';
-import { CohortConfigError, loadCohortFile } from '../lib/config';
+import { addCohortCharts, chartValues, infraFromEnvironment } from '../cdk8s';
+import { CohortConfigError, loadCohortFile, loadEnvironmentFile } from '../lib/config';
 
+const environmentFile = process.env.COHORT_ENVIRONMENT;
+if (environmentFile === undefined || environmentFile.trim() === '') {
+  console.error(
+    'COHORT_ENVIRONMENT is not set: name the environment file of the cluster the manifests are for, ' +
+      'e.g. COHORT_ENVIRONMENT=cohorts/demo.environment.json (the demo values; see README, "Standalone manifests").',
+  );
+  process.exit(2);
+}
 try {
   const config = loadCohortFile(process.env.COHORT_FILE ?? 'cohorts/demo.yaml', {
     today: process.env.COHORT_TODAY,
   });
-  const infra = loadEnvironmentFile(process.env.COHORT_ENVIRONMENT ?? 'cohorts/demo.environment.json');
+  const infra = infraFromEnvironment(loadEnvironmentFile(environmentFile));
   const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? 'dist', outputFileExtension: '.k8s.yaml' });
   addCohortCharts(app, chartValues(config, infra));
   app.synth();

@@ -25,22 +25,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { Agent, request } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { MLFLOW_ADMIN_USERNAME } from '../cdk8s/mlflow-chart';
-import { ProcessSpec, SecretValues } from '../test/integration/support/container';
-import { find } from '../test/integration/support/k8s';
-import { mlflowContainerSpec, synthMlflowManifest } from '../test/integration/support/mlflow';
-import {
-  freePort,
-  RunningProcess,
-  runToCompletion,
-  waitForHttp,
-} from '../test/integration/support/processes';
-import {
-  createMasterRole,
-  dropTestObjects,
-  randomPassword,
-  startMoto,
-} from '../test/integration/support/services';
+import { MLFLOW_ADMIN_USERNAME } from '../lib/core';
+import { ProcessSpec, SecretValues } from '../lib/local/container';
+import { find } from '../lib/local/manifest';
+import { mlflowContainerSpec, synthMlflowManifest } from '../lib/local/mlflow';
+import { freePort, RunningProcess, runToCompletion, waitForHttp } from '../lib/local/processes';
+import { createMasterRole, dropTestObjects, randomPassword, startMoto } from '../lib/local/services';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

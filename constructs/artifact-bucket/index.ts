@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ArtifactRetention } from '../../lib/config/profile';
+import { ArtifactRetention, LAB_TAG, LEARNERS_PREFIX, learnerPrefix, SHARED_PREFIX } from '../../lib/core';
 
 /** Properties of {@link ArtifactBucket}. */
 export interface ArtifactBucketProps {
@@ -43,20 +43,6 @@ export interface ArtifactBucketProps {
  * - `feast/`              the Feast registry and offline data.
  */
 export class ArtifactBucket extends Construct {
-  /** Prefix of course material every learner may read. */
-  public static readonly SHARED_PREFIX = 'shared/';
-  /** Prefix under which each learner has `learners/<slug>/`. */
-  public static readonly LEARNERS_PREFIX = 'learners/';
-  /** Prefix MLflow proxies artifacts to (`--artifacts-destination`). */
-  public static readonly MLFLOW_PREFIX = 'mlflow/';
-  /** Prefix of the Feast registry and offline store. */
-  public static readonly FEAST_PREFIX = 'feast/';
-
-  /** The prefix of one learner's space. */
-  public static learnerPrefix(slug: string): string {
-    return `${ArtifactBucket.LEARNERS_PREFIX}${slug}/`;
-  }
-
   /** The artifact bucket (the primary child, id `Resource`). */
   public readonly bucket: s3.Bucket;
   /** The bucket receiving S3 server access logs of the artifact bucket. */
@@ -122,7 +108,7 @@ export class ArtifactBucket extends Construct {
       ],
       ...removal,
     });
-    Tags.of(this).add('lab:retention', this.retention);
+    Tags.of(this).add(LAB_TAG.retention, this.retention);
   }
 
   /** Name of the artifact bucket. */
@@ -143,7 +129,7 @@ export class ArtifactBucket extends Construct {
 
   /** Let `grantee` list and read `shared/`. */
   public grantReadShared(grantee: iam.IGrantable): iam.Grant {
-    return this.grantPrefix(grantee, ArtifactBucket.SHARED_PREFIX, false);
+    return this.grantPrefix(grantee, SHARED_PREFIX, false);
   }
 
   /** Let `grantee` list, read, write and delete under `prefix` only (plus key use for it). */
@@ -154,13 +140,13 @@ export class ArtifactBucket extends Construct {
   /** A learner's grant: read `shared/`, read and write `learners/<slug>/`. */
   public grantLearner(grantee: iam.IGrantable, slug: string): iam.Grant {
     this.grantReadShared(grantee);
-    return this.grantReadWritePrefix(grantee, ArtifactBucket.learnerPrefix(slug));
+    return this.grantReadWritePrefix(grantee, learnerPrefix(slug));
   }
 
   /** An instructor's grant: read and write `shared/` (course material), read every `learners/<slug>/`. */
   public grantInstructor(grantee: iam.IGrantable): iam.Grant {
-    this.grantPrefix(grantee, ArtifactBucket.LEARNERS_PREFIX, false);
-    return this.grantReadWritePrefix(grantee, ArtifactBucket.SHARED_PREFIX);
+    this.grantPrefix(grantee, LEARNERS_PREFIX, false);
+    return this.grantReadWritePrefix(grantee, SHARED_PREFIX);
   }
 
   /** Total bytes stored (daily S3 storage metric, all storage classes summed by S3 as Standard). */

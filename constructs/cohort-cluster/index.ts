@@ -7,8 +7,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { cidrProblem, isWorldScale, WORLD_CIDR } from '../../lib/config/cluster';
-import { acknowledgeManagedPolicies, acknowledgeWildcardResources } from '../../lib/policy/acknowledge';
+import {
+  acknowledgeManagedPolicies,
+  acknowledgeWildcardResources,
+  cidrProblem,
+  isWorldScale,
+  WORLD_CIDR,
+} from '../../lib/core';
 import { PodIdentityRole } from '../pod-identity-role';
 
 /** Options of {@link ClusterEndpoint.publicFrom}. */

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { POSTGRES_PORT } from '../../lib/core';
 
 /** Properties of {@link CohortDatabase}. */
 export interface CohortDatabaseProps {
@@ -97,9 +98,6 @@ const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,56}$/;
  * secret creates them (docs/cluster.md, "Database bootstrap contract").
  */
 export class CohortDatabase extends Construct {
-  /** The port PostgreSQL listens on. */
-  public static readonly PORT = 5432;
-
   /** The RDS instance (primary child, id `Resource`). */
   public readonly instance: rds.DatabaseInstance;
   /** Security group of the instance: no rule from anywhere but what {@link allowFrom} adds. */
@@ -150,7 +148,7 @@ export class CohortDatabase extends Construct {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: `PostgreSQL ${props.instanceIdentifier}: 5432 from the cluster and rotation only`,
+      description: `PostgreSQL ${props.instanceIdentifier}: ${POSTGRES_PORT} from the cluster and rotation only`,
       allowAllOutbound: false,
     });
     this.rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
@@ -165,7 +163,7 @@ export class CohortDatabase extends Construct {
     );
     this.rotationSecurityGroup.connections.allowTo(
       this.securityGroup,
-      ec2.Port.tcp(CohortDatabase.PORT),
+      ec2.Port.tcp(POSTGRES_PORT),
       'Rotation Lambdas change passwords in PostgreSQL',
     );
 
@@ -191,7 +189,7 @@ export class CohortDatabase extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.subnets,
       securityGroups: [this.securityGroup],
-      port: CohortDatabase.PORT,
+      port: POSTGRES_PORT,
       publiclyAccessible: false,
       credentials: rds.Credentials.fromGeneratedSecret('postgres', {
         secretName: props.masterSecretName,
@@ -250,9 +248,14 @@ export class CohortDatabase extends Construct {
     this.acknowledgeFindings(deletionProtection);
   }
 
-  /** Let `peer` (e.g. the cluster security group) connect on 5432. */
+  /** Where clients connect: the instance's address (a deploy-time value) and the PostgreSQL port. */
+  public get endpoint(): { readonly host: string; readonly port: number } {
+    return { host: this.instance.dbInstanceEndpointAddress, port: POSTGRES_PORT };
+  }
+
+  /** Let `peer` (e.g. the cluster security group) connect on the PostgreSQL port. */
   public allowFrom(peer: ec2.IConnectable, description: string): void {
-    this.instance.connections.allowFrom(peer, ec2.Port.tcp(CohortDatabase.PORT), description);
+    this.instance.connections.allowFrom(peer, ec2.Port.tcp(POSTGRES_PORT), description);
   }
 
   private acknowledgeFindings(deletionProtection: boolean): void {

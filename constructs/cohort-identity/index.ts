@@ -7,7 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'path';
-import { LOCAL_ESBUILD_BUNDLING } from '../../lib/bundling';
+import { LOCAL_ESBUILD_BUNDLING } from '../../lib/core';
 import { GROUP_ROLES } from './pre-token-generation.handler';
 
 /** Properties of {@link CohortIdentity}. */

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { Egress } from '../../lib/config/profile';
+import { Egress } from '../../lib/core';
 
 /** Properties of {@link CohortNetwork}. */
 export interface CohortNetworkProps {

@@ -2,9 +2,8 @@ import { RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IDependable } from 'constructs';
-import { MLFLOW_ADMIN_USERNAME } from '../../lib/config/identity';
-import { secretNames } from '../../lib/naming';
-import { SecretKind, SecretRotation } from '../mlflow-rotation';
+import { MLFLOW_ADMIN_USERNAME, SecretKind, secretNames } from '../../lib/core';
+import { SecretRotation } from '../mlflow-rotation';
 
 /** Length of every generated secret value; letters and digits only (URL, ini and Redis safe). */
 export const GENERATED_LENGTH = 32;

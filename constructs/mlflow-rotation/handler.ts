@@ -32,9 +32,8 @@ export interface RotationEvent {
   readonly Step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
 }
 
-import { SECRET_KIND_TAG, SecretKind } from './kinds';
-
-export { SECRET_KIND_TAG, SecretKind } from './kinds';
+// The module itself, not the lib/core index: the Lambda bundle must not pull in aws-cdk-lib.
+import { SECRET_KIND_TAG, SecretKind } from '../../lib/core/secret-kinds';
 
 export interface Logger {
   (

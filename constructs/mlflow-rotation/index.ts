@@ -11,11 +11,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { join } from 'path';
-import { LOCAL_ESBUILD_BUNDLING } from '../../lib/bundling';
-import { acknowledgeWildcardResources } from '../../lib/policy/acknowledge';
-import { SECRET_KIND_TAG, SecretKind } from './kinds';
-
-export { SECRET_KIND_TAG, SecretKind } from './kinds';
+import {
+  acknowledgeWildcardResources,
+  LOCAL_ESBUILD_BUNDLING,
+  SECRET_KIND_TAG,
+  SecretKind,
+} from '../../lib/core';
 
 /** Properties of {@link SecretRotation}. */
 export interface SecretRotationProps {

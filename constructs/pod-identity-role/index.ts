@@ -3,7 +3,12 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResources } from '../../lib/policy/acknowledge';
+import {
+  acknowledgeWildcardResources,
+  DNS_LABEL_PATTERN,
+  DNS_SUBDOMAIN_PATTERN,
+  escapeRegExp,
+} from '../../lib/core';
 import { ArtifactBucket } from '../artifact-bucket';
 
 /** Properties of {@link PodIdentityRole}. */
@@ -20,10 +25,6 @@ export interface PodIdentityRoleProps {
    */
   readonly description?: string;
 }
-
-// Kubernetes names: a DNS-1123 label for namespaces, a DNS-1123 subdomain for service accounts.
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /**
  * An IAM role for one Kubernetes service account through EKS Pod Identity: a role only
@@ -45,12 +46,12 @@ export class PodIdentityRole extends Construct implements iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: PodIdentityRoleProps) {
     super(scope, id);
-    if (!DNS_LABEL.test(props.namespace) || props.namespace.length > 63) {
+    if (!DNS_LABEL_PATTERN.test(props.namespace)) {
       throw new Error(
         `PodIdentityRole ${id}: namespace "${props.namespace}" is not a Kubernetes namespace name`,
       );
     }
-    if (!DNS_SUBDOMAIN.test(props.serviceAccount) || props.serviceAccount.length > 253) {
+    if (!DNS_SUBDOMAIN_PATTERN.test(props.serviceAccount) || props.serviceAccount.length > 253) {
       throw new Error(
         `PodIdentityRole ${id}: serviceAccount "${props.serviceAccount}" is not a Kubernetes service account name`,
       );
@@ -183,10 +184,6 @@ export class PodIdentityRole extends Construct implements iam.IGrantable {
     }
     return grant;
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function secretArn(scope: Construct, resourceName: string): string {

@@ -1,42 +1,25 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import type { ComputeConfig } from './types';
+import { ArtifactRetention, DatabaseRemoval, Egress } from '../core';
 
-/** What happens to the cohort's artifacts (the S3 bucket) when the environment is torn down. */
-export enum ArtifactRetention {
-  /** The bucket and every object version stay in the account after the stacks are deleted. */
-  RETAIN = 'retain',
-  /** The bucket stays (like RETAIN) until `cohort-lab export` has copied it out; ops then delete it. */
-  EXPORT = 'export',
-  /** Deleting the stack empties and deletes the bucket. Sandboxes only. */
-  DELETE = 'delete',
+/** Worker capacity for the cohort cluster, with profile defaults filled in. */
+export interface ComputeConfig {
+  readonly instanceTypes: readonly string[];
+  readonly minNodes: number;
+  readonly maxNodes: number;
+  readonly spot: boolean;
 }
 
-/** How the private subnets of the cohort VPC reach the internet (images, Helm charts, AWS APIs). */
-export enum Egress {
-  /** One managed NAT gateway in the first AZ: no instance to run, scales on its own. */
-  NAT_GATEWAY = 'nat-gateway',
-  /**
-   * One small EC2 NAT instance in the first AZ: about a tenth of a NAT gateway's hourly price (a
-   * fifth once the public IPv4 address both need is counted) and no per-GB processing charge, at
-   * the cost of a single instance nobody patches for you (docs/cluster.md).
-   */
-  NAT_INSTANCE = 'nat-instance',
-}
-
-/** MLflow's PostgreSQL instance as a profile sizes it. */
+/** MLflow's PostgreSQL instance as a profile sizes it (the stacks turn it into CDK types). */
 export interface DatabaseSizing {
-  /** RDS instance class, e.g. `t4g.small` for `db.t4g.small`. */
-  readonly instanceType: ec2.InstanceType;
+  /** RDS instance class without the `db.` prefix, e.g. `t4g.small`. */
+  readonly instanceClass: string;
   /** Storage allocated at creation, in GiB (storage autoscaling may grow it). */
   readonly allocatedStorageGiB: number;
   /** Upper bound for storage autoscaling, in GiB. */
   readonly maxAllocatedStorageGiB: number;
-  /** How long automated backups (point-in-time recovery) are kept. */
-  readonly backupRetention: Duration;
-  /** What deleting the stack does to the instance: SNAPSHOT keeps a final snapshot, DESTROY does not. */
-  readonly removalPolicy: RemovalPolicy;
+  /** How long automated backups (point-in-time recovery) are kept, in days. */
+  readonly backupRetentionDays: number;
+  /** What deleting the stack does to the instance. */
+  readonly removal: DatabaseRemoval;
   /** RDS deletion protection: the instance cannot be deleted until it is switched off. */
   readonly deletionProtection: boolean;
 }
@@ -44,10 +27,30 @@ export interface DatabaseSizing {
 /** Names a profile can have in a cohort file. */
 export type ProfileName = 'cohort' | 'sandbox';
 
+/** Every setting a profile fixes (see the getters of {@link Profile}). */
+interface ProfileSettings {
+  readonly name: ProfileName;
+  readonly defaultRetention: ArtifactRetention;
+  readonly allowedRetentions: readonly ArtifactRetention[];
+  readonly noncurrentVersionExpirationDays: number;
+  readonly accessLogExpirationDays: number;
+  readonly maxCourseDays: number;
+  readonly maxLearners: number;
+  readonly minInstructors: number;
+  readonly requiresTls: boolean;
+  readonly defaultCompute: ComputeConfig;
+  readonly defaultMlflowReplicas: number;
+  readonly defaultFeastReplicas: number;
+  readonly egress: Egress;
+  readonly logRetentionDays: number;
+  readonly database: DatabaseSizing;
+}
+
 /**
  * A deployment profile: the defaults that differ between a full course cohort and a learner's
  * personal sandbox. Use the static factories; every figure here is a default the cohort file may
- * override only where the schema says so.
+ * override only where the schema says so. Plain data with units in the names: the stacks turn
+ * it into CDK types (lib/stacks/profile-mapping.ts), so config needs no aws-cdk-lib.
  */
 export class Profile {
   /** A course cohort: long-lived, many learners, nothing is ever deleted by accident. */
@@ -56,20 +59,23 @@ export class Profile {
       name: 'cohort',
       defaultRetention: ArtifactRetention.RETAIN,
       allowedRetentions: [ArtifactRetention.RETAIN, ArtifactRetention.EXPORT],
-      noncurrentVersionExpiration: Duration.days(90),
-      accessLogExpiration: Duration.days(365),
+      noncurrentVersionExpirationDays: 90,
+      accessLogExpirationDays: 365,
       maxCourseDays: 366,
       maxLearners: 1000,
+      minInstructors: 1,
+      requiresTls: true,
       defaultCompute: { instanceTypes: ['m6i.large'], minNodes: 2, maxNodes: 4, spot: false },
       defaultMlflowReplicas: 2,
+      defaultFeastReplicas: 2,
       egress: Egress.NAT_GATEWAY,
-      logRetention: logs.RetentionDays.THREE_MONTHS,
+      logRetentionDays: 90,
       database: {
-        instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL),
+        instanceClass: 't4g.small',
         allocatedStorageGiB: 20,
         maxAllocatedStorageGiB: 100,
-        backupRetention: Duration.days(7),
-        removalPolicy: RemovalPolicy.SNAPSHOT,
+        backupRetentionDays: 7,
+        removal: DatabaseRemoval.SNAPSHOT,
         deletionProtection: true,
       },
     });
@@ -81,20 +87,23 @@ export class Profile {
       name: 'sandbox',
       defaultRetention: ArtifactRetention.DELETE,
       allowedRetentions: [ArtifactRetention.RETAIN, ArtifactRetention.EXPORT, ArtifactRetention.DELETE],
-      noncurrentVersionExpiration: Duration.days(7),
-      accessLogExpiration: Duration.days(30),
+      noncurrentVersionExpirationDays: 7,
+      accessLogExpirationDays: 30,
       maxCourseDays: 31,
       maxLearners: 5,
+      minInstructors: 0,
+      requiresTls: false,
       defaultCompute: { instanceTypes: ['t3.large', 't3a.large'], minNodes: 1, maxNodes: 2, spot: true },
       defaultMlflowReplicas: 1,
+      defaultFeastReplicas: 1,
       egress: Egress.NAT_INSTANCE,
-      logRetention: logs.RetentionDays.ONE_WEEK,
+      logRetentionDays: 7,
       database: {
-        instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
+        instanceClass: 't4g.micro',
         allocatedStorageGiB: 20,
         maxAllocatedStorageGiB: 20,
-        backupRetention: Duration.days(1),
-        removalPolicy: RemovalPolicy.DESTROY,
+        backupRetentionDays: 1,
+        removal: DatabaseRemoval.DESTROY,
         deletionProtection: false,
       },
     });
@@ -111,54 +120,53 @@ export class Profile {
   public readonly defaultRetention: ArtifactRetention;
   /** Retentions this profile accepts. */
   public readonly allowedRetentions: readonly ArtifactRetention[];
-  /** How long a replaced or deleted artifact version is kept. */
-  public readonly noncurrentVersionExpiration: Duration;
-  /** How long S3 server access logs are kept. */
-  public readonly accessLogExpiration: Duration;
+  /** How long a replaced or deleted artifact version is kept, in days. */
+  public readonly noncurrentVersionExpirationDays: number;
+  /** How long S3 server access logs are kept, in days. */
+  public readonly accessLogExpirationDays: number;
   /** Longest allowed span from course start to course end, in days. */
   public readonly maxCourseDays: number;
   /** Most learners one environment of this profile may have. */
   public readonly maxLearners: number;
+  /** Fewest instructors the cohort file must list. */
+  public readonly minInstructors: number;
+  /** MLflow must be served over TLS (`mlflow.certificateArn` required): basic-auth passwords cross the internet. */
+  public readonly requiresTls: boolean;
   /** Worker capacity used where the cohort file's `compute` section is silent. */
   public readonly defaultCompute: ComputeConfig;
-  /** MLflow server replicas (each runs one uvicorn worker; see images/mlflow/README.md). */
+  /** MLflow server replicas (each runs one uvicorn worker). */
   public readonly defaultMlflowReplicas: number;
+  /** Feast feature server replicas. */
+  public readonly defaultFeastReplicas: number;
   /** How the VPC's private subnets reach the internet. */
   public readonly egress: Egress;
-  /** Retention of the cohort's CloudWatch log groups (EKS control plane, VPC flow logs, database). */
-  public readonly logRetention: logs.RetentionDays;
+  /**
+   * Retention of the cohort's CloudWatch log groups (EKS control plane, VPC flow logs, database,
+   * Lambdas), in days; one of the values CloudWatch Logs accepts.
+   */
+  public readonly logRetentionDays: number;
   /** Size, backups and removal of MLflow's PostgreSQL instance. */
   public readonly database: DatabaseSizing;
 
-  private constructor(props: {
-    name: ProfileName;
-    defaultRetention: ArtifactRetention;
-    allowedRetentions: ArtifactRetention[];
-    noncurrentVersionExpiration: Duration;
-    accessLogExpiration: Duration;
-    maxCourseDays: number;
-    maxLearners: number;
-    defaultCompute: ComputeConfig;
-    defaultMlflowReplicas: number;
-    egress: Egress;
-    logRetention: logs.RetentionDays;
-    database: DatabaseSizing;
-  }) {
-    this.name = props.name;
-    this.defaultRetention = props.defaultRetention;
-    this.allowedRetentions = props.allowedRetentions;
-    this.noncurrentVersionExpiration = props.noncurrentVersionExpiration;
-    this.accessLogExpiration = props.accessLogExpiration;
-    this.maxCourseDays = props.maxCourseDays;
-    this.maxLearners = props.maxLearners;
-    this.defaultCompute = props.defaultCompute;
-    this.defaultMlflowReplicas = props.defaultMlflowReplicas;
-    this.egress = props.egress;
-    this.logRetention = props.logRetention;
-    this.database = props.database;
+  private constructor(settings: ProfileSettings) {
+    this.name = settings.name;
+    this.defaultRetention = settings.defaultRetention;
+    this.allowedRetentions = settings.allowedRetentions;
+    this.noncurrentVersionExpirationDays = settings.noncurrentVersionExpirationDays;
+    this.accessLogExpirationDays = settings.accessLogExpirationDays;
+    this.maxCourseDays = settings.maxCourseDays;
+    this.maxLearners = settings.maxLearners;
+    this.minInstructors = settings.minInstructors;
+    this.requiresTls = settings.requiresTls;
+    this.defaultCompute = settings.defaultCompute;
+    this.defaultMlflowReplicas = settings.defaultMlflowReplicas;
+    this.defaultFeastReplicas = settings.defaultFeastReplicas;
+    this.egress = settings.egress;
+    this.logRetentionDays = settings.logRetentionDays;
+    this.database = settings.database;
   }
 
-  /** True for the sandbox profile. */
+  /** True for the sandbox profile: cheap, short-lived, deletable without protection. */
   public get isSandbox(): boolean {
     return this.name === 'sandbox';
   }

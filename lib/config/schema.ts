@@ -1,6 +1,11 @@
 import { z } from 'zod';
-import { MAX_PUBLIC_ACCESS_CIDRS } from './cluster';
-import { RAW_ID_PATTERN } from './identity';
+import {
+  COHORT_NAME_PATTERN,
+  FEAST_PROJECT_PATTERN,
+  MAX_PUBLIC_ACCESS_CIDRS,
+  MLFLOW_PERMISSIONS,
+  RAW_ID_PATTERN,
+} from '../core';
 
 /**
  * The cohort file schema: the one place a cohort file's shape is defined. Cross-field rules
@@ -8,13 +13,11 @@ import { RAW_ID_PATTERN } from './identity';
  * may hold.
  */
 
-/** DNS-1123 label, at most 40 characters so derived names (stack, bucket, namespace) fit. */
-export const COHORT_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
 const ISO_DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
-const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+/** An AWS region name (commercial, GovCloud and ISO partitions). */
+export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const IAM_PRINCIPAL_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
-const FEAST_PROJECT_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 /** AWS tag characters: letters, digits, spaces and `_ . : / = + - @`. */
 const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
@@ -115,9 +118,7 @@ export const mlflowSchema = z.strictObject({
     .optional(),
   image: imageRef.optional(),
   defaultPermission: z
-    .enum(['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'], {
-      error: 'must be one of READ, EDIT, MANAGE, NO_PERMISSIONS',
-    })
+    .enum(MLFLOW_PERMISSIONS, { error: `must be one of ${MLFLOW_PERMISSIONS.join(', ')}` })
     .optional(),
 });
 

@@ -1,8 +1,5 @@
-import { ApiEndpointAccess } from './cluster';
-import { ArtifactRetention, Profile } from './profile';
-
-/** MLflow basic-auth permission levels, as MLflow names them. */
-export type MlflowPermission = 'READ' | 'EDIT' | 'MANAGE' | 'NO_PERMISSIONS';
+import { ApiEndpointAccess, ArtifactRetention, MlflowPermission } from '../core';
+import { ComputeConfig, Profile } from './profile';
 
 /** An instructor after validation and normalisation. */
 export interface Instructor {
@@ -31,14 +28,6 @@ export interface Learner {
   readonly iamPrincipalArn?: string;
 }
 
-/** Worker capacity for the cohort cluster, with profile defaults filled in. */
-export interface ComputeConfig {
-  readonly instanceTypes: readonly string[];
-  readonly minNodes: number;
-  readonly maxNodes: number;
-  readonly spot: boolean;
-}
-
 /** MLflow settings with profile defaults filled in. */
 export interface MlflowConfig {
   /** Permission on resources nobody was granted explicitly. */
@@ -57,17 +46,11 @@ export interface FeastConfig {
   readonly project: string;
   /** Prebuilt image. @default - built from images/feast at deploy time */
   readonly image?: string;
-  /** Redis image of the online store. @default - {@link DEFAULT_REDIS_IMAGE} */
+  /** Redis image of the online store. @default - DEFAULT_REDIS_IMAGE (lib/core/images.ts) */
   readonly redisImage: string;
+  /** Feature server replicas. */
+  readonly replicas: number;
 }
-
-/**
- * Redis image used when the cohort file names none: Docker's official image from ECR Public.
- * 7.4.11 is the newest 7.4 patch in Docker's official library (docker-library/official-images
- * library/redis, 2026-08-18). It includes the fixes 7.4.2 lacked: CVE-2025-21605 (7.4.3), the Lua
- * CVEs CVE-2025-49844/46817/46818/46819 (7.4.6) and the 7.4.8-7.4.11 security releases.
- */
-export const DEFAULT_REDIS_IMAGE = 'public.ecr.aws/docker/library/redis:7.4.11-alpine';
 
 /** The cohort cluster's API endpoint, after validation. */
 export interface ClusterConfig {
@@ -78,6 +61,8 @@ export interface ClusterConfig {
   /** The explicit opt-in that lets `publicAccessCidrs` include 0.0.0.0/0 (or any block broader than /8). */
   readonly allowPublicAccessFromAnywhere: boolean;
 }
+
+export type { ComputeConfig };
 
 /** A validated cohort: the only thing `bin/` passes down to stacks. */
 export interface CohortConfig {

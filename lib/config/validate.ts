@@ -1,10 +1,21 @@
 import { z } from 'zod';
-import { ApiEndpointAccess, cidrProblem, isWorldScale, WORLD_CIDR, WORLD_SCALE_PREFIX } from './cluster';
+import {
+  ApiEndpointAccess,
+  ArtifactRetention,
+  cidrProblem,
+  DEFAULT_REDIS_IMAGE,
+  isWorldScale,
+  learnerNamespace,
+  learnerPrefix,
+  normaliseId,
+  slugProblem,
+  WORLD_CIDR,
+  WORLD_SCALE_PREFIX,
+} from '../core';
 import { ConfigProblem, formatPath } from './errors';
-import { learnerNamespace, learnerPrefix, normaliseId, slugProblem } from './identity';
-import { ArtifactRetention, Profile } from './profile';
+import { Profile } from './profile';
 import { CohortFile, cohortFileSchema } from './schema';
-import { ClusterConfig, CohortConfig, DEFAULT_REDIS_IMAGE, Instructor, Learner } from './types';
+import { ClusterConfig, CohortConfig, Instructor, Learner } from './types';
 
 /** Options for {@link validateCohort}. */
 export interface ValidateOptions {
@@ -109,6 +120,7 @@ export function validateCohort(raw: unknown, options: ValidateOptions): Validati
       project: doc.feast.project ?? doc.cohort.replace(/-/g, '_'),
       image: doc.feast.image,
       redisImage: doc.feast.redisImage ?? DEFAULT_REDIS_IMAGE,
+      replicas: profile.defaultFeastReplicas,
     },
     cluster,
     artifacts: { retention },
@@ -122,10 +134,10 @@ type AddProblem = (path: ReadonlyArray<PropertyKey>, message: string, value?: un
 /** Cohorts serve MLflow (basic-auth passwords) over TLS only; a sandbox may go without, loudly. */
 function checkIngress(doc: CohortFile, profile: Profile, add: AddProblem): void {
   const { hostname, certificateArn } = doc.mlflow;
-  if (profile.name === 'cohort' && certificateArn === undefined) {
+  if (profile.requiresTls && certificateArn === undefined) {
     add(
       ['mlflow', 'certificateArn'],
-      "is required for profile cohort: learners' MLflow passwords must travel over TLS",
+      `is required for profile ${profile.name}: learners' MLflow passwords must travel over TLS`,
     );
   }
   if (certificateArn !== undefined && hostname === undefined) {
@@ -223,8 +235,12 @@ function checkCluster(doc: CohortFile, add: AddProblem): ClusterConfig {
 
 /** Check ids, emails and principals across both lists; returns instructors when ids are usable. */
 function checkPeople(doc: CohortFile, profile: Profile, add: AddProblem): Instructor[] | undefined {
-  if (profile.name === 'cohort' && doc.instructors.length === 0) {
-    add(['instructors'], 'must list at least one instructor for profile cohort', []);
+  if (doc.instructors.length < profile.minInstructors) {
+    add(
+      ['instructors'],
+      `must list at least ${profile.minInstructors === 1 ? 'one instructor' : `${profile.minInstructors} instructors`} for profile ${profile.name}`,
+      doc.instructors.length === 0 ? [] : undefined,
+    );
   }
   if (doc.learners.length === 0) {
     add(['learners'], 'must list at least one learner', []);

@@ -1,10 +1,9 @@
 import { readFileSync, statSync } from 'fs';
 import { join } from 'path';
-import { addCohortStacks } from '../app';
-import { CohortConfig } from '../config/types';
-import { enablePolicyChecks, PolicyViolation, synthWithPolicyChecks } from '../policy/checks';
-import { labTags } from '../tagging';
-import { newCohortApp } from '../app';
+import { CohortConfig } from '../config';
+import { labTags } from '../core';
+import { addCohortStacks, newCohortApp } from '../stacks/cohort-app';
+import { enablePolicyChecks, PolicyViolation, synthWithPolicyChecks } from '../stacks/policy-checks';
 
 /** CloudFormation hard limit is 500 resources; DESIGN.md keeps every template under this. */
 export const MAX_RESOURCES_PER_TEMPLATE = 450;

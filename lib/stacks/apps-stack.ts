@@ -1,22 +1,28 @@
-import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { App as Cdk8sApp, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { join } from 'path';
-import { addCohortCharts, CohortCharts } from '../../cdk8s/charts';
-import { chartValues, ImageSource, InfraValues } from '../../cdk8s/values';
-import { MLFLOW_PORT } from '../../cdk8s/mlflow-chart';
+import {
+  addCohortCharts,
+  chartValues,
+  CohortCharts,
+  DatabaseEndpoint,
+  ImageSource,
+  InfraValues,
+} from '../../cdk8s';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
 import { CohortSecrets } from '../../constructs/cohort-secrets';
 import { MlflowPrivateEndpoint } from '../../constructs/mlflow-private-endpoint';
 import { SecretRotation } from '../../constructs/mlflow-rotation';
 import { CohortIdentity } from '../../constructs/cohort-identity';
 import { CohortKey } from '../../constructs/cohort-key';
-import { CohortConfig } from '../config/types';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { EXTERNAL_SECRETS, secretNames, secretPrefix } from '../naming';
+import { CohortConfig } from '../config';
+import { BuiltImage, EXTERNAL_SECRETS, MLFLOW_PORT, secretNames, secretPrefix } from '../core';
+import { cdkProfile } from './profile-mapping';
 
 /** Properties of {@link AppsStack}. */
 export interface AppsStackProps extends StackProps {
@@ -31,9 +37,8 @@ export interface AppsStackProps extends StackProps {
   readonly clusterSecurityGroup: ec2.ISecurityGroup;
   /** The cohort's alert topic (data stack): rotation failures go there. */
   readonly alertTopic: sns.ITopic;
-  /** MLflow's PostgreSQL endpoint (cluster stack). */
-  readonly databaseHost: string;
-  readonly databasePort: number;
+  /** MLflow's PostgreSQL endpoint (cluster stack); TLS is required (RDS for PostgreSQL 15+). */
+  readonly database: Omit<DatabaseEndpoint, 'sslMode'>;
   readonly artifacts: ArtifactBucket;
   readonly cohortKey: CohortKey;
 }
@@ -60,6 +65,7 @@ export class AppsStack extends Stack {
   constructor(scope: Construct, id: string, props: AppsStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const profile = cdkProfile(config.profile);
 
     const prebuilt = (uri: string) => ({ uri, id: uri, source: ImageSource.COHORT_FILE });
     const mlflowImage = config.mlflow.image
@@ -73,8 +79,8 @@ export class AppsStack extends Stack {
     this.identity = new CohortIdentity(this, 'Identity', {
       cohortName: config.name,
       encryptionKey: props.cohortKey.key,
-      removalPolicy: config.profile.isSandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-      logRetention: config.profile.logRetention,
+      removalPolicy: profile.statefulRemovalPolicy,
+      logRetention: profile.logRetention,
     });
 
     // Secrets, their rotation function, and the private way the function reaches MLflow.
@@ -102,7 +108,7 @@ export class AppsStack extends Stack {
       secretNamePrefix: secretPrefix(config.name),
       encryptionKey: props.cohortKey.key,
       alarmTopic: props.alertTopic,
-      logRetention: config.profile.logRetention,
+      logRetention: profile.logRetention,
     });
     this.mlflowPrivateEndpoint.allowFrom(this.rotation.securityGroup, 'Secret rotation function');
     this.secrets = new CohortSecrets(this, 'Secrets', {
@@ -115,7 +121,7 @@ export class AppsStack extends Stack {
       region: this.region,
       artifactBucketName: props.artifacts.bucketName,
       vpcCidr: props.vpc.vpcCidrBlock,
-      database: { host: props.databaseHost, port: props.databasePort, sslMode: 'require' },
+      database: { ...props.database, sslMode: 'require' },
       images: this.images,
       imageIds: { mlflow: mlflowImage.id, feast: feastImage.id },
       imageSources: { mlflow: mlflowImage.source, feast: feastImage.source },
@@ -184,7 +190,7 @@ export class AppsStack extends Stack {
     });
   }
 
-  private imageAsset(id: string, name: string): { uri: string; id: string; source: ImageSource } {
+  private imageAsset(id: string, name: BuiltImage): { uri: string; id: string; source: ImageSource } {
     const asset = new ecrAssets.DockerImageAsset(this, id, {
       directory: join(IMAGES_DIR, name),
       platform: ecrAssets.Platform.LINUX_AMD64,

@@ -8,16 +8,21 @@ import { CohortKey } from '../../constructs/cohort-key';
 import { CohortNetwork } from '../../constructs/cohort-network';
 import { PodIdentityRole } from '../../constructs/pod-identity-role';
 import { SecretsSync } from '../../constructs/secrets-sync';
-import { ApiEndpointAccess } from '../config/cluster';
-import { ClusterConfig, CohortConfig } from '../config/types';
+import { ClusterConfig, CohortConfig } from '../config';
 import {
+  ApiEndpointAccess,
+  clusterName,
   COHORT_NAMESPACE,
   EXTERNAL_SECRETS,
+  FEAST_PREFIX,
+  MLFLOW_PREFIX,
+  PRODUCT_PREFIX,
   RELOADER_NAMESPACE,
   SERVICE_ACCOUNTS,
   secretNames,
   secretPrefix,
-} from '../naming';
+} from '../core';
+import { cdkProfile } from './profile-mapping';
 
 /** Properties of {@link ClusterStack}. */
 export interface ClusterStackProps extends StackProps {
@@ -45,17 +50,17 @@ export class ClusterStack extends Stack {
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
     const { config, cohortKey, artifacts } = props;
-    const { profile } = config;
+    const profile = cdkProfile(config.profile);
     const names = secretNames(config.name);
 
     this.network = new CohortNetwork(this, 'Network', {
-      egress: profile.egress,
+      egress: config.profile.egress,
       flowLogRetention: profile.logRetention,
       flowLogKey: cohortKey.key,
     });
 
     this.cluster = new CohortCluster(this, 'Cluster', {
-      clusterName: clusterName(config),
+      clusterName: clusterName(config.name),
       vpc: this.network.vpc,
       subnets: this.network.privateSubnets,
       encryptionKey: cohortKey.key,
@@ -84,10 +89,10 @@ export class ClusterStack extends Stack {
     }
 
     const mlflow = this.cluster.addPodIdentityRole('MlflowRole', COHORT_NAMESPACE, SERVICE_ACCOUNTS.mlflow);
-    mlflow.grantArtifactPrefix(artifacts, ArtifactBucket.MLFLOW_PREFIX);
+    mlflow.grantArtifactPrefix(artifacts, MLFLOW_PREFIX);
     mlflow.grantReadSecrets([names.mlflowAdmin, names.mlflowFlaskKey, names.dbMlflow], cohortKey.key);
     const feast = this.cluster.addPodIdentityRole('FeastRole', COHORT_NAMESPACE, SERVICE_ACCOUNTS.feast);
-    feast.grantArtifactPrefix(artifacts, ArtifactBucket.FEAST_PREFIX);
+    feast.grantArtifactPrefix(artifacts, FEAST_PREFIX);
     feast.grantReadSecrets([names.redis], cohortKey.key);
     this.workloadRoles = { mlflow, feast };
 
@@ -107,7 +112,7 @@ export class ClusterStack extends Stack {
       subnets: this.network.databaseSubnets,
       rotationSubnets: this.network.privateSubnets,
       encryptionKey: cohortKey.key,
-      instanceIdentifier: `cohortlab-${config.name}-mlflow`,
+      instanceIdentifier: `${PRODUCT_PREFIX}-${config.name}-mlflow`,
       masterSecretName: names.dbMaster,
       appSecretName: names.dbMlflow,
       appUsername: 'mlflow',
@@ -125,7 +130,7 @@ export class ClusterStack extends Stack {
 
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName, description: 'EKS cluster' });
     new CfnOutput(this, 'KubeconfigCommand', {
-      value: `aws eks update-kubeconfig --name ${clusterName(config)} --region ${this.region}`,
+      value: `aws eks update-kubeconfig --name ${clusterName(config.name)} --region ${this.region}`,
       description: 'How an instructor or learner with an access entry gets a kubeconfig',
     });
     new CfnOutput(this, 'DatabaseEndpoint', {
@@ -149,11 +154,6 @@ export class ClusterStack extends Stack {
   public override get availabilityZones(): string[] {
     return [Fn.select(0, Fn.getAzs()), Fn.select(1, Fn.getAzs())];
   }
-}
-
-/** The EKS cluster name of a cohort: `cohortlab-<cohort>`. */
-export function clusterName(config: CohortConfig): string {
-  return `cohortlab-${config.name}`;
 }
 
 function endpointFrom(cluster: ClusterConfig): ClusterEndpoint {

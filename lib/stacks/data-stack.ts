@@ -4,9 +4,9 @@ import { Construct } from 'constructs';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
 import { CohortAlerts } from '../../constructs/cohort-alerts';
 import { CohortKey } from '../../constructs/cohort-key';
-import { ArtifactRetention } from '../config/profile';
-import { CohortConfig } from '../config/types';
-import { secretPrefix } from '../naming';
+import { CohortConfig } from '../config';
+import { ArtifactRetention, secretPrefix } from '../core';
+import { cdkProfile } from './profile-mapping';
 
 /** Properties of {@link DataStack}. */
 export interface DataStackProps extends StackProps {
@@ -26,6 +26,7 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const profile = cdkProfile(config.profile);
     const deleteData = config.artifacts.retention === ArtifactRetention.DELETE;
 
     // The key outlives the stack whenever anything encrypted with it does.
@@ -37,8 +38,8 @@ export class DataStack extends Stack {
     this.artifacts = new ArtifactBucket(this, 'Artifacts', {
       encryptionKey: this.key.key,
       retention: config.artifacts.retention,
-      noncurrentVersionExpiration: config.profile.noncurrentVersionExpiration,
-      accessLogExpiration: config.profile.accessLogExpiration,
+      noncurrentVersionExpiration: profile.noncurrentVersionExpiration,
+      accessLogExpiration: profile.accessLogExpiration,
     });
 
     // People with an IAM principal in the cohort file reach their part of the bucket directly (the

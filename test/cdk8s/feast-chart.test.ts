@@ -4,16 +4,9 @@ import { Testing } from 'cdk8s';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
-import {
-  FEAST_PORT,
-  FeastChart,
-  FeastChartProps,
-  FEATURE_REPO_FILES,
-  LABS_FEATURE_REPO_DIR,
-  REDIS_PORT,
-} from '../../cdk8s/feast-chart';
-import { LEARNER_NAMESPACE_LABEL, POD_IDENTITY_AGENT_CIDR } from '../../cdk8s/mlflow-chart';
-import { ChartValues, ImageSource } from '../../cdk8s/values';
+import { FeastChart, FeastChartProps, FEATURE_REPO_FILES, LABS_FEATURE_REPO_DIR } from '../../cdk8s/feast';
+import { ChartValues, ImageSource } from '../../cdk8s';
+import { FEAST_PORT, LEARNER_NAMESPACE_LABEL, POD_IDENTITY_AGENT, REDIS_PORT } from '../../lib/core';
 import { testInfra, testValues } from '../support/chart-values';
 import { HARDENED_CONTAINER_CONTEXT } from '../support/charts';
 
@@ -317,7 +310,7 @@ describe('FeastChart', () => {
     expect(egressPorts(feast)).toEqual([443, REDIS_PORT, 80].sort());
     expect(feast.egress).toEqual(
       expect.arrayContaining([
-        { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT_CIDR } }], ports: tcp(80) },
+        { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(80) },
         expect.objectContaining({
           to: [
             { podSelector: { matchLabels: expect.objectContaining({ 'app.kubernetes.io/name': 'redis' }) } },

@@ -1,7 +1,6 @@
-import { addCohortCharts } from '../../cdk8s/charts';
-import { MLFLOW_AUTH_CACHE_TTL_SECONDS, MlflowChart } from '../../cdk8s/mlflow-chart';
-import { ImageSource } from '../../cdk8s/values';
-import { RESERVED_SLUGS } from '../../lib/config';
+import { addCohortCharts, ImageSource } from '../../cdk8s';
+import { MLFLOW_AUTH_CACHE_TTL_SECONDS, MlflowChart } from '../../cdk8s/mlflow';
+import { RESERVED_SLUGS } from '../../lib/core';
 import { loadCohort, configFrom } from '../support/cohort';
 import {
   allContainers,

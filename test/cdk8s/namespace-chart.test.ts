@@ -1,5 +1,5 @@
-import { NamespaceChart } from '../../cdk8s/namespace-chart';
-import { LabNamespace } from '../../cdk8s/lab-namespace';
+import { NamespaceChart } from '../../cdk8s/namespaces';
+import { LabNamespace } from '../../cdk8s/namespaces/lab-namespace';
 import { loadCohort } from '../support/cohort';
 import { chartApp, K8s, objects, ofKind, one, testValues } from '../support/charts';
 

@@ -1,5 +1,5 @@
-import { addCohortCharts } from '../../cdk8s/charts';
-import { EXTERNAL_SECRETS } from '../../lib/naming';
+import { addCohortCharts } from '../../cdk8s';
+import { EXTERNAL_SECRETS } from '../../lib/core';
 import { chartApp, K8s, testValues } from '../support/charts';
 import { readFileSync } from 'fs';
 import { join } from 'path';

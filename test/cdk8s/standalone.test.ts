@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
-import { loadEnvironmentFile } from '../../cdk8s/environment';
+import { loadEnvironmentFile } from '../../lib/config';
 import { buildStacks, loadCohort, REPO_ROOT, TODAY } from '../support/cohort';
 import { K8s } from '../support/charts';
 import { testTempDir } from '../support/tmp';
@@ -39,6 +39,30 @@ function standaloneObjects(cohortFile: string): K8s[] {
 }
 
 describe('standalone manifests (cdk8s synth for an existing cluster)', () => {
+  test('fails when COHORT_ENVIRONMENT is not set, naming it and writing nothing', () => {
+    // GIVEN no environment file
+    const outdir = testTempDir('cohortlab-standalone-noenv');
+    const env: NodeJS.ProcessEnv = { ...process.env, COHORT_TODAY: TODAY, CDK8S_OUTDIR: outdir };
+    delete env.COHORT_ENVIRONMENT;
+    // WHEN the standalone entry runs
+    let status = 0;
+    let stderr = '';
+    try {
+      execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['bin/manifests.ts'], {
+        cwd: REPO_ROOT,
+        env,
+        stdio: 'pipe',
+      });
+    } catch (err) {
+      status = (err as { status: number }).status;
+      stderr = String((err as { stderr: Buffer }).stderr);
+    }
+    // THEN it refuses with exit code 2, names the variable, and synthesises nothing
+    expect(status).toBe(2);
+    expect(stderr).toContain('COHORT_ENVIRONMENT is not set: name the environment file of the cluster');
+    expect(readdirSync(outdir)).toEqual([]);
+  });
+
   test.each(['cohorts/demo.yaml', 'cohorts/sandbox-example.yaml'])(
     'hold the same objects the apps stack applies for %s, bar the load balancer binding',
     (file) => {
@@ -87,7 +111,7 @@ describe('standalone manifests (cdk8s synth for an existing cluster)', () => {
       return file;
     };
     const cases: Array<[string, unknown, string]> = [
-      ['region.json', { ...good, region: 'Europe' }, 'region: must be an AWS region (got "Europe")'],
+      ['region.json', { ...good, region: 'Europe' }, 'region: must be an AWS region such as eu-west-1 (got "Europe")'],
       [
         'db.json',
         { ...good, database: { ...(good.database as object), sslMode: 'disable' } },

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
-import { ArtifactRetention } from '../../lib/config';
+import { ArtifactRetention } from '../../lib/core';
 import { testStack } from '../support/cohort';
 
 function setup(retention?: ArtifactRetention): {

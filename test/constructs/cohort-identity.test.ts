@@ -6,8 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { existsSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { CohortIdentity, CohortIdentityProps } from '../../constructs/cohort-identity';
-import { newCohortApp } from '../../lib/app';
-import { enablePolicyChecks, synthWithPolicyChecks } from '../../lib/policy/checks';
+import { newCohortApp } from '../../lib/stacks/cohort-app';
+import { enablePolicyChecks, synthWithPolicyChecks } from '../../lib/stacks/policy-checks';
 import { testStack } from '../support/cohort';
 
 function setup(props: Partial<CohortIdentityProps> = {}, stack: Stack = testStack()) {

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { CohortNetwork } from '../../constructs/cohort-network';
-import { Egress } from '../../lib/config';
+import { Egress } from '../../lib/core';
 import { testStack } from '../support/cohort';
 
 describe('CohortNetwork', () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { CohortSecrets } from '../../constructs/cohort-secrets';
 import { SecretRotation } from '../../constructs/mlflow-rotation';
-import { enablePolicyChecks, synthWithPolicyChecks } from '../../lib/policy/checks';
+import { enablePolicyChecks, synthWithPolicyChecks } from '../../lib/stacks/policy-checks';
 import { testStack } from '../support/cohort';
 
 interface Setup {

@@ -15,15 +15,16 @@ import { Testing } from 'cdk8s';
 import { mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { FeastChart, REDIS_PORT } from '../../cdk8s/feast-chart';
-import { chartValues } from '../../cdk8s/values';
+import { chartValues } from '../../cdk8s';
+import { FeastChart } from '../../cdk8s/feast';
+import { REDIS_PORT } from '../../lib/core';
 import { handler } from '../../constructs/cohort-identity/pre-token-generation.handler';
 import { testInfra } from '../support/chart-values';
 import { configFrom } from '../support/cohort';
-import { containerProcess, ProcessSpec, REPO_ROOT } from './support/container';
-import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './support/k8s';
-import { renderExternalSecrets } from './support/external-secrets';
-import { OidcProvider, startOidcProvider } from './support/oidc';
+import { containerProcess, ProcessSpec, REPO_ROOT } from '../../lib/local/container';
+import { containerOf, find, K8sObject, objectsOf, podSpecOf } from '../../lib/local/manifest';
+import { renderExternalSecrets } from '../../lib/local/external-secrets';
+import { OidcProvider, startOidcProvider } from '../../lib/local/oidc';
 import {
   freePort,
   redact,
@@ -31,8 +32,8 @@ import {
   runToCompletion,
   waitForHttp,
   waitForTcp,
-} from './support/processes';
-import { Moto, randomPassword, startMoto } from './support/services';
+} from '../../lib/local/processes';
+import { Moto, randomPassword, startMoto } from '../../lib/local/services';
 
 jest.setTimeout(240_000);
 

@@ -9,13 +9,25 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { MLFLOW_ADMIN_USERNAME, MLFLOW_PORT } from '../../cdk8s/mlflow-chart';
-import { containerOf, find, K8sObject, podSpecOf } from './support/k8s';
-import { REPO_ROOT, SecretValues } from './support/container';
-import { IngressProxy, rawRequest, startIngressProxy } from './support/ingress-proxy';
-import { MLFLOW_DATABASES, MLFLOW_PYTHON, mlflowContainerSpec, synthMlflowManifest } from './support/mlflow';
-import { freePort, rawLogsIn, RunningProcess, runToCompletion, waitForHttp } from './support/processes';
-import { createMasterRole, dropTestObjects, Moto, psql, randomPassword, startMoto } from './support/services';
+import { MLFLOW_ADMIN_USERNAME, MLFLOW_PORT } from '../../lib/core';
+import { containerOf, find, K8sObject, podSpecOf } from '../../lib/local/manifest';
+import { REPO_ROOT, SecretValues } from '../../lib/local/container';
+import { IngressProxy, rawRequest, startIngressProxy } from '../../lib/local/ingress-proxy';
+import {
+  MLFLOW_DATABASES,
+  MLFLOW_PYTHON,
+  mlflowContainerSpec,
+  synthMlflowManifest,
+} from '../../lib/local/mlflow';
+import { freePort, rawLogsIn, RunningProcess, runToCompletion, waitForHttp } from '../../lib/local/processes';
+import {
+  createMasterRole,
+  dropTestObjects,
+  Moto,
+  psql,
+  randomPassword,
+  startMoto,
+} from '../../lib/local/services';
 
 const PYTHON = MLFLOW_PYTHON;
 const BUCKET = 'cohortlab-it-artifacts';

@@ -42,17 +42,11 @@ import {
   UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { MLFLOW_ADMIN_USERNAME } from '../../cdk8s/mlflow-chart';
-import {
-  makeHandler,
-  RotationEvent,
-  SECRET_KIND_TAG,
-  SecretKind,
-} from '../../constructs/mlflow-rotation/handler';
-import { secretNames } from '../../lib/naming';
-import { MlflowDeployment } from './support/mlflow';
-import { freePort } from './support/processes';
-import { Moto, randomPassword, startMoto } from './support/services';
+import { makeHandler, RotationEvent } from '../../constructs/mlflow-rotation/handler';
+import { MLFLOW_ADMIN_USERNAME, SECRET_KIND_TAG, SecretKind, secretNames } from '../../lib/core';
+import { MlflowDeployment } from '../../lib/local/mlflow';
+import { freePort } from '../../lib/local/processes';
+import { Moto, randomPassword, startMoto } from '../../lib/local/services';
 
 type Step = RotationEvent['Step'];
 type Stage = 'AWSCURRENT' | 'AWSPENDING' | 'AWSPREVIOUS';

@@ -1,5 +1,5 @@
 import { CohortConfig } from '../../lib/config';
-import { ChartValues, chartValues, ImageSource, InfraValues } from '../../cdk8s/values';
+import { ChartValues, chartValues, ImageSource, InfraValues } from '../../cdk8s';
 import { configFrom } from './cohort';
 
 /** Infrastructure values of a made-up cohort (no secret in them: secrets live in Secrets Manager). */

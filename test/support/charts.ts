@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { ChartValues, chartValues, ImageSource, InfraValues } from '../../cdk8s/values';
+import { ChartValues, chartValues, ImageSource, InfraValues } from '../../cdk8s';
 import { CohortConfig } from '../../lib/config';
 
 /** Infrastructure values of the chart tests (what the apps stack passes as tokens). */

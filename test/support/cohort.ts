@@ -4,9 +4,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
-import { addCohortStacks, CohortStacks, newCohortApp } from '../../lib/app';
+import { addCohortStacks, CohortStacks, newCohortApp } from '../../lib/stacks/cohort-app';
 import { CohortConfig, loadCohortFile, validateCohort } from '../../lib/config';
-import { enablePolicyChecks, PolicyResult, synthWithPolicyChecks } from '../../lib/policy/checks';
+import { enablePolicyChecks, PolicyResult, synthWithPolicyChecks } from '../../lib/stacks/policy-checks';
 
 /** The fixed "today" every test validates against, so fixtures do not expire. */
 export const TODAY = '2026-11-29';

@@ -1,14 +1,7 @@
 import { readdirSync } from 'fs';
 import { join } from 'path';
-import {
-  ApiEndpointAccess,
-  ArtifactRetention,
-  CohortConfigError,
-  loadCohortFile,
-  MLFLOW_ADMIN_USERNAME,
-  normaliseId,
-  parseCohortYaml,
-} from '../../../lib/config';
+import { CohortConfigError, loadCohortFile, parseCohortYaml } from '../../../lib/config';
+import { ApiEndpointAccess, ArtifactRetention, MLFLOW_ADMIN_USERNAME, normaliseId } from '../../../lib/core';
 import { configFrom, fixture, loadCohort, REPO_ROOT, TODAY } from '../../support/cohort';
 
 describe('cohort file loading', () => {

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CohortConfig } from '../../../lib/config';
-import { clusterName } from '../../../lib/stacks/cluster-stack';
+import { clusterName } from '../../../lib/core';
 import { buildStacks, configFrom, loadCohort, synthWithPolicy } from '../../support/cohort';
 
 type Resources = Record<
@@ -206,7 +206,7 @@ describe('ClusterStack', () => {
       const cluster = onlyResource(demo, 'AWS::EKS::Cluster');
       expect(resourcesOf(demo, 'AWS::EKS::Cluster')[cluster.id].DependsOn).toContain(logGroupId);
       // the name is the one EKS writes to
-      expect(clusterName(loadCohort('cohorts/demo.yaml'))).toBe('cohortlab-demo-2027-spring');
+      expect(clusterName(loadCohort('cohorts/demo.yaml').name)).toBe('cohortlab-demo-2027-spring');
     });
 
     test('a sandbox keeps control-plane logs for a week', () => {

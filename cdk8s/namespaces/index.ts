@@ -1,10 +1,16 @@
 import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import {
+  APP_NAME_LABEL,
+  FEAST_PORT,
+  LEARNER_NAMESPACE_LABEL,
+  LEARNER_SLUG_LABEL,
+  MLFLOW_PORT,
+  NAMESPACE_NAME_LABEL,
+} from '../../lib/core';
+import { ChartValues } from '../common/values';
 import { LabNamespace, NamespaceQuota } from './lab-namespace';
-import { FEAST_PORT } from './feast-chart';
-import { LEARNER_NAMESPACE_LABEL, MLFLOW_PORT } from './mlflow-chart';
-import { ChartValues } from './values';
 
 /** Properties of {@link NamespaceChart}. */
 export interface NamespaceChartProps extends ChartProps {
@@ -64,7 +70,7 @@ export class NamespaceChart extends Chart {
       const ns = new LabNamespace(this, `Learner-${learner.slug}`, {
         name: learner.namespace,
         quota: LEARNER_QUOTA,
-        labels: { [LEARNER_NAMESPACE_LABEL]: 'true', 'cohort-lab.io/learner-slug': learner.slug },
+        labels: { [LEARNER_NAMESPACE_LABEL]: 'true', [LEARNER_SLUG_LABEL]: learner.slug },
       });
       // Besides DNS, a learner's pods may reach exactly the lab services: MLflow and Feast.
       new kplus.k8s.KubeNetworkPolicy(ns, 'LabServices', {
@@ -78,8 +84,8 @@ export class NamespaceChart extends Chart {
           ].map(([name, port]) => ({
             to: [
               {
-                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
-                podSelector: { matchLabels: { 'app.kubernetes.io/name': String(name) } },
+                namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },
+                podSelector: { matchLabels: { [APP_NAME_LABEL]: String(name) } },
               },
             ],
             ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(Number(port)) }],

@@ -11,9 +11,10 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { Container, find, K8sObject, PodSpec } from './k8s';
+import { Container, find, K8sObject, PodSpec } from './manifest';
 
-export const REPO_ROOT = join(__dirname, '..', '..', '..');
+/** The repository root: the images' Dockerfiles and the venvs that stand in for them live there. */
+export const REPO_ROOT = join(__dirname, '..', '..');
 
 /** Values of the Kubernetes Secrets the pod reads, by Secret name then key. */
 export type SecretValues = Record<string, Record<string, string>>;

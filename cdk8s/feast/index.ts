@@ -1,15 +1,25 @@
-import { Token } from 'aws-cdk-lib';
 import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { existsSync, readFileSync } from 'fs';
 import { Construct } from 'constructs';
 import { join } from 'path';
 import { stringify } from 'yaml';
-import { ArtifactBucket } from '../constructs/artifact-bucket';
-import { DEFAULT_REDIS_IMAGE } from '../lib/config/types';
-import { SERVICE_ACCOUNTS } from '../lib/naming';
-import { addHighAvailability } from './availability';
-import { ExternalSecret } from './external-secret';
+import {
+  appLabels,
+  DEFAULT_REDIS_IMAGE,
+  FEAST_PORT,
+  FEAST_PREFIX,
+  FEAST_PROJECT_PATTERN,
+  HTTPS_PORT,
+  LEARNER_NAMESPACE_LABEL,
+  POD_IDENTITY_AGENT,
+  PRIVATE_IPV4_RANGES,
+  REDIS_PORT,
+  SERVICE_ACCOUNTS,
+  WORLD_CIDR,
+} from '../../lib/core';
+import { addHighAvailability } from '../common/availability';
+import { ExternalSecret } from '../common/external-secret';
 import {
   acknowledgeCheckov,
   CheckovException,
@@ -17,17 +27,18 @@ import {
   FEAST_ENV_SECRET_EXCEPTION,
   hardenPodSpec,
   imageDigestExceptions,
-  LAB_UID,
   resources,
+  restrictedPodSecurityContext,
   restrictedSecurityContext,
-} from './hardening';
-import { LEARNER_NAMESPACE_LABEL, POD_IDENTITY_AGENT_CIDR } from './mlflow-chart';
-import { ChartValues, ImageSource, imageSetting, stableFingerprint } from './values';
+} from '../common/hardening';
+import {
+  ChartValues,
+  ImageSource,
+  imageSetting,
+  isDeployTimeToken,
+  stableFingerprint,
+} from '../common/values';
 
-/** Port of the Feast feature server (HTTP) inside the pod and on its Service. */
-export const FEAST_PORT = 6566;
-/** Port of the Redis online store. */
-export const REDIS_PORT = 6379;
 /** Directory the generated `feature_store.yaml` is mounted in (a ConfigMap: it carries no secret). */
 export const FEAST_CONFIG_DIR = '/etc/feast';
 /** In-pod path of the generated `feature_store.yaml` (`FEAST_FS_YAML_FILE_PATH`). */
@@ -35,7 +46,7 @@ export const FEAST_YAML_PATH = `${FEAST_CONFIG_DIR}/feature_store.yaml`;
 /** Where the apply Job mounts the sample feature repository's definitions. */
 export const FEATURE_REPO_MOUNT = '/opt/feature-repo';
 /** The sample feature repository in this source tree, read at synth time. */
-export const LABS_FEATURE_REPO_DIR = join(__dirname, '..', 'labs', 'feature_repo');
+export const LABS_FEATURE_REPO_DIR = join(__dirname, '..', '..', 'labs', 'feature_repo');
 /** The files of the feature repository `feast apply` imports (scripts such as gen_data.py stay out). */
 export const FEATURE_REPO_FILES = ['features.py', 'permissions.py'] as const;
 /**
@@ -110,9 +121,6 @@ const APPLY_SIZING: ContainerSizing = {
   ephemeralStorageLimitGibibytes: 1,
 };
 
-const FEAST_PROJECT_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
-const PART_OF = { 'app.kubernetes.io/part-of': 'cohort-lab' };
-
 /**
  * The cohort's Feast feature store, authenticated with OpenID Connect.
  *
@@ -146,13 +154,9 @@ export class FeastChart extends Chart {
     const { config, infra, namespace, secrets } = values;
     validate(values, props);
 
-    const labels = { 'app.kubernetes.io/name': 'feast', ...PART_OF };
-    const redisLabels = {
-      'app.kubernetes.io/name': 'redis',
-      'app.kubernetes.io/component': 'feast-online-store',
-      ...PART_OF,
-    };
-    const applyLabels = { 'app.kubernetes.io/name': 'feast-apply', ...PART_OF };
+    const labels = appLabels('feast');
+    const redisLabels = appLabels('redis', { 'app.kubernetes.io/component': 'feast-online-store' });
+    const applyLabels = appLabels('feast-apply');
     const image = infra.images.feast;
     const source = infra.imageSources.feast;
     const imageExceptions = imageDigestExceptions(image, source, imageSetting('feast', source));
@@ -227,10 +231,10 @@ export class FeastChart extends Chart {
         },
       },
       podMetadata: { labels },
-      replicas: props.replicas ?? (config.profile.isSandbox ? 1 : 2),
+      replicas: props.replicas ?? config.feast.replicas,
       serviceAccount,
       automountServiceAccountToken: false,
-      securityContext: { ensureNonRoot: true, user: LAB_UID, group: LAB_UID, fsGroup: LAB_UID },
+      securityContext: restrictedPodSecurityContext(),
       spread: false,
       strategy: kplus.DeploymentStrategy.rollingUpdate({
         maxSurge: kplus.PercentOrAbsolute.absolute(1),
@@ -369,7 +373,7 @@ export class FeastChart extends Chart {
       replicas: 1,
       strategy: kplus.DeploymentStrategy.recreate(),
       automountServiceAccountToken: false,
-      securityContext: { ensureNonRoot: true, user: LAB_UID, group: LAB_UID, fsGroup: LAB_UID },
+      securityContext: restrictedPodSecurityContext(),
       spread: false,
       volumes: [confVolume, authVolume, data, tmp],
       containers: [
@@ -459,7 +463,7 @@ export class FeastChart extends Chart {
       ttlAfterFinished: Duration.days(1),
       serviceAccount,
       automountServiceAccountToken: false,
-      securityContext: { ensureNonRoot: true, user: LAB_UID, group: LAB_UID, fsGroup: LAB_UID },
+      securityContext: restrictedPodSecurityContext(),
       volumes: [tmp, configVolume, repoVolume],
       containers: [
         {
@@ -499,13 +503,13 @@ export class FeastChart extends Chart {
     const awsEgress = [
       {
         // S3 (registry, offline data) and the user pool's JWKS over TLS, at public addresses.
-        to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }],
-        ports: port(443),
+        to: [{ ipBlock: { cidr: WORLD_CIDR, except: [...PRIVATE_IPV4_RANGES] } }],
+        ports: port(HTTPS_PORT),
       },
       {
         // EKS Pod Identity agent: where the SDK gets the service account's credentials.
-        to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT_CIDR } }],
-        ports: port(80),
+        to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }],
+        ports: port(POD_IDENTITY_AGENT.port),
       },
     ];
     const toRedis = { to: [{ podSelector: { matchLabels: redisLabels } }], ports: port(REDIS_PORT) };
@@ -576,7 +580,7 @@ export function featureStoreYaml(values: ChartValues): string {
     provider: 'local',
     registry: {
       registry_type: 'file',
-      path: `s3://${infra.artifactBucketName}/${ArtifactBucket.FEAST_PREFIX}registry.db`,
+      path: `s3://${infra.artifactBucketName}/${FEAST_PREFIX}registry.db`,
       cache_ttl_seconds: REGISTRY_CACHE_TTL_SECONDS,
     },
     online_store: {
@@ -642,7 +646,7 @@ function validate(values: ChartValues, props: FeastChartProps): void {
     ['infra.oidc.discoveryUrl', infra.oidc.discoveryUrl],
     ['infra.oidc.issuer', infra.oidc.issuer],
   ] as const) {
-    if (Token.isUnresolved(url)) continue;
+    if (isDeployTimeToken(url)) continue;
     if (!isSecureUrl(url)) {
       throw new Error(
         `FeastChart: ${field} "${url}" must be an https:// URL (plain http only on loopback, for tests)`,
@@ -650,7 +654,7 @@ function validate(values: ChartValues, props: FeastChartProps): void {
     }
   }
   const discovery = infra.oidc.discoveryUrl;
-  if (!Token.isUnresolved(discovery) && !discovery.endsWith('/.well-known/openid-configuration')) {
+  if (!isDeployTimeToken(discovery) && !discovery.endsWith('/.well-known/openid-configuration')) {
     throw new Error(
       `FeastChart: infra.oidc.discoveryUrl "${discovery}" must end in /.well-known/openid-configuration`,
     );

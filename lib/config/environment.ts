@@ -1,15 +1,14 @@
 import { readFileSync } from 'fs';
 import { z } from 'zod';
-import { CohortConfigError, ConfigProblem, formatPath } from '../lib/config/errors';
-import { imageRef } from '../lib/config/schema';
-import { ImageSource, InfraValues } from './values';
+import { CohortConfigError, ConfigProblem, formatPath } from './errors';
+import { imageRef, REGION_PATTERN } from './schema';
 
 const environmentSchema = z.strictObject({
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region' }),
+  region: z.string().regex(REGION_PATTERN, { error: 'must be an AWS region such as eu-west-1' }),
   artifactBucketName: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }),
-  vpcCidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: 'must be an IPv4 CIDR' }),
+  vpcCidr: z.cidrv4({ error: 'must be an IPv4 CIDR block such as 10.0.0.0/16' }),
   database: z.strictObject({
     host: z.string().min(1, { error: 'must not be empty' }),
     port: z.int().min(1).max(65535),
@@ -28,11 +27,17 @@ const environmentSchema = z.strictObject({
 });
 
 /**
- * Read an environment file: the AWS-side values a standalone `cdk8s synth` needs for an existing
- * cluster (what the apps stack passes as tokens when CDK applies the charts). Errors name the
- * file, field and value, like cohort files.
+ * The AWS-side values of an existing cluster that a standalone `cdk8s synth` needs (what the apps
+ * stack otherwise passes as deploy-time tokens): bucket, database endpoint, prebuilt images, the
+ * OpenID provider and the ClusterSecretStore.
  */
-export function loadEnvironmentFile(file: string): InfraValues {
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+
+/**
+ * Read an environment file. Errors name the file, field and value, like cohort files; nothing is
+ * returned from a file with any problem.
+ */
+export function loadEnvironmentFile(file: string): EnvironmentConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -52,11 +57,7 @@ export function loadEnvironmentFile(file: string): InfraValues {
     }));
     throw new CohortConfigError(problems);
   }
-  // The operator names these images here: prebuilt, pinned by whatever tag or digest the file gives.
-  return {
-    ...parsed.data,
-    imageSources: { mlflow: ImageSource.ENVIRONMENT_FILE, feast: ImageSource.ENVIRONMENT_FILE },
-  };
+  return parsed.data;
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {

@@ -1,23 +1,17 @@
 import { App, Environment } from 'aws-cdk-lib';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { loadCohortFile } from './config';
-import { CohortConfig } from './config/types';
-import { AppsStack } from './stacks/apps-stack';
-import { ClusterStack } from './stacks/cluster-stack';
-import { DataStack } from './stacks/data-stack';
-import { applyLabTags, labTags } from './tagging';
+import { CohortConfig, loadCohortFile } from '../config';
+import { applyLabTags, labTags, stackName } from '../core';
+import { AppsStack } from './apps-stack';
+import { ClusterStack } from './cluster-stack';
+import { DataStack } from './data-stack';
 
 /** The stacks of one cohort. */
 export interface CohortStacks {
   readonly data: DataStack;
   readonly cluster: ClusterStack;
   readonly apps: AppsStack;
-}
-
-/** `cohortlab-<cohort>-<part>`: the CloudFormation stack name of one part of a cohort. */
-export function stackName(config: CohortConfig, part: string): string {
-  return `cohortlab-${config.name}-${part}`;
 }
 
 /** Add every stack of `config` to `app`. Stacks are thin composition; constructs hold the logic. */
@@ -31,12 +25,12 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
     tags: labTags(config),
     terminationProtection: !config.profile.isSandbox,
   };
-  const data = new DataStack(app, stackName(config, 'data'), {
+  const data = new DataStack(app, stackName(config.name, 'data'), {
     ...common,
     description: `Cohort Lab ${config.name}: KMS key and artifact bucket`,
     config,
   });
-  const cluster = new ClusterStack(app, stackName(config, 'cluster'), {
+  const cluster = new ClusterStack(app, stackName(config.name, 'cluster'), {
     ...common,
     description: `Cohort Lab ${config.name}: VPC, EKS cluster, workload identity, secret sync, MLflow database`,
     config,
@@ -45,7 +39,7 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
   });
   // Explicit, not only implied by the references: the cluster reads the key and bucket ARNs.
   cluster.addStackDependency(data, 'the cluster uses the cohort key and the artifact bucket');
-  const apps = new AppsStack(app, stackName(config, 'apps'), {
+  const apps = new AppsStack(app, stackName(config.name, 'apps'), {
     ...common,
     description: `Cohort Lab ${config.name}: MLflow and Feast images, OIDC identity, Kubernetes charts`,
     config,
@@ -54,8 +48,7 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
     privateSubnets: cluster.network.privateSubnets,
     clusterSecurityGroup: cluster.cluster.clusterSecurityGroup,
     alertTopic: data.alerts.topic,
-    databaseHost: cluster.database.instance.dbInstanceEndpointAddress,
-    databasePort: 5432,
+    database: cluster.database.endpoint,
     artifacts: data.artifacts,
     cohortKey: data.key,
   });
@@ -74,7 +67,7 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
  * same templates as `cdk synth`.
  */
 export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')) as {
+  const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
     context?: Record<string, unknown>;
   };
   return cdkJson.context ?? {};

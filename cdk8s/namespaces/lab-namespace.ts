@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { DNS_LABEL_PATTERN, DNS_PORT, PART_OF_LABELS } from '../../lib/core';
 
 /** Resource ceiling of a namespace, enforced by its ResourceQuota. */
 export interface NamespaceQuota {
@@ -44,7 +45,7 @@ export class LabNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: LabNamespaceProps) {
     super(scope, id);
-    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(props.name)) {
+    if (!DNS_LABEL_PATTERN.test(props.name)) {
       throw new Error(`LabNamespace: name "${props.name}" is not a DNS-1123 label`);
     }
     this.name = props.name;
@@ -56,7 +57,7 @@ export class LabNamespace extends Construct {
     this.namespace = new kplus.Namespace(this, 'Resource', {
       metadata: {
         name: props.name,
-        labels: { ...pss, 'app.kubernetes.io/part-of': 'cohort-lab', ...props.labels },
+        labels: { ...pss, ...PART_OF_LABELS, ...props.labels },
       },
     });
 
@@ -108,6 +109,9 @@ export class LabNamespace extends Construct {
       labels: { 'k8s-app': 'kube-dns' },
       namespaces: kplus.Namespaces.select(this, 'KubeSystem', { names: ['kube-system'] }),
     });
-    policy.addEgressRule(kubeDns, [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)]);
+    policy.addEgressRule(kubeDns, [
+      kplus.NetworkPolicyPort.udp(DNS_PORT),
+      kplus.NetworkPolicyPort.tcp(DNS_PORT),
+    ]);
   }
 }

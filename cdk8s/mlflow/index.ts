@@ -1,11 +1,21 @@
 import { ApiObject, Chart, ChartProps, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ArtifactBucket } from '../constructs/artifact-bucket';
-import { MLFLOW_ADMIN_USERNAME } from '../lib/config/identity';
-import { SERVICE_ACCOUNTS } from '../lib/naming';
-import { addHighAvailability } from './availability';
-import { ExternalSecret } from './external-secret';
+import {
+  appLabels,
+  HTTPS_PORT,
+  LEARNER_NAMESPACE_LABEL,
+  MLFLOW_ADMIN_USERNAME,
+  MLFLOW_PORT,
+  MLFLOW_PREFIX,
+  POD_IDENTITY_AGENT,
+  PRIVATE_IPV4_RANGES,
+  SERVICE_ACCOUNTS,
+  withoutTrailingSlash,
+  WORLD_CIDR,
+} from '../../lib/core';
+import { addHighAvailability } from '../common/availability';
+import { ExternalSecret } from '../common/external-secret';
 import {
   acknowledgeCheckov,
   CheckovException,
@@ -14,26 +24,19 @@ import {
   hardenPodSpec,
   imageDigestExceptions,
   resources,
+  restrictedPodSecurityContext,
   restrictedSecurityContext,
-} from './hardening';
-import { ChartValues, imageSetting, stableFingerprint } from './values';
+} from '../common/hardening';
+import { ChartValues, imageSetting, stableFingerprint } from '../common/values';
 
-/** Port the MLflow server listens on inside the pod and the Service exposes. */
-export const MLFLOW_PORT = 5000;
 /** In-pod path of the basic-auth ini (a ConfigMap: it carries no secret). */
 export const MLFLOW_AUTH_CONFIG_PATH = '/etc/mlflow/basic_auth.ini';
-/** MLflow admin user name (defined with the config rules, which reserve it for the admin). */
-export { MLFLOW_ADMIN_USERNAME };
 /**
  * Seconds a verified password stays in MLflow's per-worker credential cache (MLflow >= 3.17).
  * Without it every request pays a ~120 ms scrypt check (mlflow#9684). It is also how long an
  * old password can keep working on another replica after a rotation.
  */
 export const MLFLOW_AUTH_CACHE_TTL_SECONDS = 60;
-/** Label that marks a learner namespace; MLflow accepts traffic from pods in such namespaces. */
-export const LEARNER_NAMESPACE_LABEL = 'cohort-lab.io/learner';
-/** Pod Identity agent link-local address (EKS Pod Identity credentials endpoint). */
-export const POD_IDENTITY_AGENT_CIDR = '169.254.170.23/32';
 
 /** Properties of {@link MlflowChart}. */
 export interface MlflowChartProps extends ChartProps {
@@ -81,7 +84,7 @@ export class MlflowChart extends Chart {
     super(scope, id, { ...props, disableResourceNameHashes: true });
     const { values } = props;
     const { config, infra, namespace, secrets } = values;
-    const labels = { 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/part-of': 'cohort-lab' };
+    const labels = appLabels('mlflow');
     const image = infra.images.mlflow;
     const source = infra.imageSources.mlflow;
     const imageExceptions = imageDigestExceptions(image, source, imageSetting('mlflow', source));
@@ -194,7 +197,7 @@ export class MlflowChart extends Chart {
       replicas: config.mlflow.replicas,
       serviceAccount,
       automountServiceAccountToken: false,
-      securityContext: { ensureNonRoot: true, user: 10001, group: 10001, fsGroup: 10001 },
+      securityContext: restrictedPodSecurityContext(),
       spread: false,
       strategy: kplus.DeploymentStrategy.rollingUpdate({
         maxSurge: kplus.PercentOrAbsolute.absolute(1),
@@ -237,7 +240,7 @@ export class MlflowChart extends Chart {
             '1',
             '--serve-artifacts',
             '--artifacts-destination',
-            `s3://${infra.artifactBucketName}/${ArtifactBucket.MLFLOW_PREFIX.replace(/\/$/, '')}`,
+            `s3://${infra.artifactBucketName}/${withoutTrailingSlash(MLFLOW_PREFIX)}`,
             '--allowed-hosts',
             this.allowedHosts.join(','),
             ...(origins.length > 0 ? ['--cors-allowed-origins', origins.join(',')] : []),
@@ -363,15 +366,13 @@ export class MlflowChart extends Chart {
           },
           {
             // S3 through the gateway endpoint (public S3 addresses) over TLS.
-            to: [
-              { ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } },
-            ],
-            ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(443) }],
+            to: [{ ipBlock: { cidr: WORLD_CIDR, except: [...PRIVATE_IPV4_RANGES] } }],
+            ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(HTTPS_PORT) }],
           },
           {
             // EKS Pod Identity agent: where the SDK gets the service account's credentials.
-            to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT_CIDR } }],
-            ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(80) }],
+            to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }],
+            ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(POD_IDENTITY_AGENT.port) }],
           },
         ],
       },
@@ -404,10 +405,7 @@ export class MlflowChart extends Chart {
       infra.database.host,
       infra.database.port,
     ]);
-    const jobLabels = {
-      'app.kubernetes.io/name': 'mlflow-db-bootstrap',
-      'app.kubernetes.io/part-of': 'cohort-lab',
-    };
+    const jobLabels = appLabels('mlflow-db-bootstrap');
     const job = new kplus.Job(this, 'DbBootstrap', {
       metadata: { name: `mlflow-db-bootstrap-${fingerprint}`, namespace, labels: jobLabels },
       podMetadata: { labels: jobLabels },
@@ -419,7 +417,7 @@ export class MlflowChart extends Chart {
         SERVICE_ACCOUNTS.mlflow,
       ),
       automountServiceAccountToken: false,
-      securityContext: { ensureNonRoot: true, user: 10001, group: 10001 },
+      securityContext: restrictedPodSecurityContext({ fsGroup: false }),
       volumes: [],
       containers: [
         {

@@ -5,7 +5,7 @@
  * template references `{{ .key }}`; anything else throws, so a chart cannot silently rely on a
  * template feature this stand-in does not render.
  */
-import { K8sObject } from './k8s';
+import { K8sObject } from './manifest';
 import { SecretValues } from './container';
 
 /** Secrets Manager values by secret name, then JSON property. */

@@ -1,7 +1,23 @@
+import { LEARNERS_PREFIX } from './prefixes';
+
 /**
- * Names shared between the CDK stacks and the cdk8s charts. A name here is a contract: the cluster
- * stack grants on it, the charts refer to it, and renaming one breaks a running cohort.
+ * Names shared between the CDK stacks, the cdk8s charts and the ops commands. A name here is a
+ * contract: the cluster stack grants on it, the charts refer to it, ops find resources by it, and
+ * renaming one breaks a running cohort.
  */
+
+/** Prefix of every CloudFormation stack and physical name of the product. */
+export const PRODUCT_PREFIX = 'cohortlab';
+
+/** `cohortlab-<cohort>-<part>`: the CloudFormation stack name of one part of a cohort. */
+export function stackName(cohort: string, part: string): string {
+  return `${PRODUCT_PREFIX}-${cohort}-${part}`;
+}
+
+/** The EKS cluster name of a cohort: `cohortlab-<cohort>`. */
+export function clusterName(cohort: string): string {
+  return `${PRODUCT_PREFIX}-${cohort}`;
+}
 
 /** Kubernetes namespace of the cohort's shared services (MLflow, Feast, Redis). */
 export const COHORT_NAMESPACE = 'cohort-lab';
@@ -51,6 +67,6 @@ export function secretNames(cohort: string) {
     /** Redis password of the Feast online store: `{"password"}`. */
     redis: `${p}redis`,
     /** One learner's MLflow credentials: `{"username","password"}`. */
-    learnerMlflow: (slug: string) => `${p}learners/${slug}/mlflow`,
+    learnerMlflow: (slug: string) => `${p}${LEARNERS_PREFIX}${slug}/mlflow`,
   };
 }

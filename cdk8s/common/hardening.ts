@@ -1,17 +1,14 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { LAB_UID } from '../../lib/core';
 import { ImageSource } from './values';
 
 /**
- * The lab's secure container defaults, applied to every container the charts create: a fixed
- * non-root uid/gid (the images create user 10001), read-only root filesystem, no privilege
- * escalation. Dropping ALL capabilities and seccomp `RuntimeDefault` are added by
- * {@link hardenPodSpec}, because cdk8s-plus-27 has no property for either (its Capability enum
- * has no `ALL`).
+ * Container security context of every lab container: the fixed non-root uid/gid the images
+ * create ({@link LAB_UID}), read-only root filesystem, no privilege escalation. Dropping ALL
+ * capabilities and seccomp `RuntimeDefault` are added by {@link hardenPodSpec}, because
+ * cdk8s-plus-27 has no property for either (its Capability enum has no `ALL`).
  */
-export const LAB_UID = 10001;
-
-/** Container security context of every lab container. */
 export function restrictedSecurityContext(): kplus.ContainerSecurityContextProps {
   return {
     user: LAB_UID,
@@ -23,7 +20,22 @@ export function restrictedSecurityContext(): kplus.ContainerSecurityContextProps
   };
 }
 
-/** Requests and limits, in millicores and MiB (units in the names, STYLE 4). */
+/**
+ * Pod security context of every lab workload: non-root as {@link LAB_UID}; with `fsGroup` when
+ * the pod mounts volumes its processes write (emptyDir scratch, data).
+ */
+export function restrictedPodSecurityContext(
+  options: { readonly fsGroup?: boolean } = {},
+): kplus.PodSecurityContextProps {
+  return {
+    ensureNonRoot: true,
+    user: LAB_UID,
+    group: LAB_UID,
+    ...(options.fsGroup === false ? {} : { fsGroup: LAB_UID }),
+  };
+}
+
+/** Requests and limits, in millicores and MiB (units in the names). */
 export interface ContainerSizing {
   readonly cpuRequestMillis: number;
   readonly cpuLimitMillis: number;

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { loadEnvironmentFile } from '../../cdk8s/environment';
-import { ImageSource } from '../../cdk8s/values';
-import { testTempDir } from '../support/tmp';
+import { loadEnvironmentFile } from '../../../lib/config';
+import { ImageSource, infraFromEnvironment } from '../../../cdk8s';
+import { testTempDir } from '../../support/tmp';
 
 const DEMO = 'cohorts/demo.environment.json';
 
@@ -21,7 +21,7 @@ describe('loadEnvironmentFile', () => {
       mlflow: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/cohort-lab-mlflow:3.17.2-1',
       feast: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/cohort-lab-feast:0.67.0-1',
     });
-    expect(infra.imageSources).toEqual({
+    expect(infraFromEnvironment(infra).imageSources).toEqual({
       mlflow: ImageSource.ENVIRONMENT_FILE,
       feast: ImageSource.ENVIRONMENT_FILE,
     });

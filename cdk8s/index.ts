@@ -1,9 +1,12 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { FeastChart } from './feast-chart';
-import { MlflowChart } from './mlflow-chart';
-import { NamespaceChart } from './namespace-chart';
-import { ChartValues } from './values';
+import { ChartValues } from './common/values';
+import { FeastChart } from './feast';
+import { MlflowChart } from './mlflow';
+import { NamespaceChart } from './namespaces';
+
+export * from './common/values';
+export { FeastChart, MlflowChart, NamespaceChart };
 
 /** The charts of one cohort. */
 export interface CohortCharts {

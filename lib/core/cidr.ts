@@ -1,18 +1,7 @@
 /**
- * Cluster API endpoint settings of a cohort file, and the IPv4 CIDR rules they are checked with.
- * Pure functions only: the schema uses them for messages, the cluster construct re-checks with them.
+ * IPv4 CIDR rules. Pure functions only: the config rules use them for messages, the cluster
+ * construct re-checks with them, the NetworkPolicies use the private ranges.
  */
-
-/** Who can reach the Kubernetes API endpoint of the cohort cluster. */
-export enum ApiEndpointAccess {
-  /** Only from inside the cohort VPC (nodes, the kubectl Lambda, anything peered or tunnelled in). */
-  PRIVATE = 'private',
-  /**
-   * From inside the VPC and, over the internet, from the listed CIDR blocks only. Nodes still use
-   * the private endpoint.
-   */
-  PUBLIC = 'public',
-}
 
 /** The CIDR block that means "the whole IPv4 internet". */
 export const WORLD_CIDR = '0.0.0.0/0';
@@ -25,6 +14,9 @@ export const WORLD_SCALE_PREFIX = 8;
 
 /** EKS accepts at most this many public access CIDR blocks per cluster. */
 export const MAX_PUBLIC_ACCESS_CIDRS = 40;
+
+/** The RFC 1918 private ranges: "the internet" in a NetworkPolicy is the world minus these. */
+export const PRIVATE_IPV4_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 /** A parsed IPv4 CIDR block. */
 export interface Ipv4Cidr {

@@ -1,11 +1,11 @@
 import { createHash } from 'crypto';
-import { CohortConfig } from '../lib/config/types';
-import { COHORT_NAMESPACE, EXTERNAL_SECRETS, secretNames } from '../lib/naming';
+import type { CohortConfig, EnvironmentConfig } from '../../lib/config';
+import { COHORT_NAMESPACE, EXTERNAL_SECRETS, secretNames } from '../../lib/core';
 
 /**
  * What the charts need from the AWS side. In the apps stack these are CDK tokens (resolved at
- * deploy time); for a standalone `cdk8s synth` they come from an environment file (see
- * `environment.ts`).
+ * deploy time); for a standalone `cdk8s synth` they come from an environment file
+ * ({@link infraFromEnvironment}).
  */
 export interface InfraValues {
   /** AWS region of the cohort. */
@@ -106,6 +106,17 @@ export interface ChartValues {
   readonly secretRefreshSeconds: number;
 }
 
+/**
+ * Infrastructure values from an environment file (lib/config/environment.ts): the operator names
+ * prebuilt images there, pinned by whatever tag or digest the file gives.
+ */
+export function infraFromEnvironment(env: EnvironmentConfig): InfraValues {
+  return {
+    ...env,
+    imageSources: { mlflow: ImageSource.ENVIRONMENT_FILE, feast: ImageSource.ENVIRONMENT_FILE },
+  };
+}
+
 /** Default {@link ChartValues.secretRefreshSeconds}: the project-wide ESO refresh interval. */
 export const SECRET_REFRESH_SECONDS = EXTERNAL_SECRETS.refreshIntervalSeconds;
 
@@ -127,6 +138,17 @@ export function chartValues(config: CohortConfig, infra: InfraValues): ChartValu
  * exactly when something known at synth time changed, e.g. an image (see InfraValues.imageIds).
  */
 export function stableFingerprint(parts: readonly unknown[]): string {
-  const text = JSON.stringify(parts).replace(/\$\{Token\[[^\]]*\]\}/g, '${deploy-time}');
+  const text = JSON.stringify(parts).replace(DEPLOY_TIME_TOKEN, '${deploy-time}');
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/** How a CDK token (a value only known at deploy time) looks inside a string. */
+const DEPLOY_TIME_TOKEN = /\$\{Token\[[^\]]*\]\}/g;
+
+/**
+ * True when `value` holds a CDK token, so its real value is only known at deploy time and a
+ * synth-time check of it must wait (the apps stack passes bucket names, URLs and ARNs this way).
+ */
+export function isDeployTimeToken(value: string): boolean {
+  return new RegExp(DEPLOY_TIME_TOKEN.source).test(value);
 }

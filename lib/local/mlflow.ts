@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App } from 'cdk8s';
-import { addCohortCharts } from '../../../cdk8s/charts';
-import { chartValues, ImageSource } from '../../../cdk8s/values';
-import { loadCohortFile } from '../../../lib/config';
-import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './k8s';
+import { addCohortCharts, chartValues, ImageSource } from '../../cdk8s';
+import { loadCohortFile } from '../config';
+import { POSTGRES_PORT } from '../core';
+import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './manifest';
 import { containerProcess, ProcessSpec, REPO_ROOT, SecretValues } from './container';
 import { IngressProxy, startIngressProxy } from './ingress-proxy';
 import { freePort, rawLogsIn, RunningProcess, runToCompletion, waitForHttp } from './processes';
@@ -42,7 +42,7 @@ export function synthMlflowManifest(bucket: string): MlflowManifest {
       region: 'us-east-1',
       artifactBucketName: bucket,
       vpcCidr: '10.0.0.0/16',
-      database: { host: '127.0.0.1', port: 5432, sslMode: 'require' },
+      database: { host: '127.0.0.1', port: POSTGRES_PORT, sslMode: 'require' },
       // Stand-ins for the images CDK builds from images/ (the venvs run them here).
       images: { mlflow: 'cohort-lab-mlflow:test', feast: 'cohort-lab-feast:test' },
       imageSources: { mlflow: ImageSource.CDK_ASSET, feast: ImageSource.CDK_ASSET },

@@ -13,11 +13,12 @@ export const MAX_SLUG_LENGTH = 40;
 /** Characters a raw id may contain before normalisation. */
 export const RAW_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
-const SLUG_PATTERN = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+/** What a slug looks like (a DNS-1123 label that starts with a letter). */
+export const SLUG_PATTERN = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
 /**
- * MLflow admin user name; its password lives in Secrets Manager. Defined here rather than in the
- * MLflow chart so the config rules can reserve it without importing the chart (and aws-cdk-lib).
+ * MLflow admin user name; its password lives in Secrets Manager. The config rules reserve it, the
+ * MLflow chart and the secrets use it.
  */
 export const MLFLOW_ADMIN_USERNAME = 'admin';
 
@@ -59,9 +60,4 @@ export function slugProblem(slug: string): string | undefined {
 /** The Kubernetes namespace of a learner's personal space. */
 export function learnerNamespace(slug: string): string {
   return `learner-${slug}`;
-}
-
-/** The S3 key prefix of a learner's personal space (always ends in `/`). */
-export function learnerPrefix(slug: string): string {
-  return `learners/${slug}/`;
 }

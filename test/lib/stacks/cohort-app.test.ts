@@ -1,10 +1,11 @@
 import { execFileSync } from 'child_process';
-import { testTempDir } from '../support/tmp';
+import { testTempDir } from '../../support/tmp';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { App } from 'aws-cdk-lib';
-import { addCohortStacks, loadCohortFromContext, newCohortApp, stackName } from '../../lib/app';
-import { loadCohort, REPO_ROOT, TODAY } from '../support/cohort';
+import { stackName } from '../../../lib/core';
+import { addCohortStacks, loadCohortFromContext, newCohortApp } from '../../../lib/stacks/cohort-app';
+import { loadCohort, REPO_ROOT, TODAY } from '../../support/cohort';
 
 function synthTemplates(file: string): Record<string, string> {
   const outdir = testTempDir('cohortlab-det');
@@ -36,7 +37,7 @@ describe('the cohort app', () => {
     const config = loadCohort('cohorts/demo.yaml');
     const app = newCohortApp(testTempDir('cohortlab-names'));
     const stacks = addCohortStacks(app, config);
-    expect(stacks.data.stackName).toBe(stackName(config, 'data'));
+    expect(stacks.data.stackName).toBe(stackName(config.name, 'data'));
     expect(stacks.data.stackName).toBe('cohortlab-demo-2027-spring-data');
     expect(stacks.cluster.stackName).toBe('cohortlab-demo-2027-spring-cluster');
   });
