@@ -1,6 +1,6 @@
 /**
- * Stands in for the External Secrets Operator: turns the chart's ExternalSecret objects plus test
- * values for the Secrets Manager secrets into the Kubernetes Secrets ESO would write, including
+ * Stands in for the External Secrets Operator: turns the chart's ExternalSecret objects plus the
+ * values of the Secrets Manager secrets into the Kubernetes Secrets ESO would write, including
  * `spec.target.template.data` files. Only the template form the charts use is supported: Go
  * template references `{{ .key }}`; anything else throws, so a chart cannot silently rely on a
  * template feature this stand-in does not render.

@@ -1,6 +1,7 @@
 /**
- * Reading synthesised manifests: the integration tests take each workload's command, args, env and
- * mounted files from the very objects the charts emit, never from a copy.
+ * Reading synthesised manifests: everything that runs the charts' containers locally (the
+ * integration tests, the benchmark) takes each workload's command, args, env and mounted files
+ * from the very objects the charts emit, never from a copy.
  */
 import { Chart } from 'cdk8s';
 

@@ -1,11 +1,11 @@
 /**
- * MLflow as the integration tests run it: the demo cohort's MLflow chart synthesised with loopback
- * infrastructure values, each container turned into a local process (support/container.ts), and
+ * MLflow on loopback: the demo cohort's MLflow chart synthesised with loopback infrastructure
+ * values, each container turned into a local process (container.ts), and
  * {@link MlflowDeployment}, one running deployment (bootstrap Job, then per "pod start" the
  * `sync-admin` init container and the server) behind a stand-in for the load balancer.
  *
- * The tracking and auth databases have the chart's fixed names (`mlflow`, `mlflow_auth`), so the
- * test files that start MLflow must run one after the other (`--runInBand`).
+ * The tracking and auth databases have the chart's fixed names (`mlflow`, `mlflow_auth`), so two
+ * deployments on one PostgreSQL server run one after the other (the tests use `--runInBand`).
  */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';

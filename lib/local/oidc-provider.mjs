@@ -1,8 +1,8 @@
 // A real OpenID provider on loopback (npm `oidc-provider`), standing in for the cohort's Cognito
-// user pool in the integration tests. Started as its own Node process by oidc.ts because the
+// user pool on loopback. Started as its own Node process by oidc.ts because the
 // package is ESM-only. It publishes a discovery document with jwks_uri, authorization_endpoint and
 // token_endpoint (Feast needs all three) and issues RS256 JWT access tokens by the
-// client-credentials grant, one client per test user.
+// client-credentials grant, one client per user.
 //
 // Input (env):  OIDC_PORT, OIDC_CLIENTS = JSON [{ id, secret, claims }]
 // Output:       one line "ready <issuer>" on stdout once it listens.

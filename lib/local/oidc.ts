@@ -1,7 +1,8 @@
 /**
- * The loopback OpenID provider (oidc-provider.mjs) as a test service: one client per test user,
- * each with the claims a Cognito token of that user would carry after the pre-token-generation
- * trigger. Client secrets are random per run; tokens and secrets belong in `redact`.
+ * The loopback OpenID provider (oidc-provider.mjs), standing in for the cohort's Cognito user
+ * pool: one client per user, each with the claims a Cognito token of that user would carry after
+ * the pre-token-generation trigger. Client secrets are random per run; tokens and secrets belong
+ * in `redact`.
  */
 import { randomBytes } from 'crypto';
 import { mkdtempSync } from 'fs';

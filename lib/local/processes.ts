@@ -1,4 +1,4 @@
-/** Starting, waiting for and stopping local processes, with their output kept out of test logs. */
+/** Starting, waiting for and stopping local processes, each with its output in its own log file. */
 import { ChildProcess, spawn } from 'child_process';
 import { createWriteStream, readdirSync, readFileSync } from 'fs';
 import { AddressInfo, connect, createServer } from 'net';

@@ -1,7 +1,7 @@
 /**
- * Real services on loopback for the integration tests: PostgreSQL (started by scripts/services.sh;
- * reached here as the OS user's superuser role over the Unix socket) and moto's server for S3 and
- * Secrets Manager (started per test file from the tools venv).
+ * Real services on loopback: PostgreSQL (started by scripts/services.sh; reached here as the OS
+ * user's superuser role over the Unix socket) and moto's server standing in for AWS APIs (S3,
+ * Secrets Manager), from the tools venv.
  */
 import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
