@@ -1,0 +1,30 @@
+import { createHash } from 'crypto';
+
+/**
+ * Which `learners-N` stack holds a person's AWS resources and Kubernetes objects. The shard is a
+ * hash of the person's slug modulo a shard count fixed by the profile, so it depends on nothing
+ * but the slug: a person is never moved to another shard because someone else joined or left the
+ * roster (a move would delete and recreate their secret, and lock them out).
+ *
+ * The count is fixed, not grown with the roster, because growing it would move people. With the
+ * cohort profile's 40 shards, 1,000 people average 25 per shard; a shard holds at most
+ * {@link MAX_PEOPLE_PER_SHARD}, and the config rules refuse a roster that would overfill one.
+ */
+export function shardOf(slug: string, shardCount: number): number {
+  if (!Number.isInteger(shardCount) || shardCount < 1) {
+    throw new Error(`shardOf: shard count must be a whole number of at least 1 (got ${shardCount})`);
+  }
+  return createHash('sha256').update(slug, 'utf8').digest().readUInt32BE(0) % shardCount;
+}
+
+/**
+ * Most people one `learners-N` stack holds. Each person costs at most 7 CloudFormation resources
+ * there (role, Pod Identity association, access entry, secret, rotation schedule, roster member,
+ * Kubernetes manifest): 55 people are 385 resources, inside the 450-resource budget.
+ */
+export const MAX_PEOPLE_PER_SHARD = 55;
+
+/** The stack-name part of shard `n`: `learners-<n>`. */
+export function shardPart(shard: number): string {
+  return `learners-${shard}`;
+}
