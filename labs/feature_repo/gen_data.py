@@ -11,7 +11,7 @@ only the timestamps follow the clock (the newest is one hour ago, inside the fea
 import argparse
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +50,9 @@ def upload(path: Path) -> str:
 
     bucket = os.environ.get("COHORT_LAB_BUCKET", "").strip()
     if not bucket:
-        raise SystemExit("gen_data.py: --upload needs COHORT_LAB_BUCKET (the cohort's artifact bucket)")
+        raise SystemExit(
+            "gen_data.py: --upload needs COHORT_LAB_BUCKET (the cohort's artifact bucket)"
+        )
     # FEAST_S3_ENDPOINT_URL: an S3-compatible endpoint other than AWS; unset on AWS.
     s3 = boto3.client("s3", endpoint_url=os.environ.get("FEAST_S3_ENDPOINT_URL") or None)
     s3.upload_file(str(path), bucket, DATA_KEY)
@@ -63,12 +65,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=LOCAL_FILE, help="local parquet file")
     args = parser.parse_args()
 
-    df = generate(datetime.now(timezone.utc).replace(microsecond=0))
+    df = generate(datetime.now(UTC).replace(microsecond=0))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     df.to_parquet(args.out, index=False)
     where = upload(args.out) if args.upload else str(args.out)
 
-    latest = df.sort_values("event_timestamp").groupby("learner_id").tail(1).sort_values("learner_id")
+    latest = (
+        df.sort_values("event_timestamp").groupby("learner_id").tail(1).sort_values("learner_id")
+    )
     summary = {
         str(r.learner_id): {
             "minutes_active": int(r.minutes_active),
