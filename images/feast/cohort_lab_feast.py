@@ -4,9 +4,9 @@ Example (what the chart runs):  python -m cohort_lab_feast serve --host 0.0.0.0 
 
 Why this is hand-written: no Feast release (0.67.0 is the newest) and no library offers either fix,
 and both sit inside Feast's SecurityManager, so the only place to change them is here, before the
-CLI starts. The patch is small, checks that the internals it replaces are still what it expects
-(a Feast upgrade that changes them fails loudly at start-up instead of silently losing the fix),
-and is removed once upstream fixes feast-dev/feast#6329.
+CLI starts. The patch is small and checks that the internals it replaces are still what it
+expects: a Feast upgrade that changes them (a fix of feast-dev/feast#6329 among them) fails loudly
+at start-up instead of silently losing the fix.
 
 1. Registry cache for permissions (feast-dev/feast#6329). `SecurityManager.permissions` calls
    `registry.list_permissions(project)` with its default `allow_cache=False`, so every authorised

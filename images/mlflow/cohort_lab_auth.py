@@ -1,8 +1,5 @@
-"""Cohort Lab helpers for the MLflow basic-auth server image.
-
-MLflow >= 3.17 already ships a credential cache for basic auth (``auth_cache_ttl_seconds`` /
-``auth_cache_max_size`` in basic_auth.ini), so no custom ``authorization_function`` is needed.
-This module covers the two gaps that remain:
+"""Cohort Lab helpers for the MLflow basic-auth server image: two commands and the
+authorization function of basic_auth.ini.
 
 ``python -m cohort_lab_auth sync-admin``
     Idempotently make the admin user match the Kubernetes Secret. MLflow itself only reads
@@ -21,18 +18,20 @@ This module covers the two gaps that remain:
     variables (e.g. PGPASSWORD) if the URI carries no password.
 
 ``python -m cohort_lab_auth probe``
-    Readiness/liveness exec probe that really touches the databases: ``SELECT 1`` on the
-    tracking store (MLFLOW_BACKEND_STORE_URI) and on the auth store (``database_uri`` from the
-    ini), each with a short connect timeout. Imports only psycopg2 (~0.1 s), never mlflow.
+    Readiness exec probe that really touches the databases: ``SELECT 1`` on the tracking store
+    (MLFLOW_BACKEND_STORE_URI) and on the auth store (``database_uri`` from the ini), each with a
+    short connect timeout. Imports only psycopg2 (~0.1 s), never mlflow.
     Exit code 0 = ready, 1 = not ready. Writes nothing to disk.
 
 ``authorization_function = cohort_lab_auth:authenticate_request_basic_auth`` (basic_auth.ini)
-    MLflow's own basic-auth check, plus a per-request memo of the auth store's ``get_user``. MLflow
-    3.17's permission checks look the same user up several times in one request (the admin check,
-    then the grants), each a pooled session with a pre-ping, a query and a commit: three database
-    round trips. The memo lives in ``flask.g``, so nothing outlives the request, and every user
-    mutation in the request clears it. Written by hand because MLflow has no setting for it; it
-    checks at import that the store methods it wraps still exist (MLflow is pinned in the image).
+    MLflow's own basic-auth check, plus a per-request memo of the auth store's ``get_user``. The
+    credential check itself is cached by MLflow (>= 3.17: ``auth_cache_ttl_seconds`` /
+    ``auth_cache_max_size`` in basic_auth.ini), but its permission checks look the same user up
+    several times in one request (the admin check, then the grants), each a pooled session with a
+    pre-ping, a query and a commit: three database round trips. The memo lives in ``flask.g``, so
+    nothing outlives the request, and every user mutation in the request clears it. Written by hand
+    because MLflow has no setting for it; before wrapping, it checks that the store methods it
+    wraps still exist (MLflow is pinned in the image), and fails the request if one does not.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@
     * the application role ``<base>`` and its alternate ``<base>_clone``, both LOGIN. The
       alternating-users rotation (AWS's multi-user PostgreSQL rotation, as CDK's hosted rotation
       deploys it) flips the secret between these two users and only ALTERs the password of one
-      that exists, so creating both here keeps the rotation on the path we tested;
+      that exists, so creating both here keeps the rotation to that ALTER (the step the
+      integration tests replay);
     * ``<base>_clone`` is a member of ``<base>`` and runs ``SET ROLE <base>`` at login
       (``ALTER ROLE ... SET role``), so tables either user creates belong to ``<base>`` and stay
       usable after the next flip;

@@ -3,9 +3,10 @@
     python gen_data.py            # writes data/learner_activity.parquet
     python gen_data.py --upload   # ... and uploads it to s3://$COHORT_LAB_BUCKET/feast/data/
 
-Prints the newest row of each learner as JSON: what `get-online-features` returns after
-`feast materialize-incremental`. The values are seeded, so every run prints the same features;
-only the timestamps follow the clock (the newest is one hour ago, inside the feature view's TTL).
+Prints as JSON where the file went, the row count and the newest row of each learner: what
+`get-online-features` returns after `feast materialize-incremental`. The values are seeded, so
+every run prints the same features; only the timestamps follow the clock (the newest is one hour
+ago, inside the feature view's TTL).
 """
 
 import argparse
