@@ -2,7 +2,7 @@
  * Turns a container of a synthesised pod spec into a local process: the same command, args and
  * env, with mounted ConfigMaps/Secrets written to a temporary root and their paths rewritten.
  *
- * What stands in for what cannot run here (said plainly, as the tests' README does):
+ * What stands in for what cannot run here:
  * - the image: the image's pinned requirements installed in `.venvs/<image>`, and the Dockerfile's
  *   own `ENV` lines with `/opt/venv` and `/opt/cohort-lab` mapped to that venv and `images/<image>`;
  * - the External Secrets Operator: `secrets` gives the values the synced Kubernetes Secrets would

@@ -1,6 +1,6 @@
 /**
  * MLflow as the integration tests run it: the demo cohort's MLflow chart synthesised with loopback
- * infrastructure values, each container turned into a local process (support/container.ts), and
+ * infrastructure values, each container turned into a local process (container.ts), and
  * {@link MlflowDeployment}, one running deployment (bootstrap Job, then per "pod start" the
  * `sync-admin` init container and the server) behind a stand-in for the load balancer.
  *
