@@ -33,13 +33,18 @@ from sklearn.preprocessing import StandardScaler
 def main() -> int:
     user = os.environ.get("MLFLOW_TRACKING_USERNAME")
     if not user or not os.environ.get("MLFLOW_TRACKING_URI"):
-        print("Set MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD first.", file=sys.stderr)
+        print(
+            "Set MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD first.",
+            file=sys.stderr,
+        )
         return 2
     name = f"quickstart-{user}"
     mlflow.set_experiment(name)
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=42, stratify=y)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, random_state=42, stratify=y
+    )
     params = {"C": 0.5, "max_iter": 500}
 
     with mlflow.start_run(run_name="logreg-baseline") as run:

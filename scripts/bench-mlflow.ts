@@ -14,7 +14,7 @@
  *                     with a per-request user memo, images/mlflow/cohort_lab_auth.py).
  * The load is a keep-alive HTTP client in this process sending
  * `GET /api/2.0/mlflow/experiments/search?max_results=10` as a learner (not an admin, so the
- * permission filter runs). Target (issue 4): ours >= 0.5x no-auth. mlflow#9684 reports default
+ * permission filter runs). Target: ours >= 0.5x no-auth. mlflow#9684 reports default
  * basic-auth 40-90x slower than no-auth.
  *
  * The summary gives each configuration's request errors (non-200 answers and failed requests,

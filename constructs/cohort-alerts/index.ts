@@ -17,8 +17,8 @@ export interface CohortAlertsProps {
 }
 
 /**
- * The cohort's alert topic: where anything that needs a human goes (failed secret rotations first;
- * later drift alerts). Encrypted with the cohort key, TLS-only, and published to by CloudWatch
+ * The cohort's alert topic: where anything that needs a human goes (failed secret rotations and
+ * the rotation function's errors). Encrypted with the cohort key, TLS-only, and published to by CloudWatch
  * alarms and EventBridge rules of the cohort.
  */
 export class CohortAlerts extends Construct {

@@ -4,9 +4,9 @@ Example (what the chart runs):  python -m cohort_lab_feast serve --host 0.0.0.0 
 
 Why this is hand-written: no Feast release (0.67.0 is the newest) and no library offers either fix,
 and both sit inside Feast's SecurityManager, so the only place to change them is here, before the
-CLI starts. The patch is small, checks that the internals it replaces are still what it expects
-(a Feast upgrade that changes them fails loudly at start-up instead of silently losing the fix),
-and is removed once upstream fixes feast-dev/feast#6329.
+CLI starts. The patch is small and checks that the internals it replaces are still what it
+expects: a Feast upgrade that changes them (a fix of feast-dev/feast#6329 among them) fails loudly
+at start-up instead of silently losing the fix.
 
 1. Registry cache for permissions (feast-dev/feast#6329). `SecurityManager.permissions` calls
    `registry.list_permissions(project)` with its default `allow_cache=False`, so every authorised
@@ -54,7 +54,7 @@ FAIL_CLOSED = Permission(
 )
 
 
-def _cached_permissions(self):
+def _cached_permissions(self: _sm.SecurityManager) -> list[Permission]:
     project = self._current_project.get() or self._project
     permissions = self._registry.list_permissions(project=project, allow_cache=True)
     return permissions if permissions else [FAIL_CLOSED]
@@ -63,12 +63,13 @@ def _cached_permissions(self):
 def _check_internals() -> None:
     """Fail loudly if the Feast internals this module replaces have changed."""
     current = inspect.getattr_static(_sm.SecurityManager, "permissions", None)
-    if not isinstance(current, property):
+    if not isinstance(current, property) or current.fget is None:
         raise SystemExit("cohort_lab_feast: SecurityManager.permissions is no longer a property")
     source = inspect.getsource(current.fget)
     if "list_permissions(project=project)" not in source:
         raise SystemExit(
-            "cohort_lab_feast: SecurityManager.permissions changed upstream; re-check feast-dev/feast#6329"
+            "cohort_lab_feast: SecurityManager.permissions changed upstream; "
+            "re-check feast-dev/feast#6329"
         )
     from feast.infra.registry.base_registry import BaseRegistry
 
@@ -76,13 +77,17 @@ def _check_internals() -> None:
         raise SystemExit("cohort_lab_feast: BaseRegistry.list_permissions takes no allow_cache")
 
 
+_PATCHED = "_cohort_lab_patched"
+
+
 def patch() -> None:
     """Install both fixes (idempotent)."""
-    if getattr(_sm.SecurityManager, "_cohort_lab_patched", False):
+    if getattr(_sm.SecurityManager, _PATCHED, False):
         return
     _check_internals()
-    _sm.SecurityManager.permissions = property(_cached_permissions)
-    _sm.SecurityManager._cohort_lab_patched = True
+    # Replacing Feast's property on its class is the point of this module.
+    _sm.SecurityManager.permissions = property(_cached_permissions)  # type: ignore[method-assign,assignment]
+    setattr(_sm.SecurityManager, _PATCHED, True)
 
 
 def _check_redis_password(name: str = "FEAST_REDIS_PASSWORD") -> None:
@@ -104,7 +109,7 @@ def _check_redis_password(name: str = "FEAST_REDIS_PASSWORD") -> None:
 
 
 def _permission_count() -> int:
-    """Permissions of the configured project in the registry store; 0 when the registry is missing."""
+    """Permissions of the configured project in the registry store; 0 if there is no registry."""
     from feast.infra.registry.registry import get_registry_store_class_from_scheme
     from feast.repo_config import load_repo_config
     from feast.utils import get_default_yaml_file_path
@@ -124,15 +129,18 @@ def wait_for_permissions(timeout_seconds: float, interval_seconds: float = 5.0) 
     while True:
         try:
             count = _permission_count()
-        except Exception as e:  # registry unreachable: keep waiting, say why
-            print(f"cohort_lab_feast: registry not readable yet: {type(e).__name__}: {e}", flush=True)
+        except Exception as e:  # noqa: BLE001 - registry unreachable: keep waiting, say why
+            print(
+                f"cohort_lab_feast: registry not readable yet: {type(e).__name__}: {e}", flush=True
+            )
             count = 0
         if count > 0:
             print(f"cohort_lab_feast: registry holds {count} permission(s)", flush=True)
             return
         if time.monotonic() > deadline:
             raise SystemExit(
-                f"cohort_lab_feast: no Permission in the registry after {timeout_seconds:.0f} s; has the apply Job run?"
+                f"cohort_lab_feast: no Permission in the registry after {timeout_seconds:.0f} s; "
+                "has the apply Job run?"
             )
         time.sleep(interval_seconds)
 

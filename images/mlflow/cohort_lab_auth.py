@@ -1,8 +1,5 @@
-"""Cohort Lab helpers for the MLflow basic-auth server image.
-
-MLflow >= 3.17 already ships a credential cache for basic auth (``auth_cache_ttl_seconds`` /
-``auth_cache_max_size`` in basic_auth.ini), so no custom ``authorization_function`` is needed.
-This module covers the two gaps that remain:
+"""Cohort Lab helpers for the MLflow basic-auth server image: two commands and the
+authorization function of basic_auth.ini.
 
 ``python -m cohort_lab_auth sync-admin``
     Idempotently make the admin user match the Kubernetes Secret. MLflow itself only reads
@@ -21,18 +18,20 @@ This module covers the two gaps that remain:
     variables (e.g. PGPASSWORD) if the URI carries no password.
 
 ``python -m cohort_lab_auth probe``
-    Readiness/liveness exec probe that really touches the databases: ``SELECT 1`` on the
-    tracking store (MLFLOW_BACKEND_STORE_URI) and on the auth store (``database_uri`` from the
-    ini), each with a short connect timeout. Imports only psycopg2 (~0.1 s), never mlflow.
+    Readiness exec probe that really touches the databases: ``SELECT 1`` on the tracking store
+    (MLFLOW_BACKEND_STORE_URI) and on the auth store (``database_uri`` from the ini), each with a
+    short connect timeout. Imports only psycopg2 (~0.1 s), never mlflow.
     Exit code 0 = ready, 1 = not ready. Writes nothing to disk.
 
 ``authorization_function = cohort_lab_auth:authenticate_request_basic_auth`` (basic_auth.ini)
-    MLflow's own basic-auth check, plus a per-request memo of the auth store's ``get_user``. MLflow
-    3.17's permission checks look the same user up several times in one request (the admin check,
-    then the grants), each a pooled session with a pre-ping, a query and a commit: three database
-    round trips. The memo lives in ``flask.g``, so nothing outlives the request, and every user
-    mutation in the request clears it. Written by hand because MLflow has no setting for it; it
-    checks at import that the store methods it wraps still exist (MLflow is pinned in the image).
+    MLflow's own basic-auth check, plus a per-request memo of the auth store's ``get_user``. The
+    credential check itself is cached by MLflow (>= 3.17: ``auth_cache_ttl_seconds`` /
+    ``auth_cache_max_size`` in basic_auth.ini), but its permission checks look the same user up
+    several times in one request (the admin check, then the grants), each a pooled session with a
+    pre-ping, a query and a commit: three database round trips. The memo lives in ``flask.g``, so
+    nothing outlives the request, and every user mutation in the request clears it. Written by hand
+    because MLflow has no setting for it; before wrapping, it checks that the store methods it
+    wraps still exist (MLflow is pinned in the image), and fails the request if one does not.
 """
 
 from __future__ import annotations
@@ -40,8 +39,18 @@ from __future__ import annotations
 import configparser
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-_LEGACY_DEFAULT_PASSWORD = "password1234"
+if TYPE_CHECKING:
+    from flask import Response
+    from mlflow.server.auth.entities import User
+    from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore
+    from psycopg2.extensions import connection
+    from werkzeug.datastructures import Authorization
+
+# The value refused below (MLflow's old built-in default), not a credential.
+_LEGACY_DEFAULT_PASSWORD = "password1234"  # noqa: S105
 _MIN_PASSWORD_LENGTH = 12
 
 
@@ -100,12 +109,17 @@ def sync_admin() -> int:
     username = os.environ.get("MLFLOW_AUTH_ADMIN_USERNAME") or cfg.get("admin_username")
     password = os.environ.get("MLFLOW_AUTH_ADMIN_PASSWORD")
     if not username or not password:
-        print("MLFLOW_AUTH_ADMIN_USERNAME/admin_username and MLFLOW_AUTH_ADMIN_PASSWORD are required",
-              file=sys.stderr)
+        print(
+            "MLFLOW_AUTH_ADMIN_USERNAME/admin_username and MLFLOW_AUTH_ADMIN_PASSWORD are required",
+            file=sys.stderr,
+        )
         return 2
     if password == _LEGACY_DEFAULT_PASSWORD or len(password) < _MIN_PASSWORD_LENGTH:
-        print(f"refusing admin password: must be >= {_MIN_PASSWORD_LENGTH} chars and not the "
-              "legacy default", file=sys.stderr)
+        print(
+            f"refusing admin password: must be >= {_MIN_PASSWORD_LENGTH} chars and not the "
+            "legacy default",
+            file=sys.stderr,
+        )
         return 2
 
     # Import the store module directly; this also imports the mlflow.server.auth package, which
@@ -113,7 +127,8 @@ def sync_admin() -> int:
     from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore
 
     store = SqlAlchemyStore()
-    store.init_db(cfg["database_uri"])  # creates/migrates the auth schema if needed
+    # Creates/migrates the auth schema if needed. MLflow leaves init_db unannotated.
+    store.init_db(cfg["database_uri"])  # type: ignore[no-untyped-call]
     force = os.environ.get("COHORT_LAB_ADMIN_SYNC", "auto") == "force"
     with _AppliedPasswords(cfg["database_uri"]) as applied:
         if not store.has_user(username, use_primary=True):
@@ -121,13 +136,15 @@ def sync_admin() -> int:
             applied.record(username, password)
             print(f"created admin user {username!r}")
             return 0
-        changed = []
+        changed: list[str] = []
         if store.authenticate_user(username, password, use_primary=True):
             applied.record(username, password)
         elif not force and applied.is_last_applied(username, password):
-            print(f"admin user {username!r}: MLflow no longer takes the value this container last "
-                  "applied, and the Secret still holds it: the password was rotated ahead of the "
-                  "Secret sync; left as it is (COHORT_LAB_ADMIN_SYNC=force to override)")
+            print(
+                f"admin user {username!r}: MLflow no longer takes the value this container last "
+                "applied, and the Secret still holds it: the password was rotated ahead of the "
+                "Secret sync; left as it is (COHORT_LAB_ADMIN_SYNC=force to override)"
+            )
         else:
             store.update_user(username, password=password)
             applied.record(username, password)
@@ -135,20 +152,26 @@ def sync_admin() -> int:
         if not store.get_user(username).is_admin:
             store.update_user(username, is_admin=True)
             changed.append("is_admin")
-    print(f"admin user {username!r}: " + (", ".join(changed) + " updated" if changed else "in sync"))
+    print(
+        f"admin user {username!r}: " + (", ".join(changed) + " updated" if changed else "in sync")
+    )
     return 0
 
 
 class _AppliedPasswords:
     """A salted hash of the admin password sync-admin last applied, per user, in the auth DB."""
 
-    _DDL = ("CREATE TABLE IF NOT EXISTS cohort_lab_admin_sync ("
-            "username text PRIMARY KEY, applied_hash text NOT NULL, applied_at timestamptz NOT NULL)")
+    _DDL = (
+        "CREATE TABLE IF NOT EXISTS cohort_lab_admin_sync ("
+        "username text PRIMARY KEY, applied_hash text NOT NULL, applied_at timestamptz NOT NULL)"
+    )
 
-    def __init__(self, database_uri: str):
+    _conn: connection
+
+    def __init__(self, database_uri: str) -> None:
         self._dsn = _libpq_dsn(database_uri)
 
-    def __enter__(self) -> "_AppliedPasswords":
+    def __enter__(self) -> _AppliedPasswords:
         import psycopg2
 
         self._conn = psycopg2.connect(self._dsn, application_name="cohort-lab-sync-admin")
@@ -156,14 +179,16 @@ class _AppliedPasswords:
             cur.execute(self._DDL)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._conn.close()
 
     def is_last_applied(self, username: str, password: str) -> bool:
         from werkzeug.security import check_password_hash
 
         with self._conn, self._conn.cursor() as cur:
-            cur.execute("SELECT applied_hash FROM cohort_lab_admin_sync WHERE username = %s", (username,))
+            cur.execute(
+                "SELECT applied_hash FROM cohort_lab_admin_sync WHERE username = %s", (username,)
+            )
             row = cur.fetchone()
         return row is not None and check_password_hash(row[0], password)
 
@@ -174,39 +199,43 @@ class _AppliedPasswords:
             return
         with self._conn, self._conn.cursor() as cur:
             cur.execute(
-                "INSERT INTO cohort_lab_admin_sync (username, applied_hash, applied_at) VALUES (%s, %s, now()) "
-                "ON CONFLICT (username) DO UPDATE SET applied_hash = EXCLUDED.applied_hash, applied_at = now()",
+                "INSERT INTO cohort_lab_admin_sync (username, applied_hash, applied_at) "
+                "VALUES (%s, %s, now()) ON CONFLICT (username) "
+                "DO UPDATE SET applied_hash = EXCLUDED.applied_hash, applied_at = now()",
                 (username, generate_password_hash(password)),
             )
 
 
 _MEMO_KEY = "_cohort_lab_users"
+_MEMO_INSTALLED = "_cohort_lab_memo"
 _WRAPPED = ("get_user", "create_user", "update_user", "delete_user")
 
 
-def _install_user_memo(store) -> None:
+def _install_user_memo(store: SqlAlchemyStore) -> None:
     """Wrap ``store.get_user`` with a per-request memo; user mutations clear it (idempotent)."""
-    if getattr(store, "_cohort_lab_memo", False):
+    if getattr(store, _MEMO_INSTALLED, False):
         return
     missing = [name for name in _WRAPPED if not callable(getattr(store, name, None))]
     if missing:
-        raise RuntimeError(f"cohort_lab_auth: MLflow's auth store lacks {missing}; update the wrapper")
+        raise RuntimeError(
+            f"cohort_lab_auth: MLflow's auth store lacks {missing}; update the wrapper"
+        )
     from flask import g, has_request_context
 
-    original_get = store.get_user
+    original_get: Callable[..., User] = store.get_user
 
-    def get_user(username, *args, **kwargs):
+    def get_user(username: str, *args: Any, **kwargs: Any) -> User:
         if args or kwargs or not has_request_context():
             return original_get(username, *args, **kwargs)
-        memo = g.setdefault(_MEMO_KEY, {})
+        memo: dict[str, User] = g.setdefault(_MEMO_KEY, {})
         if username not in memo:
             memo[username] = original_get(username)
         return memo[username]
 
-    def clearing(name):
-        original = getattr(store, name)
+    def clearing(name: str) -> Callable[..., object]:
+        original: Callable[..., object] = getattr(store, name)
 
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> object:
             if has_request_context():
                 g.pop(_MEMO_KEY, None)
             return original(*args, **kwargs)
@@ -215,11 +244,11 @@ def _install_user_memo(store) -> None:
 
     for name in _WRAPPED[1:]:
         setattr(store, name, clearing(name))
-    store.get_user = get_user
-    store._cohort_lab_memo = True
+    store.get_user = get_user  # type: ignore[method-assign]  # this instance's method, on purpose
+    setattr(store, _MEMO_INSTALLED, True)
 
 
-def authenticate_request_basic_auth():
+def authenticate_request_basic_auth() -> Authorization | Response:
     """MLflow's basic-auth authorization function, with the per-request user memo installed."""
     from mlflow.server import auth
 

@@ -7,7 +7,8 @@
     * the application role ``<base>`` and its alternate ``<base>_clone``, both LOGIN. The
       alternating-users rotation (AWS's multi-user PostgreSQL rotation, as CDK's hosted rotation
       deploys it) flips the secret between these two users and only ALTERs the password of one
-      that exists, so creating both here keeps the rotation on the path we tested;
+      that exists, so creating both here keeps the rotation to that ALTER (the step the
+      integration tests replay);
     * ``<base>_clone`` is a member of ``<base>`` and runs ``SET ROLE <base>`` at login
       (``ALTER ROLE ... SET role``), so tables either user creates belong to ``<base>`` and stay
       usable after the next flip;
@@ -52,7 +53,8 @@ def bootstrap() -> int:
     if len(app_password) < 12:
         problems.append("APP_DB_PASSWORD is missing or shorter than 12 characters")
     if not databases or not all(_ROLE.match(d) for d in databases):
-        problems.append(f"MLFLOW_DATABASES {os.environ.get('MLFLOW_DATABASES')!r} must list plain database names")
+        listed = os.environ.get("MLFLOW_DATABASES")
+        problems.append(f"MLFLOW_DATABASES {listed!r} must list plain database names")
     if problems:
         for p in problems:
             print(f"bootstrap: {p}", file=sys.stderr)
@@ -68,21 +70,38 @@ def bootstrap() -> int:
                     print(f"role {role}: exists, password left to rotation")
                     continue
                 password = app_password if role == app_user else secrets.token_hex(24)
-                cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(role)), (password,))
+                cur.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(role)),
+                    (password,),
+                )
                 print(f"role {role}: created")
             # The master must be able to SET ROLE to the owner to create databases it owns.
             cur.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(base)))
-            cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(base), sql.Identifier(clone)))
-            cur.execute(sql.SQL("ALTER ROLE {} SET role = %s").format(sql.Identifier(clone)), (base,))
+            cur.execute(
+                sql.SQL("GRANT {} TO {}").format(sql.Identifier(base), sql.Identifier(clone))
+            )
+            cur.execute(
+                sql.SQL("ALTER ROLE {} SET role = %s").format(sql.Identifier(clone)), (base,)
+            )
             for db in databases:
                 cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,))
                 if cur.fetchone():
                     print(f"database {db}: exists")
                 else:
-                    cur.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db), sql.Identifier(base)))
+                    cur.execute(
+                        sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                            sql.Identifier(db), sql.Identifier(base)
+                        )
+                    )
                     print(f"database {db}: created")
-                cur.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db)))
-                cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(db), sql.Identifier(base)))
+                cur.execute(
+                    sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db))
+                )
+                cur.execute(
+                    sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                        sql.Identifier(db), sql.Identifier(base)
+                    )
+                )
     finally:
         conn.close()
     print("bootstrap: done")

@@ -3,15 +3,16 @@
     python gen_data.py            # writes data/learner_activity.parquet
     python gen_data.py --upload   # ... and uploads it to s3://$COHORT_LAB_BUCKET/feast/data/
 
-Prints the newest row of each learner as JSON: what `get-online-features` returns after
-`feast materialize-incremental`. The values are seeded, so every run prints the same features;
-only the timestamps follow the clock (the newest is one hour ago, inside the feature view's TTL).
+Prints as JSON where the file went, the row count and the newest row of each learner: what
+`get-online-features` returns after `feast materialize-incremental`. The values are seeded, so
+every run prints the same features; only the timestamps follow the clock (the newest is one hour
+ago, inside the feature view's TTL).
 """
 
 import argparse
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,9 @@ def upload(path: Path) -> str:
 
     bucket = os.environ.get("COHORT_LAB_BUCKET", "").strip()
     if not bucket:
-        raise SystemExit("gen_data.py: --upload needs COHORT_LAB_BUCKET (the cohort's artifact bucket)")
+        raise SystemExit(
+            "gen_data.py: --upload needs COHORT_LAB_BUCKET (the cohort's artifact bucket)"
+        )
     # FEAST_S3_ENDPOINT_URL: an S3-compatible endpoint other than AWS; unset on AWS.
     s3 = boto3.client("s3", endpoint_url=os.environ.get("FEAST_S3_ENDPOINT_URL") or None)
     s3.upload_file(str(path), bucket, DATA_KEY)
@@ -63,12 +66,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=LOCAL_FILE, help="local parquet file")
     args = parser.parse_args()
 
-    df = generate(datetime.now(timezone.utc).replace(microsecond=0))
+    df = generate(datetime.now(UTC).replace(microsecond=0))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     df.to_parquet(args.out, index=False)
     where = upload(args.out) if args.upload else str(args.out)
 
-    latest = df.sort_values("event_timestamp").groupby("learner_id").tail(1).sort_values("learner_id")
+    latest = (
+        df.sort_values("event_timestamp").groupby("learner_id").tail(1).sort_values("learner_id")
+    )
     summary = {
         str(r.learner_id): {
             "minutes_active": int(r.minutes_active),

@@ -27,7 +27,7 @@ learners_read = Permission(
     name="learners-read",
     types=ALL_RESOURCE_TYPES,
     policy=GroupBasedPolicy(groups=[LEARNERS_GROUP]),
-    actions=READ + [AuthzedAction.DESCRIBE],
+    actions=[*READ, AuthzedAction.DESCRIBE],
 )
 
 writers_all = Permission(

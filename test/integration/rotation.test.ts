@@ -1,7 +1,7 @@
 /**
  * The cohort's shared rotation function (constructs/mlflow-rotation/handler.ts) against moto's
  * Secrets Manager and a real MLflow server started from the synthesised manifest (bootstrap Job,
- * `sync-admin` init container, server: support/mlflow.ts).
+ * `sync-admin` init container, server: lib/local/mlflow.ts).
  *
  * What stands in for what (said plainly):
  * - Secrets Manager's rotation orchestration. moto's RotateSecret with a Lambda ARN would invoke the

@@ -90,7 +90,7 @@ export function allContainers(
 
 /**
  * What every container's securityContext must hold (Pod Security `restricted` plus our image's
- * uid). Written out here, not imported from cdk8s/hardening.ts, so a change there has to be
+ * uid). Written out here, not imported from cdk8s/common/hardening.ts, so a change there has to be
  * deliberate in both places.
  */
 export const HARDENED_CONTAINER_CONTEXT = {
