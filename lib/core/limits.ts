@@ -35,7 +35,8 @@ export const TEMPLATE_BYTES: Limit = {
   budget: 800 * 1024,
   serviceLimit: 1_000_000,
   what: 'bytes of one CloudFormation template',
-  source: 'AWS CloudFormation User Guide, "AWS CloudFormation quotas": Template body size in an Amazon S3 object, 1 MB',
+  source:
+    'AWS CloudFormation User Guide, "AWS CloudFormation quotas": Template body size in an Amazon S3 object, 1 MB',
 };
 
 /** Outputs per stack: 200. */
@@ -108,7 +109,8 @@ export const MANIFEST_BYTES: Limit = {
   budget: 120 * 1024,
   serviceLimit: 262_144,
   what: 'bytes of one manifest the kubectl provider applies (an update event holds it twice)',
-  source: 'AWS Lambda Developer Guide, "Lambda quotas": invocation payload, 256 KB asynchronous; aws-cdk#19165',
+  source:
+    'AWS Lambda Developer Guide, "Lambda quotas": invocation payload, 256 KB asynchronous; aws-cdk#19165',
 };
 
 /** Nodes per EKS managed node group: 450. */
@@ -124,7 +126,8 @@ export const DYNAMIC_REFERENCES: Limit = {
   budget: 60,
   serviceLimit: 60,
   what: 'dynamic references in one CloudFormation template',
-  source: 'AWS CloudFormation User Guide, "Get values stored in other services using dynamic references": 60 per template',
+  source:
+    'AWS CloudFormation User Guide, "Get values stored in other services using dynamic references": 60 per template',
 };
 
 /** The size of `value` as a limit compares it: UTF-8 bytes, or characters without whitespace for IAM. */
