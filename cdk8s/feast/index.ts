@@ -23,10 +23,12 @@ import { ExternalSecret } from '../common/external-secret';
 import {
   acknowledgeCheckov,
   CheckovException,
-  ContainerSizing,
   FEAST_ENV_SECRET_EXCEPTION,
-  hardenPodSpec,
   imageDigestExceptions,
+} from '../common/checkov';
+import {
+  ContainerSizing,
+  hardenPodSpec,
   resources,
   restrictedPodSecurityContext,
   restrictedSecurityContext,

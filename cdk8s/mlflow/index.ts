@@ -19,10 +19,12 @@ import { ExternalSecret } from '../common/external-secret';
 import {
   acknowledgeCheckov,
   CheckovException,
-  ContainerSizing,
   ENV_SECRET_EXCEPTION,
-  hardenPodSpec,
   imageDigestExceptions,
+} from '../common/checkov';
+import {
+  ContainerSizing,
+  hardenPodSpec,
   resources,
   restrictedPodSecurityContext,
   restrictedSecurityContext,
