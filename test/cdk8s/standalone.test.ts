@@ -111,7 +111,11 @@ describe('standalone manifests (cdk8s synth for an existing cluster)', () => {
       return file;
     };
     const cases: Array<[string, unknown, string]> = [
-      ['region.json', { ...good, region: 'Europe' }, 'region: must be an AWS region such as eu-west-1 (got "Europe")'],
+      [
+        'region.json',
+        { ...good, region: 'Europe' },
+        'region: must be an AWS region such as eu-west-1 (got "Europe")',
+      ],
       [
         'db.json',
         { ...good, database: { ...(good.database as object), sslMode: 'disable' } },

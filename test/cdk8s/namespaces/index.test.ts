@@ -1,7 +1,7 @@
-import { NamespaceChart } from '../../cdk8s/namespaces';
-import { LabNamespace } from '../../cdk8s/namespaces/lab-namespace';
-import { loadCohort } from '../support/cohort';
-import { chartApp, K8s, objects, ofKind, one, testValues } from '../support/charts';
+import { NamespaceChart } from '../../../cdk8s/namespaces';
+import { LabNamespace } from '../../../cdk8s/namespaces/lab-namespace';
+import { loadCohort } from '../../support/cohort';
+import { chartApp, K8s, objects, ofKind, one, testValues } from '../../support/charts';
 
 describe('NamespaceChart', () => {
   const config = loadCohort('cohorts/demo.yaml');

@@ -1,14 +1,14 @@
 import { Lazy } from 'aws-cdk-lib';
-import { testTempDir } from '../support/tmp';
+import { testTempDir } from '../../support/tmp';
 import { Testing } from 'cdk8s';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
-import { FeastChart, FeastChartProps, FEATURE_REPO_FILES, LABS_FEATURE_REPO_DIR } from '../../cdk8s/feast';
-import { ChartValues, ImageSource } from '../../cdk8s';
-import { FEAST_PORT, LEARNER_NAMESPACE_LABEL, POD_IDENTITY_AGENT, REDIS_PORT } from '../../lib/core';
-import { testInfra, testValues } from '../support/chart-values';
-import { HARDENED_CONTAINER_CONTEXT } from '../support/charts';
+import { FeastChart, FeastChartProps, FEATURE_REPO_FILES, LABS_FEATURE_REPO_DIR } from '../../../cdk8s/feast';
+import { ChartValues, ImageSource } from '../../../cdk8s';
+import { FEAST_PORT, LEARNER_NAMESPACE_LABEL, POD_IDENTITY_AGENT, REDIS_PORT } from '../../../lib/core';
+import { testInfra, testValues } from '../../support/chart-values';
+import { HARDENED_CONTAINER_CONTEXT } from '../../support/charts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are plain JSON */
 type Obj = Record<string, any>;

@@ -1,7 +1,7 @@
-import { addCohortCharts, ImageSource } from '../../cdk8s';
-import { MLFLOW_AUTH_CACHE_TTL_SECONDS, MlflowChart } from '../../cdk8s/mlflow';
-import { RESERVED_SLUGS } from '../../lib/core';
-import { loadCohort, configFrom } from '../support/cohort';
+import { addCohortCharts, ImageSource } from '../../../cdk8s';
+import { MLFLOW_AUTH_CACHE_TTL_SECONDS, MlflowChart } from '../../../cdk8s/mlflow';
+import { RESERVED_SLUGS } from '../../../lib/core';
+import { loadCohort, configFrom } from '../../support/cohort';
 import {
   allContainers,
   chartApp,
@@ -12,7 +12,7 @@ import {
   one,
   TEST_INFRA,
   testValues,
-} from '../support/charts';
+} from '../../support/charts';
 
 function synth(config = loadCohort('cohorts/demo.yaml')): K8s[] {
   const app = chartApp();
