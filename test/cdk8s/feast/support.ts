@@ -3,6 +3,9 @@ import { ChartValues } from '../../../cdk8s';
 import { FeastChart, FeastChartProps } from '../../../cdk8s/feast';
 import { ContainerSizing } from '../../../cdk8s/common/hardening';
 import { testValues } from '../../support/chart-values';
+import { emptyChart } from '../../support/charts';
+
+export { childIds } from '../../support/charts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are plain JSON */
 export type Obj = Record<string, any>;
@@ -13,19 +16,14 @@ export function synthFeast(values: ChartValues = testValues(), props: Partial<Fe
   return Testing.synth(chart) as Obj[];
 }
 
-/** An empty chart like the Feast chart (no name hashes), for testing one builder on its own. */
+/** An empty chart like the Feast chart, for testing one builder on its own. */
 export function bareChart(): Chart {
-  return new Chart(Testing.app(), 'feast', { disableResourceNameHashes: true });
+  return emptyChart('feast');
 }
 
 /** The objects of `chart`. */
 export function synthChart(chart: Chart): Obj[] {
   return Testing.synth(chart) as Obj[];
-}
-
-/** The construct IDs of the chart's children, in creation order (they are a contract). */
-export function childIds(chart: Chart): string[] {
-  return chart.node.children.map((c) => c.node.id);
 }
 
 /** The single object of a kind whose name is, or matches, `name`. */
