@@ -71,7 +71,9 @@ export function layerZones() {
   // Charts take the config types through the chart values only.
   for (const target of [...CHART_DIRS, CHART_COMMON_DIR, 'cdk8s/index.ts']) {
     const files =
-      target === CHART_COMMON_DIR ? ['hardening.ts', 'availability.ts', 'external-secret.ts'] : [''];
+      target === CHART_COMMON_DIR
+        ? ['hardening.ts', 'checkov.ts', 'availability.ts', 'external-secret.ts']
+        : [''];
     for (const file of files) {
       zones.push({
         target: `./${file === '' ? target : `${target}/${file}`}`,

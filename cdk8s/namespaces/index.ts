@@ -10,45 +10,15 @@ import {
   NAMESPACE_NAME_LABEL,
 } from '../../lib/core';
 import { ChartValues } from '../common/values';
-import { LabNamespace, NamespaceQuota } from './lab-namespace';
+import { LabNamespace } from './lab-namespace';
+import { LEARNER_QUOTA, SERVICES_QUOTA } from './quotas';
+
+export { LEARNER_QUOTA, SERVICES_QUOTA } from './quotas';
 
 /** Properties of {@link NamespaceChart}. */
 export interface NamespaceChartProps extends ChartProps {
   readonly values: ChartValues;
 }
-
-/** Quota of the shared-services namespace per profile (MLflow replicas, Feast, Redis, jobs). */
-const SERVICES_QUOTA: Record<'cohort' | 'sandbox', NamespaceQuota> = {
-  cohort: {
-    requestsCpuMillis: 4000,
-    limitsCpuMillis: 10000,
-    requestsMemoryMebibytes: 8192,
-    limitsMemoryMebibytes: 16384,
-    pods: 30,
-    persistentVolumeClaims: 4,
-    loadBalancers: 0,
-  },
-  sandbox: {
-    requestsCpuMillis: 2000,
-    limitsCpuMillis: 5000,
-    requestsMemoryMebibytes: 4096,
-    limitsMemoryMebibytes: 8192,
-    pods: 15,
-    persistentVolumeClaims: 2,
-    loadBalancers: 0,
-  },
-};
-
-/** Quota of each learner's own namespace: room for a notebook, a pipeline run and a model server. */
-export const LEARNER_QUOTA: NamespaceQuota = {
-  requestsCpuMillis: 1000,
-  limitsCpuMillis: 2000,
-  requestsMemoryMebibytes: 2048,
-  limitsMemoryMebibytes: 4096,
-  pods: 10,
-  persistentVolumeClaims: 2,
-  loadBalancers: 0,
-};
 
 /**
  * The cohort's namespaces, each with the secure baseline of {@link LabNamespace}: `cohort-lab` for

@@ -30,6 +30,19 @@ export function chartApp(): App {
   return new App();
 }
 
+/**
+ * An empty chart set up like the lab's charts (no name hashes), to test one builder of a chart on
+ * its own: the builders add their objects to the chart they are given.
+ */
+export function emptyChart(id: string): Chart {
+  return new Chart(chartApp(), id, { disableResourceNameHashes: true });
+}
+
+/** The construct IDs of a chart's children, in creation order (they are a contract). */
+export function childIds(chart: Chart): string[] {
+  return chart.node.children.map((c) => c.node.id);
+}
+
 export interface K8s {
   readonly apiVersion: string;
   readonly kind: string;
