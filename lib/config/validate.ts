@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   ApiEndpointAccess,
   ArtifactRetention,
@@ -16,6 +15,7 @@ import { ConfigProblem, formatPath } from './errors';
 import { Profile } from './profile';
 import { CohortFile, cohortFileSchema } from './schema';
 import { ClusterConfig, CohortConfig, Instructor, Learner } from './types';
+import { zodProblems } from './zod-problems';
 
 /** Options for {@link validateCohort}. */
 export interface ValidateOptions {
@@ -47,7 +47,7 @@ export function validateCohort(raw: unknown, options: ValidateOptions): Validati
   const file = options.file;
   const parsed = cohortFileSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, problems: zodProblems(parsed.error, raw, file) };
+    return { ok: false, problems: zodProblems(parsed.error, raw, file, cohortFileSchema) };
   }
   const doc = parsed.data;
   const today = options.today ?? new Date().toISOString().slice(0, 10);
@@ -316,112 +316,4 @@ function buildLearners(doc: CohortFile): Learner[] {
       iamPrincipalArn: p.iamPrincipalArn,
     };
   });
-}
-
-/** Turn zod's issues into problems that name the field path and the bad value. */
-function zodProblems(error: z.ZodError, raw: unknown, file: string): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        const suggestion = closestKey(key, knownKeysAt(cohortFileSchema, issue.path));
-        const hint = suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
-        problems.push({
-          file,
-          path: formatPath([...issue.path, key]),
-          message: `is not a known field${hint}`,
-          value: key,
-        });
-      }
-      continue;
-    }
-    if (issue.code === 'invalid_key') {
-      // A record key failed its own check: report the key, not the value behind it.
-      const key = issue.path[issue.path.length - 1];
-      problems.push({
-        file,
-        path: formatPath(issue.path),
-        message: issue.issues[0]?.message ?? issue.message,
-        value: key,
-      });
-      continue;
-    }
-    const present = hasPath(raw, issue.path);
-    const value = present ? valueAt(raw, issue.path) : undefined;
-    const message = !present ? 'is required' : issue.message;
-    problems.push({ file, path: formatPath(issue.path), message, value });
-  }
-  return problems;
-}
-
-/** The field names the schema allows at `path` (array indexes skipped), for "did you mean". */
-function knownKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
-  let cur: z.ZodType | undefined = unwrap(schema);
-  for (const part of path) {
-    if (cur instanceof z.ZodArray) {
-      cur = unwrap(cur.element as z.ZodType);
-      if (typeof part === 'number') {
-        continue;
-      }
-    }
-    cur = cur instanceof z.ZodObject ? unwrap(cur.shape[String(part)] as z.ZodType | undefined) : undefined;
-  }
-  if (cur instanceof z.ZodArray) {
-    cur = unwrap(cur.element as z.ZodType);
-  }
-  return cur instanceof z.ZodObject ? Object.keys(cur.shape) : [];
-}
-
-function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
-  let cur = schema;
-  while (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional) {
-    cur = cur.unwrap() as z.ZodType;
-  }
-  return cur;
-}
-
-/** The known key within edit distance 2 of `key`, if exactly one is closest. */
-function closestKey(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-// Levenshtein distance; written here because it is ten lines and only feeds a hint.
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-function hasPath(root: unknown, path: ReadonlyArray<PropertyKey>): boolean {
-  let cur: unknown = root;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object' || !(key in (cur as object))) {
-      return false;
-    }
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return true;
-}
-
-function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let cur: unknown = root;
-  for (const key of path) {
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
 }
