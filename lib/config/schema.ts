@@ -9,7 +9,7 @@ import {
 
 /**
  * The cohort file schema: the one place a cohort file's shape is defined. Cross-field rules
- * (duplicates, dates, profile limits) live in `validate.ts`; this file only says what each field
+ * (duplicates, dates, profile limits) live in `rules/`; this file only says what each field
  * may hold.
  */
 
@@ -86,7 +86,7 @@ export const imageRef = z.string().regex(IMAGE_PATTERN, {
   error: 'must be a full image reference pinned by digest (@sha256:...) or by a tag other than latest',
 });
 
-/** The cluster's Kubernetes API endpoint; the cross-field rules (opt-in for the world) are in validate.ts. */
+/** The cluster's Kubernetes API endpoint; the cross-field rules (opt-in for the world) are in rules/cluster.ts. */
 export const clusterSchema = z.strictObject({
   endpointAccess: z.enum(['private', 'public'], { error: 'must be one of private, public' }).optional(),
   publicAccessCidrs: z
