@@ -1,0 +1,120 @@
+import { peopleRule } from '../../../../lib/config/rules';
+import { COHORT, CONTEXT, messages, SANDBOX } from './support';
+
+const ADA = { id: 'ada', email: 'ada@example.edu' };
+const GRACE = { id: 'grace.hopper', email: 'grace@example.edu', displayName: 'Grace Hopper' };
+
+/** `count` distinct learners. */
+function learners(count: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `l${i}`,
+    email: `l${i}@example.edu`,
+    displayName: `L${i}`,
+  }));
+}
+
+describe('peopleRule', () => {
+  test('accepts an instructor and a learner with ids, emails and principals of their own', () => {
+    // GIVEN
+    const doc = {
+      instructors: [{ ...ADA, iamPrincipalArn: 'arn:aws:iam::111122223333:role/Ada' }],
+      learners: [{ ...GRACE, iamPrincipalArn: 'arn:aws:iam::111122223333:role/Grace' }],
+    };
+
+    // WHEN / THEN
+    expect(peopleRule(doc, COHORT, CONTEXT)).toEqual([]);
+  });
+
+  test('accepts a sandbox without instructors', () => {
+    // WHEN / THEN
+    expect(peopleRule({ instructors: [], learners: [GRACE] }, SANDBOX, CONTEXT)).toEqual([]);
+  });
+
+  test('fails when a cohort has no instructor and no learner', () => {
+    // WHEN
+    const problems = peopleRule({ instructors: [], learners: [] }, COHORT, CONTEXT);
+
+    // THEN
+    expect(messages(problems)).toEqual([
+      'cohort.yaml: instructors: must list at least one instructor for profile cohort (got [])',
+      'cohort.yaml: learners: must list at least one learner (got [])',
+    ]);
+  });
+
+  test('fails when a sandbox has more learners than its profile allows', () => {
+    // WHEN
+    const problems = peopleRule({ instructors: [], learners: learners(6) }, SANDBOX, CONTEXT);
+
+    // THEN
+    expect(messages(problems)).toEqual([
+      'cohort.yaml: learners: has 6 learners; profile sandbox allows at most 5',
+    ]);
+  });
+
+  test('fails when two ids normalise to the same slug, across the two lists', () => {
+    // GIVEN
+    const doc = {
+      instructors: [{ id: 'Grace_Hopper', email: 'gh@example.edu' }],
+      learners: [GRACE],
+    };
+
+    // WHEN
+    const problems = peopleRule(doc, COHORT, CONTEXT);
+
+    // THEN
+    expect(messages(problems)).toEqual([
+      'cohort.yaml: learners[0].id: collides with instructors[0].id (both normalise to "grace-hopper") (got "grace.hopper")',
+    ]);
+  });
+
+  test.each([
+    ['2fast', 'normalises to "2fast", which must start with a letter and end with a letter or digit'],
+    ['_Admin_', 'normalises to "admin", which is reserved for the MLflow admin'],
+    ['---', 'normalises to an empty name'],
+    ['a'.repeat(41), `normalises to "${'a'.repeat(41)}", longer than 40 characters`],
+  ])('fails when an id normalises to an unusable slug (%s)', (id, message) => {
+    // GIVEN
+    const doc = { instructors: [ADA], learners: [{ ...GRACE, id }] };
+
+    // WHEN
+    const problems = peopleRule(doc, COHORT, CONTEXT);
+
+    // THEN
+    expect(messages(problems)).toEqual([
+      `cohort.yaml: learners[0].id: ${message} (got ${JSON.stringify(id)})`,
+    ]);
+  });
+
+  test('fails when an email is given twice, in any case', () => {
+    // GIVEN
+    const doc = {
+      instructors: [ADA],
+      learners: [GRACE, { id: 'alan', email: 'Grace@Example.edu', displayName: 'Alan' }],
+    };
+
+    // WHEN
+    const problems = peopleRule(doc, COHORT, CONTEXT);
+
+    // THEN
+    expect(messages(problems)).toEqual([
+      'cohort.yaml: learners[1].email: duplicates learners[0].email (got "Grace@Example.edu")',
+    ]);
+  });
+
+  test('fails when an IAM principal is given twice', () => {
+    // GIVEN
+    const arn = 'arn:aws:iam::111122223333:role/Shared';
+    const doc = {
+      instructors: [{ ...ADA, iamPrincipalArn: arn }],
+      learners: [{ ...GRACE, iamPrincipalArn: arn }],
+    };
+
+    // WHEN
+    const problems = peopleRule(doc, COHORT, CONTEXT);
+
+    // THEN
+    expect(messages(problems)).toEqual([
+      `cohort.yaml: learners[0].iamPrincipalArn: duplicates instructors[0].iamPrincipalArn (got "${arn}")`,
+    ]);
+  });
+});
