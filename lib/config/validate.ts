@@ -1,7 +1,8 @@
 import { buildCohortConfig } from './build';
 import { ConfigProblem } from './errors';
 import { Profile } from './profile';
-import { COHORT_RULES, RuleContext } from './rules';
+import { COHORT_RULES, RuleContext, RuleInput, Section } from './rules';
+import { salvageSections } from './salvage';
 import { cohortFileSchema } from './schema';
 import { CohortConfig } from './types';
 import { zodProblems } from './zod-problems';
@@ -35,20 +36,42 @@ export type ValidationResult =
  */
 export function validateCohort(raw: unknown, options: ValidateOptions): ValidationResult {
   const { file } = options;
-  const parsed = cohortFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    return { ok: false, problems: zodProblems(parsed.error, raw, file, cohortFileSchema) };
-  }
-  const doc = parsed.data;
-  const profile = Profile.fromName(doc.profile);
   const context: RuleContext = {
     file,
     today: options.today ?? new Date().toISOString().slice(0, 10),
     allowExpired: options.allowExpired ?? false,
   };
-  const problems = COHORT_RULES.flatMap((rule) => rule(doc, profile, context));
+  const parsed = cohortFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    // Every problem at once: the rules whose sections passed the schema on their own run too.
+    const schemaProblems = zodProblems(parsed.error, raw, file, cohortFileSchema);
+    const { doc, passed } = salvageSections(raw);
+    return { ok: false, problems: [...schemaProblems, ...runRules(doc, passed, context)] };
+  }
+  const doc = parsed.data;
+  const problems = runRules(doc, ALL_SECTIONS, context);
   if (problems.length > 0) {
     return { ok: false, problems };
   }
-  return { ok: true, config: buildCohortConfig(doc, profile, file) };
+  return { ok: true, config: buildCohortConfig(doc, Profile.fromName(doc.profile), file) };
+}
+
+const ALL_SECTIONS: ReadonlySet<Section> = new Set(Object.keys(cohortFileSchema.shape) as Section[]);
+
+/**
+ * The problems of every rule whose sections all `passed` the schema. The profile sets the limits
+ * the rules check against, so without one no rule runs.
+ */
+function runRules(
+  doc: Partial<RuleInput>,
+  passed: ReadonlySet<Section>,
+  context: RuleContext,
+): ConfigProblem[] {
+  if (doc.profile === undefined) {
+    return [];
+  }
+  const profile = Profile.fromName(doc.profile);
+  const runnable = COHORT_RULES.filter((entry) => entry.sections.every((section) => passed.has(section)));
+  // Every section a runnable rule reads is in doc: the cast only forgets the others.
+  return runnable.flatMap((entry) => entry.check(doc as RuleInput, profile, context));
 }

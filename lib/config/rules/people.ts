@@ -1,19 +1,16 @@
 import { normaliseId, slugProblem } from '../../core';
 import { ConfigProblem } from '../errors';
 import { Profile } from '../profile';
-import { CohortFile } from '../schema';
-import { problemAt, RuleContext } from './rule';
+import { problemAt, RuleContext, RuleInput } from './rule';
+
+type Roster = Pick<RuleInput, 'instructors' | 'learners'>;
 
 /**
  * The roster: as many instructors and learners as the profile asks for, and across both lists
  * every id normalising to a usable slug of its own (see lib/core/identity.ts), every email (any
  * case) and every IAM principal given once.
  */
-export function peopleRule(
-  doc: Pick<CohortFile, 'instructors' | 'learners'>,
-  profile: Profile,
-  context: RuleContext,
-): ConfigProblem[] {
+export function peopleRule(doc: Roster, profile: Profile, context: RuleContext): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (path: ReadonlyArray<PropertyKey>, message: string, value?: unknown) =>
     problems.push(problemAt(context, path, message, value));
@@ -35,33 +32,31 @@ export function peopleRule(
     );
   }
 
-  const people = [
-    ...doc.instructors.map((p, i) => ({ list: 'instructors', index: i, person: p })),
-    ...doc.learners.map((p, i) => ({ list: 'learners', index: i, person: p })),
-  ];
   const seenSlug = new Map<string, string>();
   const seenEmail = new Map<string, string>();
   const seenArn = new Map<string, string>();
-  for (const { list, index, person } of people) {
+  for (const { list, index, person } of everyone(doc)) {
     const where = `${list}[${index}]`;
-    const slug = normaliseId(person.id);
-    const problem = slugProblem(slug);
-    if (problem !== undefined) {
-      add([list, index, 'id'], problem, person.id);
-      continue;
+    if (person.id !== undefined) {
+      const slug = normaliseId(person.id);
+      const problem = slugProblem(slug);
+      const firstSlug = seenSlug.get(slug);
+      if (problem !== undefined) {
+        add([list, index, 'id'], problem, person.id);
+      } else if (firstSlug !== undefined) {
+        add([list, index, 'id'], `collides with ${firstSlug} (both normalise to "${slug}")`, person.id);
+      } else {
+        seenSlug.set(slug, `${where}.id`);
+      }
     }
-    const firstSlug = seenSlug.get(slug);
-    if (firstSlug !== undefined) {
-      add([list, index, 'id'], `collides with ${firstSlug} (both normalise to "${slug}")`, person.id);
-    } else {
-      seenSlug.set(slug, `${where}.id`);
-    }
-    const email = person.email.toLowerCase();
-    const firstEmail = seenEmail.get(email);
-    if (firstEmail !== undefined) {
-      add([list, index, 'email'], `duplicates ${firstEmail}`, person.email);
-    } else {
-      seenEmail.set(email, `${where}.email`);
+    if (person.email !== undefined) {
+      const email = person.email.toLowerCase();
+      const firstEmail = seenEmail.get(email);
+      if (firstEmail !== undefined) {
+        add([list, index, 'email'], `duplicates ${firstEmail}`, person.email);
+      } else {
+        seenEmail.set(email, `${where}.email`);
+      }
     }
     if (person.iamPrincipalArn !== undefined) {
       const firstArn = seenArn.get(person.iamPrincipalArn);
@@ -73,4 +68,12 @@ export function peopleRule(
     }
   }
   return problems;
+}
+
+/** Instructors, then learners, each with the list and index it is written at. */
+function everyone(doc: Roster) {
+  return [
+    ...doc.instructors.map((person, index) => ({ list: 'instructors', index, person })),
+    ...doc.learners.map((person, index) => ({ list: 'learners', index, person })),
+  ];
 }

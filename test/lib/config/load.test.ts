@@ -281,6 +281,25 @@ describe('bad cohort files', () => {
     ],
   );
 
+  // Every problem at once: the rules run on the sections that passed the schema, never on a guess.
+  cases.push(
+    [
+      'schema-and-roster-problems.yaml',
+      [
+        'cohort: must be a DNS-safe name: lower-case letters, digits and "-", starting with a letter, at most 40 characters (got "Spring_Cohort")',
+        'learners[1].id: collides with learners[0].id (both normalise to "grace-hopper") (got "Grace_Hopper")',
+      ],
+    ],
+    [
+      'roster-email-and-collision.yaml',
+      [
+        'learners[1].email: must be an email address (got "alan-at-example.edu")',
+        'learners[2].id: collides with learners[0].id (both normalise to "grace-hopper") (got "Grace_Hopper")',
+      ],
+    ],
+    ['misspelt-section.yaml', ['mlfow: is not a known field; did you mean "mlflow"? (got "mlfow")']],
+  );
+
   test.each(cases)('fails when the file is %s', (name, expected) => {
     const file = fixture(join('bad', name));
     const run = () => loadCohortFile(join(REPO_ROOT, file), { today: TODAY });

@@ -117,4 +117,38 @@ describe('peopleRule', () => {
       `cohort.yaml: learners[0].iamPrincipalArn: duplicates instructors[0].iamPrincipalArn (got "${arn}")`,
     ]);
   });
+
+  test('fails on a repeated email even where the id is unusable', () => {
+    // GIVEN
+    const doc = {
+      instructors: [ADA],
+      learners: [GRACE, { id: '2fast', email: 'GRACE@example.edu', displayName: 'Two' }],
+    };
+
+    // WHEN
+    const problems = peopleRule(doc, COHORT, CONTEXT);
+
+    // THEN
+    expect(messages(problems)).toEqual([
+      'cohort.yaml: learners[1].id: normalises to "2fast", which must start with a letter and end with a letter or digit (got "2fast")',
+      'cohort.yaml: learners[1].email: duplicates learners[0].email (got "GRACE@example.edu")',
+    ]);
+  });
+
+  test('skips the fields an entry lacks (the schema reported them), and still counts the entry', () => {
+    // GIVEN entries whose other fields failed the schema
+    const doc = {
+      instructors: [{}],
+      learners: [GRACE, { id: 'Grace_Hopper' }, { email: 'grace@example.edu' }],
+    };
+
+    // WHEN
+    const problems = peopleRule(doc, COHORT, CONTEXT);
+
+    // THEN no "at least one instructor", and each check where its field is there
+    expect(messages(problems)).toEqual([
+      'cohort.yaml: learners[1].id: collides with learners[0].id (both normalise to "grace-hopper") (got "Grace_Hopper")',
+      'cohort.yaml: learners[2].email: duplicates learners[0].email (got "grace@example.edu")',
+    ]);
+  });
 });
