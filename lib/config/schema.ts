@@ -2,9 +2,11 @@ import { z } from 'zod';
 import {
   COHORT_NAME_PATTERN,
   FEAST_PROJECT_PATTERN,
+  IAM_PRINCIPAL_ARN_PATTERN,
   MAX_PUBLIC_ACCESS_CIDRS,
   MLFLOW_PERMISSIONS,
   RAW_ID_PATTERN,
+  REGION_PATTERN,
 } from '../core';
 
 /**
@@ -15,9 +17,6 @@ import {
 
 const ISO_DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
-/** An AWS region name (commercial, GovCloud and ISO partitions). */
-export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-const IAM_PRINCIPAL_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 /** AWS tag characters: letters, digits, spaces and `_ . : / = + - @`. */
 const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
@@ -32,7 +31,7 @@ const personId = z
   .max(64, { error: 'must be at most 64 characters' })
   .regex(RAW_ID_PATTERN, { error: 'may only contain letters, digits, ".", "_" and "-"' });
 
-const iamPrincipalArn = z.string().regex(IAM_PRINCIPAL_PATTERN, {
+const iamPrincipalArn = z.string().regex(IAM_PRINCIPAL_ARN_PATTERN, {
   error: 'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)',
 });
 

@@ -3,7 +3,7 @@ import { clusterRule } from './cluster';
 import { computeRule } from './compute';
 import { courseRule } from './course';
 import { ingressRule } from './ingress';
-import { peopleRule } from './people';
+import { peopleRule, principalPartitionRule } from './people';
 import { rule, RuleEntry } from './rule';
 
 export * from './artifacts';
@@ -22,6 +22,7 @@ export * from './rule';
 export const COHORT_RULES: readonly RuleEntry[] = [
   rule('course', ['course'], courseRule),
   rule('people', ['instructors', 'learners'], peopleRule),
+  rule('principal partitions', ['instructors', 'learners', 'region'], principalPartitionRule),
   rule('artifacts', ['artifacts'], artifactsRule),
   rule('compute', ['compute'], computeRule),
   rule('ingress', ['mlflow'], ingressRule),

@@ -300,6 +300,28 @@ describe('bad cohort files', () => {
     ['misspelt-section.yaml', ['mlfow: is not a known field; did you mean "mlflow"? (got "mlfow")']],
   );
 
+  // IAM principals: the partition exists and is the region's; names compare without case.
+  cases.push(
+    [
+      'principal-wrong-partition.yaml',
+      [
+        'instructors[0].iamPrincipalArn: is in partition "aws-cn", but region eu-west-1 is in partition "aws" (the ARN must start arn:aws:) (got "arn:aws-cn:iam::111122223333:role/Ada")',
+      ],
+    ],
+    [
+      'principal-unknown-partition.yaml',
+      [
+        'instructors[0].iamPrincipalArn: names partition "awsbogus", which does not exist; the partitions are aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc (got "arn:awsbogus:iam::111122223333:role/Ada")',
+      ],
+    ],
+    [
+      'principal-case-duplicate.yaml',
+      [
+        'learners[0].iamPrincipalArn: duplicates instructors[0].iamPrincipalArn (IAM names are case-insensitive) (got "arn:aws:iam::111122223333:role/ADA")',
+      ],
+    ],
+  );
+
   test.each(cases)('fails when the file is %s', (name, expected) => {
     const file = fixture(join('bad', name));
     const run = () => loadCohortFile(join(REPO_ROOT, file), { today: TODAY });

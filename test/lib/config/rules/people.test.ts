@@ -1,4 +1,4 @@
-import { peopleRule } from '../../../../lib/config/rules';
+import { peopleRule, principalPartitionRule } from '../../../../lib/config/rules';
 import { COHORT, CONTEXT, messages, SANDBOX } from './support';
 
 const ADA = { id: 'ada', email: 'ada@example.edu' };
@@ -149,6 +149,117 @@ describe('peopleRule', () => {
     expect(messages(problems)).toEqual([
       'cohort.yaml: learners[1].id: collides with learners[0].id (both normalise to "grace-hopper") (got "Grace_Hopper")',
       'cohort.yaml: learners[2].email: duplicates learners[0].email (got "grace@example.edu")',
+    ]);
+  });
+
+  test.each([
+    ['in another case', 'arn:aws:iam::111122223333:role/SHARED', 'IAM names are case-insensitive'],
+    [
+      'under another path',
+      'arn:aws:iam::111122223333:role/course/Shared',
+      'a role name is unique in its account, whatever its path',
+    ],
+  ])('fails when an IAM principal is given twice, %s', (_how, second, why) => {
+    // GIVEN
+    const doc = {
+      instructors: [{ ...ADA, iamPrincipalArn: 'arn:aws:iam::111122223333:role/Shared' }],
+      learners: [{ ...GRACE, iamPrincipalArn: second }],
+    };
+
+    // WHEN
+    const problems = peopleRule(doc, COHORT, CONTEXT);
+
+    // THEN
+    expect(messages(problems)).toEqual([
+      `cohort.yaml: learners[0].iamPrincipalArn: duplicates instructors[0].iamPrincipalArn (${why}) (got "${second}")`,
+    ]);
+  });
+
+  test('accepts a role and a user of the same name, and one name in two accounts', () => {
+    // GIVEN
+    const doc = {
+      instructors: [{ ...ADA, iamPrincipalArn: 'arn:aws:iam::111122223333:role/Ada' }],
+      learners: [
+        { ...GRACE, iamPrincipalArn: 'arn:aws:iam::111122223333:user/Ada' },
+        {
+          id: 'alan',
+          email: 'alan@example.edu',
+          displayName: 'Alan',
+          iamPrincipalArn: 'arn:aws:iam::444455556666:role/Ada',
+        },
+      ],
+    };
+
+    // WHEN / THEN
+    expect(peopleRule(doc, COHORT, CONTEXT)).toEqual([]);
+  });
+});
+
+describe('principalPartitionRule', () => {
+  const withArn = (iamPrincipalArn: string, region?: string) => ({
+    region,
+    instructors: [{ ...ADA, iamPrincipalArn }],
+    learners: [GRACE],
+  });
+
+  test.each([
+    ['arn:aws:iam::111122223333:role/Ada', 'eu-west-1'],
+    ['arn:aws-cn:iam::111122223333:role/Ada', 'cn-north-1'],
+    ['arn:aws-us-gov:iam::111122223333:role/Ada', 'us-gov-west-1'],
+    ['arn:aws-iso-b:iam::111122223333:role/Ada', 'us-isob-east-1'],
+    ['arn:aws-cn:iam::111122223333:role/Ada', undefined],
+  ])('accepts %s with region %s', (arn, region) => {
+    // WHEN / THEN
+    expect(principalPartitionRule(withArn(arn, region), COHORT, CONTEXT)).toEqual([]);
+  });
+
+  test('accepts people without a principal', () => {
+    // WHEN / THEN
+    expect(
+      principalPartitionRule(
+        { region: 'cn-north-1', instructors: [ADA], learners: [GRACE] },
+        COHORT,
+        CONTEXT,
+      ),
+    ).toEqual([]);
+  });
+
+  test("fails when a principal is in another partition than the region's", () => {
+    // GIVEN
+    const doc = withArn('arn:aws:iam::111122223333:role/Ada', 'us-gov-east-1');
+
+    // WHEN
+    const problems = principalPartitionRule(doc, COHORT, CONTEXT);
+
+    // THEN
+    expect(messages(problems)).toEqual([
+      'cohort.yaml: instructors[0].iamPrincipalArn: is in partition "aws", but region us-gov-east-1 is in partition "aws-us-gov" (the ARN must start arn:aws-us-gov:) (got "arn:aws:iam::111122223333:role/Ada")',
+    ]);
+  });
+
+  test("fails when a principal's partition does not exist, naming the region's", () => {
+    // GIVEN
+    const doc = withArn('arn:awsbogus:iam::111122223333:role/Ada', 'eu-west-1');
+
+    // WHEN
+    const problems = principalPartitionRule(doc, COHORT, CONTEXT);
+
+    // THEN
+    expect(messages(problems)).toEqual([
+      'cohort.yaml: instructors[0].iamPrincipalArn: names partition "awsbogus", which does not exist; region eu-west-1 is in partition "aws" (the ARN must start arn:aws:) (got "arn:awsbogus:iam::111122223333:role/Ada")',
+    ]);
+  });
+
+  test("fails when a principal's partition does not exist and there is no region, listing the partitions", () => {
+    // GIVEN
+    const doc = withArn('arn:aws-moon:iam::111122223333:role/Ada');
+
+    // WHEN
+    const problems = principalPartitionRule(doc, COHORT, CONTEXT);
+
+    // THEN
+    expect(messages(problems)).toEqual([
+      'cohort.yaml: instructors[0].iamPrincipalArn: names partition "aws-moon", which does not exist; the partitions are aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc (got "arn:aws-moon:iam::111122223333:role/Ada")',
     ]);
   });
 });
