@@ -3,7 +3,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { CohortConfigError } from './errors';
 import { CohortConfig } from './types';
 import { validateCohort } from './validate';
-import { yamlProblems } from './yaml-problems';
+import { withWrittenValues, yamlProblems } from './yaml-problems';
 
 /** Options for {@link loadCohortFile}. */
 export interface LoadOptions {
@@ -49,7 +49,7 @@ export function parseCohortYaml(text: string, file: string, options: LoadOptions
   }
   const result = validateCohort(raw, { file, today: options.today, allowExpired: options.allowExpired });
   if (!result.ok) {
-    throw new CohortConfigError(result.problems);
+    throw new CohortConfigError(withWrittenValues(result.problems, doc));
   }
   return result.config;
 }

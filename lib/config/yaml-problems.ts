@@ -29,6 +29,40 @@ export function yamlProblems(doc: Document, lineCounter: LineCounter, file: stri
 }
 
 /**
+ * `problems` with the value each names as the file spells it, where YAML read a number, a boolean
+ * or null there: `id: 007` is the number 7 to YAML, and `(got 7)` would not show what is wrong.
+ */
+export function withWrittenValues(problems: readonly ConfigProblem[], doc: Document): ConfigProblem[] {
+  const written = new Map<string, { value: unknown; source: string }>();
+  visit(doc, {
+    Scalar(key, node, ancestors) {
+      if (key !== 'key' && typeof node.value !== 'string' && node.source) {
+        written.set(formatPath(pathOf([...ancestors, node])), { value: node.value, source: node.source });
+      }
+    },
+  });
+  return problems.map((p) => {
+    const scalar = written.get(p.path);
+    return scalar !== undefined && p.value !== undefined && Object.is(scalar.value, p.value)
+      ? { ...p, written: scalar.source }
+      : p;
+  });
+}
+
+/** The field path of the last node of `chain` (a node and its ancestors, outermost first). */
+function pathOf(chain: ReadonlyArray<unknown>): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  chain.forEach((node, i) => {
+    if (isPair(node)) {
+      path.push(String(keyValue(node)));
+    } else if (isSeq(node)) {
+      path.push(node.items.indexOf(chain[i + 1] as Node));
+    }
+  });
+  return path;
+}
+
+/**
  * A duplicate key reported with the field path of the key and the key itself. The yaml library
  * reports only a position; the pair whose key starts there is found in the parsed document, and
  * the path is read off its ancestors. Undefined when the error is not a duplicate key or no pair
@@ -49,15 +83,7 @@ function duplicateKeyProblem(
       if (!isNode(pair.key) || pair.key.range?.[0] !== error.pos[0]) {
         return undefined;
       }
-      const chain = [...ancestors, pair];
-      const path: PropertyKey[] = [];
-      chain.forEach((node, i) => {
-        if (isPair(node)) {
-          path.push(String(keyValue(node)));
-        } else if (isSeq(node)) {
-          path.push(node.items.indexOf(chain[i + 1] as Node));
-        }
-      });
+      const path = pathOf([...ancestors, pair]);
       const parent = ancestors[ancestors.length - 1];
       const first = isMap(parent) ? parent.items.find((p) => p !== pair && sameKey(p, pair)) : undefined;
       const firstStart = first !== undefined && isNode(first.key) ? first.key.range?.[0] : undefined;

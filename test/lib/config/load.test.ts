@@ -322,6 +322,17 @@ describe('bad cohort files', () => {
     ],
   );
 
+  // Rosters in the project's words, with values as the file spells them.
+  cases.push(
+    ['id-not-text.yaml', ['learners[0].id: ids are text; quote it, or YAML reads it as a number (got 007)']],
+    [
+      'learner-not-a-mapping.yaml',
+      [
+        'learners[1]: must be a learner: a mapping with id, email, displayName and optionally iamPrincipalArn (got "alan")',
+      ],
+    ],
+  );
+
   test.each(cases)('fails when the file is %s', (name, expected) => {
     const file = fixture(join('bad', name));
     const run = () => loadCohortFile(join(REPO_ROOT, file), { today: TODAY });
@@ -470,6 +481,62 @@ describe('bad cohort files', () => {
       'learners[1].email',
       'artifacts.retention',
     ]);
+  });
+});
+
+describe("roster values in the project's words", () => {
+  /** A valid cohort whose learners are `learners` (YAML text after "learners:"). */
+  const withLearners = (learners: string) =>
+    [
+      'cohort: test-cohort',
+      'profile: cohort',
+      "course: { start: '2027-01-04', end: '2027-03-26' }",
+      'instructors: [{ id: ada, email: ada@example.edu }]',
+      `learners: ${learners}`,
+      "mlflow: { hostname: mlflow.test.example.edu, certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555' }",
+    ].join('\n');
+
+  test.each([
+    ['grace', 'learners: must be a list of learners (got "grace")'],
+    [
+      '[{ id: 1e3, email: a@example.edu, displayName: A }]',
+      'learners[0].id: ids are text; quote it, or YAML reads it as a number (got 1e3)',
+    ],
+    [
+      '[{ id: true, email: a@example.edu, displayName: A }]',
+      'learners[0].id: ids are text; quote it, or YAML reads it as true or false (got true)',
+    ],
+    ['[{ id: ~, email: a@example.edu, displayName: A }]', 'learners[0].id: must not be empty (got ~)'],
+    ['[{ id: , email: a@example.edu, displayName: A }]', 'learners[0].id: must not be empty (got null)'],
+    [
+      '[{ id: [a], email: a@example.edu, displayName: A }]',
+      'learners[0].id: ids are text, not a list or mapping (got ["a"])',
+    ],
+    [
+      '[{ id: a, email: a@example.edu, displayName: 1984 }]',
+      'learners[0].displayName: display names are text; quote it, or YAML reads it as a number (got 1984)',
+    ],
+    ['[{ id: a, email: 42, displayName: A }]', 'learners[0].email: must be an email address (got 42)'],
+    [
+      '[{ id: a, email: a@example.edu, displayName: A, iamPrincipalArn: 12 }]',
+      'learners[0].iamPrincipalArn: must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>) (got 12)',
+    ],
+  ])('fails when learners is %s', (learners, expected) => {
+    // WHEN
+    const err = captureError(() => parseCohortYaml(withLearners(learners), 'roster.yaml', { today: TODAY }));
+
+    // THEN
+    expect(err.message).toBe(`roster.yaml: ${expected}`);
+  });
+
+  test('a quoted id that looks like a number is text', () => {
+    // WHEN
+    const config = configFrom((doc) => {
+      doc.learners = [{ id: 'b007', email: 'bond@example.edu', displayName: 'James Bond' }];
+    });
+
+    // THEN
+    expect(config.learners[0].slug).toBe('b007');
   });
 });
 
