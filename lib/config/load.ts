@@ -39,7 +39,7 @@ export function parseCohortYaml(text: string, file: string, options: LoadOptions
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: true, lineCounter });
   if (doc.errors.length > 0) {
-    throw new CohortConfigError(yamlProblems(doc, lineCounter, file));
+    throw new CohortConfigError(yamlProblems(text, doc, lineCounter, file));
   }
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {

@@ -8,24 +8,54 @@ import {
   LineCounter,
   Node,
   Pair,
+  parseAllDocuments,
   visit,
   YAMLError,
 } from 'yaml';
 import { ConfigProblem, formatPath } from './errors';
 
 /**
- * The yaml library's errors as problems in the project's words: a duplicate key with its field
- * path and both positions; anything else as "is not valid YAML" with the library's first line.
+ * The yaml library's errors as problems in the project's words: a tab in the indentation as the
+ * one problem of the file, more than one document as one line, a duplicate key with its field
+ * path and both positions, anything else as "is not valid YAML" with the library's first line.
  */
-export function yamlProblems(doc: Document, lineCounter: LineCounter, file: string): ConfigProblem[] {
-  return doc.errors.map(
-    (e) =>
+export function yamlProblems(
+  text: string,
+  doc: Document,
+  lineCounter: LineCounter,
+  file: string,
+): ConfigProblem[] {
+  // A tab where indentation belongs derails the parser: the lines after it nest wrongly and show
+  // as duplicate keys or stray entries that are not in the file. The first tab is the problem.
+  const tab = doc.errors.find((e) => e.code === 'TAB_AS_INDENT');
+  if (tab !== undefined) {
+    const message = `${at(lineCounter, tab.pos[0])}: tabs are not allowed for indentation in YAML; indent with spaces`;
+    return [{ file, path: '', message }];
+  }
+  const problems: ConfigProblem[] = [];
+  let documentsCounted = false;
+  for (const e of doc.errors) {
+    if (e.code === 'MULTIPLE_DOCS') {
+      if (!documentsCounted) {
+        const count = parseAllDocuments(text).length;
+        problems.push({
+          file,
+          path: '',
+          message: `holds ${count} YAML documents; a cohort file is one document`,
+        });
+        documentsCounted = true;
+      }
+      continue;
+    }
+    problems.push(
       duplicateKeyProblem(doc, e, lineCounter, file) ?? {
         file,
         path: '',
         message: `is not valid YAML: ${firstLine(e.message).replace(/:$/, '')}`,
       },
-  );
+    );
+  }
+  return problems;
 }
 
 /**

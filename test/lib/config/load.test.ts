@@ -1,4 +1,4 @@
-import { readdirSync } from 'fs';
+import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { CohortConfigError, loadCohortFile, parseCohortYaml } from '../../../lib/config';
 import { ApiEndpointAccess, ArtifactRetention, MLFLOW_ADMIN_USERNAME, normaliseId } from '../../../lib/core';
@@ -333,6 +333,15 @@ describe('bad cohort files', () => {
     ],
   );
 
+  // YAML mistakes in the project's words, one line each.
+  cases.push(
+    [
+      'tab-indented.yaml',
+      ['line 5, column 1: tabs are not allowed for indentation in YAML; indent with spaces'],
+    ],
+    ['two-documents.yaml', ['holds 2 YAML documents; a cohort file is one document']],
+  );
+
   test.each(cases)('fails when the file is %s', (name, expected) => {
     const file = fixture(join('bad', name));
     const run = () => loadCohortFile(join(REPO_ROOT, file), { today: TODAY });
@@ -360,6 +369,30 @@ describe('bad cohort files', () => {
   test('fails when YAML is malformed, with line and column', () => {
     const err = captureError(() => parseCohortYaml('cohort: [unclosed\n', 'broken.yaml', { today: TODAY }));
     expect(err.message).toMatch(/^broken\.yaml: is not valid YAML: .+ at line \d+, column \d+$/);
+  });
+
+  test('a tab between a key and its value is not indentation, and is accepted', () => {
+    // GIVEN
+    const text = readFileSync(join(REPO_ROOT, fixture('valid-base.yaml')), 'utf8').replace(
+      'cohort: test-cohort',
+      'cohort:\ttest-cohort',
+    );
+
+    // WHEN
+    const config = parseCohortYaml(text, 'tab.yaml', { today: TODAY });
+
+    // THEN
+    expect(config.name).toBe('test-cohort');
+  });
+
+  test('fails when the file holds three documents, counting them', () => {
+    // WHEN
+    const err = captureError(() =>
+      parseCohortYaml('cohort: a\n---\ncohort: b\n---\ncohort: c\n', 'three.yaml'),
+    );
+
+    // THEN
+    expect(err.message).toBe('three.yaml: holds 3 YAML documents; a cohort file is one document');
   });
 
   test('fails when a nested key is duplicated, naming its field path and every duplicate', () => {
