@@ -1,7 +1,8 @@
 import { readFileSync } from 'fs';
 import { z } from 'zod';
 import { CohortConfigError, ConfigProblem, formatPath } from './errors';
-import { imageRef, REGION_PATTERN } from './schema';
+import { REGION_PATTERN } from '../core';
+import { imageRef } from './schema';
 
 const environmentSchema = z.strictObject({
   region: z.string().regex(REGION_PATTERN, { error: 'must be an AWS region such as eu-west-1' }),

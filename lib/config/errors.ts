@@ -6,6 +6,11 @@ export interface ConfigProblem {
   readonly message: string;
   /** The offending value; undefined when the field is missing. */
   readonly value?: unknown;
+  /**
+   * The value as the file spells it, where the parser read it as something else (`007`, which
+   * YAML reads as the number 7); shown instead of `value`.
+   */
+  readonly written?: string;
 }
 
 /** Render a path array (`['learners', 2, 'email']`) as `learners[2].email`. */
@@ -26,7 +31,8 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 /** `file: path: message (got value)`; the one format every config error uses. */
 export function formatProblem(p: ConfigProblem): string {
   const where = p.path === '' ? p.file : `${p.file}: ${p.path}`;
-  const got = p.value === undefined ? '' : ` (got ${renderValue(p.value)})`;
+  const shown = p.written ?? (p.value === undefined ? undefined : renderValue(p.value));
+  const got = shown === undefined ? '' : ` (got ${shown})`;
   return `${where}: ${p.message}${got}`;
 }
 

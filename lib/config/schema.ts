@@ -2,22 +2,21 @@ import { z } from 'zod';
 import {
   COHORT_NAME_PATTERN,
   FEAST_PROJECT_PATTERN,
+  IAM_PRINCIPAL_ARN_PATTERN,
   MAX_PUBLIC_ACCESS_CIDRS,
   MLFLOW_PERMISSIONS,
   RAW_ID_PATTERN,
+  REGION_PATTERN,
 } from '../core';
 
 /**
  * The cohort file schema: the one place a cohort file's shape is defined. Cross-field rules
- * (duplicates, dates, profile limits) live in `validate.ts`; this file only says what each field
+ * (duplicates, dates, profile limits) live in `rules/`; this file only says what each field
  * may hold.
  */
 
 const ISO_DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
-/** An AWS region name (commercial, GovCloud and ISO partitions). */
-export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-const IAM_PRINCIPAL_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 /** AWS tag characters: letters, digits, spaces and `_ . : / = + - @`. */
 const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
@@ -26,32 +25,57 @@ const isoDate = z
   .regex(ISO_DATE_PATTERN, { error: 'must be a date written YYYY-MM-DD' })
   .refine((s) => isRealDate(s), { error: 'is not a calendar date' });
 
+/**
+ * The message for a text field where YAML read something else: an unquoted `007` is the number
+ * 7, `true` a boolean, an empty value null.
+ */
+function notText(noun: string) {
+  return (issue: { readonly input?: unknown }): string => {
+    const { input } = issue;
+    if (input === null) {
+      return 'must not be empty';
+    }
+    if (typeof input === 'number' || typeof input === 'boolean') {
+      const read = typeof input === 'number' ? 'a number' : 'true or false';
+      return `${noun} are text; quote it, or YAML reads it as ${read}`;
+    }
+    return `${noun} are text, not a list or mapping`;
+  };
+}
+
 const personId = z
-  .string()
+  .string({ error: notText('ids') })
   .min(1, { error: 'must not be empty' })
   .max(64, { error: 'must be at most 64 characters' })
   .regex(RAW_ID_PATTERN, { error: 'may only contain letters, digits, ".", "_" and "-"' });
 
-const iamPrincipalArn = z.string().regex(IAM_PRINCIPAL_PATTERN, {
-  error: 'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)',
-});
+const IAM_PRINCIPAL_ARN_MESSAGE = 'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)';
+const iamPrincipalArn = z
+  .string({ error: IAM_PRINCIPAL_ARN_MESSAGE })
+  .regex(IAM_PRINCIPAL_ARN_PATTERN, { error: IAM_PRINCIPAL_ARN_MESSAGE });
 
-export const instructorSchema = z.strictObject({
-  id: personId,
-  email: z.email({ error: 'must be an email address' }),
-  iamPrincipalArn: iamPrincipalArn.optional(),
-});
+export const instructorSchema = z.strictObject(
+  {
+    id: personId,
+    email: z.email({ error: 'must be an email address' }),
+    iamPrincipalArn: iamPrincipalArn.optional(),
+  },
+  { error: 'must be an instructor: a mapping with id, email and optionally iamPrincipalArn' },
+);
 
-export const learnerSchema = z.strictObject({
-  id: personId,
-  email: z.email({ error: 'must be an email address' }),
-  displayName: z
-    .string()
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(128, { error: 'must be at most 128 characters' }),
-  iamPrincipalArn: iamPrincipalArn.optional(),
-});
+export const learnerSchema = z.strictObject(
+  {
+    id: personId,
+    email: z.email({ error: 'must be an email address' }),
+    displayName: z
+      .string({ error: notText('display names') })
+      .trim()
+      .min(1, { error: 'must not be empty' })
+      .max(128, { error: 'must be at most 128 characters' }),
+    iamPrincipalArn: iamPrincipalArn.optional(),
+  },
+  { error: 'must be a learner: a mapping with id, email, displayName and optionally iamPrincipalArn' },
+);
 
 export const computeSchema = z.strictObject({
   instanceTypes: z
@@ -86,7 +110,7 @@ export const imageRef = z.string().regex(IMAGE_PATTERN, {
   error: 'must be a full image reference pinned by digest (@sha256:...) or by a tag other than latest',
 });
 
-/** The cluster's Kubernetes API endpoint; the cross-field rules (opt-in for the world) are in validate.ts. */
+/** The cluster's Kubernetes API endpoint; the cross-field rules (opt-in for the world) are in rules/cluster.ts. */
 export const clusterSchema = z.strictObject({
   endpointAccess: z.enum(['private', 'public'], { error: 'must be one of private, public' }).optional(),
   publicAccessCidrs: z
@@ -167,8 +191,8 @@ export const cohortFileSchema = z.strictObject({
     .optional(),
   region: z.string().regex(REGION_PATTERN, { error: 'must be an AWS region such as eu-west-1' }).optional(),
   course: z.strictObject({ start: isoDate, end: isoDate }),
-  instructors: z.array(instructorSchema).default([]),
-  learners: z.array(learnerSchema),
+  instructors: z.array(instructorSchema, { error: 'must be a list of instructors' }).default([]),
+  learners: z.array(learnerSchema, { error: 'must be a list of learners' }),
   compute: computeSchema.default({}),
   cluster: clusterSchema.default({}),
   mlflow: mlflowSchema.default({}),

@@ -1,21 +1,11 @@
-import { z } from 'zod';
-import {
-  ApiEndpointAccess,
-  ArtifactRetention,
-  cidrProblem,
-  DEFAULT_REDIS_IMAGE,
-  isWorldScale,
-  learnerNamespace,
-  learnerPrefix,
-  normaliseId,
-  slugProblem,
-  WORLD_CIDR,
-  WORLD_SCALE_PREFIX,
-} from '../core';
-import { ConfigProblem, formatPath } from './errors';
+import { buildCohortConfig } from './build';
+import { ConfigProblem } from './errors';
 import { Profile } from './profile';
-import { CohortFile, cohortFileSchema } from './schema';
-import { ClusterConfig, CohortConfig, Instructor, Learner } from './types';
+import { COHORT_RULES, RuleContext, RuleInput, Section } from './rules';
+import { salvageSections } from './salvage';
+import { cohortFileSchema } from './schema';
+import { CohortConfig } from './types';
+import { zodProblems } from './zod-problems';
 
 /** Options for {@link validateCohort}. */
 export interface ValidateOptions {
@@ -40,388 +30,48 @@ export type ValidationResult =
   | { readonly ok: false; readonly problems: ConfigProblem[] };
 
 /**
- * Check a parsed cohort document (plain data from YAML) against the schema and the cross-field
- * rules, and return the normalised config or the full list of problems.
+ * Check a parsed cohort document (plain data from YAML) against the schema (schema.ts) and the
+ * cross-field rules (rules/), and return the normalised config (build.ts) or the full list of
+ * problems.
  */
 export function validateCohort(raw: unknown, options: ValidateOptions): ValidationResult {
-  const file = options.file;
+  const { file } = options;
+  const context: RuleContext = {
+    file,
+    today: options.today ?? new Date().toISOString().slice(0, 10),
+    allowExpired: options.allowExpired ?? false,
+  };
   const parsed = cohortFileSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, problems: zodProblems(parsed.error, raw, file) };
+    // Every problem at once: the rules whose sections passed the schema on their own run too.
+    const schemaProblems = zodProblems(parsed.error, raw, file, cohortFileSchema);
+    const { doc, passed } = salvageSections(raw);
+    return { ok: false, problems: [...schemaProblems, ...runRules(doc, passed, context)] };
   }
   const doc = parsed.data;
-  const today = options.today ?? new Date().toISOString().slice(0, 10);
-  const profile = Profile.fromName(doc.profile);
-  const problems: ConfigProblem[] = [];
-  const add = (path: ReadonlyArray<PropertyKey>, message: string, value?: unknown) =>
-    problems.push({ file, path: formatPath(path), message, value });
-
-  checkCourse(doc, profile, today, options.allowExpired ?? false, add);
-  const instructors = checkPeople(doc, profile, add);
-  const learners = instructors === undefined ? undefined : buildLearners(doc);
-
-  const retention = (doc.artifacts.retention as ArtifactRetention | undefined) ?? profile.defaultRetention;
-  if (!profile.allowedRetentions.includes(retention)) {
-    add(
-      ['artifacts', 'retention'],
-      `is not allowed for profile ${profile.name}; use one of ${profile.allowedRetentions.join(', ')} ` +
-        '(a cohort keeps its artifacts; export them before teardown instead)',
-      retention,
-    );
-  }
-
-  const compute = {
-    instanceTypes: doc.compute.instanceTypes ?? profile.defaultCompute.instanceTypes,
-    minNodes: doc.compute.minNodes ?? profile.defaultCompute.minNodes,
-    maxNodes: doc.compute.maxNodes ?? profile.defaultCompute.maxNodes,
-    spot: doc.compute.spot ?? profile.defaultCompute.spot,
-  };
-  // EKS would accept a repeated instance type; it is a typo (usually for a second type) all the same.
-  const seenType = new Map<string, number>();
-  (doc.compute.instanceTypes ?? []).forEach((type, index) => {
-    const first = seenType.get(type);
-    if (first !== undefined) {
-      add(['compute', 'instanceTypes', index], `duplicates compute.instanceTypes[${first}]`, type);
-    } else {
-      seenType.set(type, index);
-    }
-  });
-  if (compute.minNodes > compute.maxNodes) {
-    add(['compute', 'minNodes'], `must not exceed compute.maxNodes (${compute.maxNodes})`, compute.minNodes);
-  }
-
-  checkIngress(doc, profile, add);
-  const cluster = checkCluster(doc, add);
-
-  if (problems.length > 0 || instructors === undefined || learners === undefined) {
+  const problems = runRules(doc, ALL_SECTIONS, context);
+  if (problems.length > 0) {
     return { ok: false, problems };
   }
-
-  const config: CohortConfig = {
-    sourceFile: file,
-    name: doc.cohort,
-    profile,
-    account: doc.account,
-    region: doc.region,
-    owner: doc.owner ?? instructors[0]?.email ?? learners[0].email,
-    course: { start: doc.course.start, end: doc.course.end },
-    expires: doc.course.end,
-    instructors,
-    learners,
-    compute,
-    mlflow: {
-      defaultPermission: doc.mlflow.defaultPermission ?? 'READ',
-      hostname: doc.mlflow.hostname,
-      certificateArn: doc.mlflow.certificateArn,
-      replicas: doc.mlflow.replicas ?? profile.defaultMlflowReplicas,
-      image: doc.mlflow.image,
-    },
-    feast: {
-      project: doc.feast.project ?? doc.cohort.replace(/-/g, '_'),
-      image: doc.feast.image,
-      redisImage: doc.feast.redisImage ?? DEFAULT_REDIS_IMAGE,
-      replicas: profile.defaultFeastReplicas,
-    },
-    cluster,
-    artifacts: { retention },
-    tags: doc.tags,
-  };
-  return { ok: true, config };
+  return { ok: true, config: buildCohortConfig(doc, Profile.fromName(doc.profile), file) };
 }
 
-type AddProblem = (path: ReadonlyArray<PropertyKey>, message: string, value?: unknown) => void;
-
-/** Cohorts serve MLflow (basic-auth passwords) over TLS only; a sandbox may go without, loudly. */
-function checkIngress(doc: CohortFile, profile: Profile, add: AddProblem): void {
-  const { hostname, certificateArn } = doc.mlflow;
-  if (profile.requiresTls && certificateArn === undefined) {
-    add(
-      ['mlflow', 'certificateArn'],
-      `is required for profile ${profile.name}: learners' MLflow passwords must travel over TLS`,
-    );
-  }
-  if (certificateArn !== undefined && hostname === undefined) {
-    add(['mlflow', 'hostname'], 'is required with mlflow.certificateArn: the certificate is for a host name');
-  }
-}
-
-function checkCourse(
-  doc: CohortFile,
-  profile: Profile,
-  today: string,
-  allowExpired: boolean,
-  add: AddProblem,
-): void {
-  const { start, end } = doc.course;
-  if (end < start) {
-    add(['course', 'end'], `is before course.start (${start})`, end);
-    return;
-  }
-  if (end < today && !allowExpired) {
-    add(
-      ['course', 'end'],
-      `is in the past (today is ${today}); the expiry must be today or later; to tear it down, allowExpired=true`,
-      end,
-    );
-  }
-  const days = Math.round((Date.parse(end) - Date.parse(start)) / 86_400_000) + 1;
-  if (days > profile.maxCourseDays) {
-    add(
-      ['course', 'end'],
-      `makes the course ${days} days long; profile ${profile.name} allows at most ${profile.maxCourseDays}`,
-      end,
-    );
-  }
-}
+const ALL_SECTIONS: ReadonlySet<Section> = new Set(Object.keys(cohortFileSchema.shape) as Section[]);
 
 /**
- * The API endpoint rules: private by default; public only with at least one CIDR block; never
- * 0.0.0.0/0 (or anything broader than a /8) unless `allowPublicAccessFromAnywhere: true` says so.
+ * The problems of every rule whose sections all `passed` the schema. The profile sets the limits
+ * the rules check against, so without one no rule runs.
  */
-function checkCluster(doc: CohortFile, add: AddProblem): ClusterConfig {
-  const written = doc.cluster;
-  const endpointAccess =
-    (written.endpointAccess as ApiEndpointAccess | undefined) ?? ApiEndpointAccess.PRIVATE;
-  const allowPublicAccessFromAnywhere = written.allowPublicAccessFromAnywhere ?? false;
-  const cidrs = written.publicAccessCidrs ?? [];
-  const path = (...rest: PropertyKey[]) => ['cluster', ...rest];
-
-  if (endpointAccess === ApiEndpointAccess.PRIVATE) {
-    const why = 'only applies when cluster.endpointAccess is public; remove it or make the endpoint public';
-    if (written.publicAccessCidrs !== undefined) {
-      add(path('publicAccessCidrs'), why, written.publicAccessCidrs);
-    }
-    if (written.allowPublicAccessFromAnywhere !== undefined) {
-      add(path('allowPublicAccessFromAnywhere'), why, written.allowPublicAccessFromAnywhere);
-    }
-    return { endpointAccess, publicAccessCidrs: [], allowPublicAccessFromAnywhere: false };
+function runRules(
+  doc: Partial<RuleInput>,
+  passed: ReadonlySet<Section>,
+  context: RuleContext,
+): ConfigProblem[] {
+  if (doc.profile === undefined) {
+    return [];
   }
-
-  if (cidrs.length === 0) {
-    add(
-      path('publicAccessCidrs'),
-      'must list at least one CIDR block when cluster.endpointAccess is public ' +
-        '(EKS would read an empty list as 0.0.0.0/0)',
-      written.publicAccessCidrs,
-    );
-  }
-  const seen = new Map<string, number>();
-  cidrs.forEach((cidr, index) => {
-    const problem = cidrProblem(cidr);
-    if (problem !== undefined) {
-      add(path('publicAccessCidrs', index), problem, cidr);
-      return;
-    }
-    const first = seen.get(cidr);
-    if (first !== undefined) {
-      add(path('publicAccessCidrs', index), `duplicates cluster.publicAccessCidrs[${first}]`, cidr);
-      return;
-    }
-    seen.set(cidr, index);
-    if (isWorldScale(cidr) && !allowPublicAccessFromAnywhere) {
-      const reach =
-        cidr === WORLD_CIDR
-          ? 'opens the API endpoint to the whole internet'
-          : `is broader than /${WORLD_SCALE_PREFIX} and opens the API endpoint to a large part of the internet`;
-      add(
-        path('publicAccessCidrs', index),
-        `${reach}; set cluster.allowPublicAccessFromAnywhere: true if that is intended`,
-        cidr,
-      );
-    }
-  });
-  return { endpointAccess, publicAccessCidrs: cidrs, allowPublicAccessFromAnywhere };
-}
-
-/** Check ids, emails and principals across both lists; returns instructors when ids are usable. */
-function checkPeople(doc: CohortFile, profile: Profile, add: AddProblem): Instructor[] | undefined {
-  if (doc.instructors.length < profile.minInstructors) {
-    add(
-      ['instructors'],
-      `must list at least ${profile.minInstructors === 1 ? 'one instructor' : `${profile.minInstructors} instructors`} for profile ${profile.name}`,
-      doc.instructors.length === 0 ? [] : undefined,
-    );
-  }
-  if (doc.learners.length === 0) {
-    add(['learners'], 'must list at least one learner', []);
-  }
-  if (doc.learners.length > profile.maxLearners) {
-    add(
-      ['learners'],
-      `has ${doc.learners.length} learners; profile ${profile.name} allows at most ${profile.maxLearners}`,
-    );
-  }
-
-  const people = [
-    ...doc.instructors.map((p, i) => ({ list: 'instructors', index: i, person: p })),
-    ...doc.learners.map((p, i) => ({ list: 'learners', index: i, person: p })),
-  ];
-  const seenSlug = new Map<string, string>();
-  const seenEmail = new Map<string, string>();
-  const seenArn = new Map<string, string>();
-  let idsUsable = true;
-  for (const { list, index, person } of people) {
-    const where = `${list}[${index}]`;
-    const slug = normaliseId(person.id);
-    const problem = slugProblem(slug);
-    if (problem !== undefined) {
-      add([list, index, 'id'], problem, person.id);
-      idsUsable = false;
-      continue;
-    }
-    const firstSlug = seenSlug.get(slug);
-    if (firstSlug !== undefined) {
-      add([list, index, 'id'], `collides with ${firstSlug} (both normalise to "${slug}")`, person.id);
-      idsUsable = false;
-    } else {
-      seenSlug.set(slug, `${where}.id`);
-    }
-    const email = person.email.toLowerCase();
-    const firstEmail = seenEmail.get(email);
-    if (firstEmail !== undefined) {
-      add([list, index, 'email'], `duplicates ${firstEmail}`, person.email);
-    } else {
-      seenEmail.set(email, `${where}.email`);
-    }
-    if (person.iamPrincipalArn !== undefined) {
-      const firstArn = seenArn.get(person.iamPrincipalArn);
-      if (firstArn !== undefined) {
-        add([list, index, 'iamPrincipalArn'], `duplicates ${firstArn}`, person.iamPrincipalArn);
-      } else {
-        seenArn.set(person.iamPrincipalArn, `${where}.iamPrincipalArn`);
-      }
-    }
-  }
-  if (!idsUsable) {
-    return undefined;
-  }
-  return doc.instructors.map((p) => ({
-    id: p.id,
-    slug: normaliseId(p.id),
-    email: p.email,
-    iamPrincipalArn: p.iamPrincipalArn,
-  }));
-}
-
-function buildLearners(doc: CohortFile): Learner[] {
-  return doc.learners.map((p) => {
-    const slug = normaliseId(p.id);
-    return {
-      id: p.id,
-      slug,
-      email: p.email,
-      displayName: p.displayName,
-      namespace: learnerNamespace(slug),
-      s3Prefix: learnerPrefix(slug),
-      iamPrincipalArn: p.iamPrincipalArn,
-    };
-  });
-}
-
-/** Turn zod's issues into problems that name the field path and the bad value. */
-function zodProblems(error: z.ZodError, raw: unknown, file: string): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        const suggestion = closestKey(key, knownKeysAt(cohortFileSchema, issue.path));
-        const hint = suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
-        problems.push({
-          file,
-          path: formatPath([...issue.path, key]),
-          message: `is not a known field${hint}`,
-          value: key,
-        });
-      }
-      continue;
-    }
-    if (issue.code === 'invalid_key') {
-      // A record key failed its own check: report the key, not the value behind it.
-      const key = issue.path[issue.path.length - 1];
-      problems.push({
-        file,
-        path: formatPath(issue.path),
-        message: issue.issues[0]?.message ?? issue.message,
-        value: key,
-      });
-      continue;
-    }
-    const present = hasPath(raw, issue.path);
-    const value = present ? valueAt(raw, issue.path) : undefined;
-    const message = !present ? 'is required' : issue.message;
-    problems.push({ file, path: formatPath(issue.path), message, value });
-  }
-  return problems;
-}
-
-/** The field names the schema allows at `path` (array indexes skipped), for "did you mean". */
-function knownKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
-  let cur: z.ZodType | undefined = unwrap(schema);
-  for (const part of path) {
-    if (cur instanceof z.ZodArray) {
-      cur = unwrap(cur.element as z.ZodType);
-      if (typeof part === 'number') {
-        continue;
-      }
-    }
-    cur = cur instanceof z.ZodObject ? unwrap(cur.shape[String(part)] as z.ZodType | undefined) : undefined;
-  }
-  if (cur instanceof z.ZodArray) {
-    cur = unwrap(cur.element as z.ZodType);
-  }
-  return cur instanceof z.ZodObject ? Object.keys(cur.shape) : [];
-}
-
-function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
-  let cur = schema;
-  while (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional) {
-    cur = cur.unwrap() as z.ZodType;
-  }
-  return cur;
-}
-
-/** The known key within edit distance 2 of `key`, if exactly one is closest. */
-function closestKey(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-// Levenshtein distance; written here because it is ten lines and only feeds a hint.
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-function hasPath(root: unknown, path: ReadonlyArray<PropertyKey>): boolean {
-  let cur: unknown = root;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object' || !(key in (cur as object))) {
-      return false;
-    }
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return true;
-}
-
-function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let cur: unknown = root;
-  for (const key of path) {
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
+  const profile = Profile.fromName(doc.profile);
+  const runnable = COHORT_RULES.filter((entry) => entry.sections.every((section) => passed.has(section)));
+  // Every section a runnable rule reads is in doc: the cast only forgets the others.
+  return runnable.flatMap((entry) => entry.check(doc as RuleInput, profile, context));
 }

@@ -49,3 +49,6 @@ export const MLFLOW_PERMISSIONS = ['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'] a
 
 /** One of {@link MLFLOW_PERMISSIONS}. */
 export type MlflowPermission = (typeof MLFLOW_PERMISSIONS)[number];
+
+/** MLflow's permission on resources nobody was granted explicitly, unless the cohort file says otherwise. */
+export const DEFAULT_MLFLOW_PERMISSION: MlflowPermission = 'READ';

@@ -1,16 +1,18 @@
 /**
- * The bottom layer: names, ports, prefixes, labels, tags, patterns, identity rules, CIDR helpers,
- * Lambda bundling, policy-acknowledgement helpers and the shared enums. It imports nothing of ours;
- * everything else may import it (docs/architecture.md).
+ * The bottom layer: names, ports, prefixes, labels, tags, patterns, identity rules, AWS partitions
+ * and IAM principal ARNs, CIDR helpers, Lambda bundling, policy-acknowledgement helpers and the
+ * shared enums. It imports nothing of ours; everything else may import it (docs/architecture.md).
  */
 export * from './acknowledge';
 export * from './bundling';
 export * from './cidr';
 export * from './enums';
+export * from './iam-principals';
 export * from './identity';
 export * from './images';
 export * from './labels';
 export * from './names';
+export * from './partitions';
 export * from './patterns';
 export * from './ports';
 export * from './prefixes';

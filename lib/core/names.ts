@@ -19,6 +19,11 @@ export function clusterName(cohort: string): string {
   return `${PRODUCT_PREFIX}-${cohort}`;
 }
 
+/** The Feast project of a cohort whose file names none: the cohort name with `-` turned into `_`. */
+export function defaultFeastProject(cohort: string): string {
+  return cohort.replace(/-/g, '_');
+}
+
 /** Kubernetes namespace of the cohort's shared services (MLflow, Feast, Redis). */
 export const COHORT_NAMESPACE = 'cohort-lab';
 

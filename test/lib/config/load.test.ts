@@ -1,4 +1,4 @@
-import { readdirSync } from 'fs';
+import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { CohortConfigError, loadCohortFile, parseCohortYaml } from '../../../lib/config';
 import { ApiEndpointAccess, ArtifactRetention, MLFLOW_ADMIN_USERNAME, normaliseId } from '../../../lib/core';
@@ -281,6 +281,67 @@ describe('bad cohort files', () => {
     ],
   );
 
+  // Every problem at once: the rules run on the sections that passed the schema, never on a guess.
+  cases.push(
+    [
+      'schema-and-roster-problems.yaml',
+      [
+        'cohort: must be a DNS-safe name: lower-case letters, digits and "-", starting with a letter, at most 40 characters (got "Spring_Cohort")',
+        'learners[1].id: collides with learners[0].id (both normalise to "grace-hopper") (got "Grace_Hopper")',
+      ],
+    ],
+    [
+      'roster-email-and-collision.yaml',
+      [
+        'learners[1].email: must be an email address (got "alan-at-example.edu")',
+        'learners[2].id: collides with learners[0].id (both normalise to "grace-hopper") (got "Grace_Hopper")',
+      ],
+    ],
+    ['misspelt-section.yaml', ['mlfow: is not a known field; did you mean "mlflow"? (got "mlfow")']],
+  );
+
+  // IAM principals: the partition exists and is the region's; names compare without case.
+  cases.push(
+    [
+      'principal-wrong-partition.yaml',
+      [
+        'instructors[0].iamPrincipalArn: is in partition "aws-cn", but region eu-west-1 is in partition "aws" (the ARN must start arn:aws:) (got "arn:aws-cn:iam::111122223333:role/Ada")',
+      ],
+    ],
+    [
+      'principal-unknown-partition.yaml',
+      [
+        'instructors[0].iamPrincipalArn: names partition "awsbogus", which does not exist; the partitions are aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc (got "arn:awsbogus:iam::111122223333:role/Ada")',
+      ],
+    ],
+    [
+      'principal-case-duplicate.yaml',
+      [
+        'learners[0].iamPrincipalArn: duplicates instructors[0].iamPrincipalArn (IAM names are case-insensitive) (got "arn:aws:iam::111122223333:role/ADA")',
+      ],
+    ],
+  );
+
+  // Rosters in the project's words, with values as the file spells them.
+  cases.push(
+    ['id-not-text.yaml', ['learners[0].id: ids are text; quote it, or YAML reads it as a number (got 007)']],
+    [
+      'learner-not-a-mapping.yaml',
+      [
+        'learners[1]: must be a learner: a mapping with id, email, displayName and optionally iamPrincipalArn (got "alan")',
+      ],
+    ],
+  );
+
+  // YAML mistakes in the project's words, one line each.
+  cases.push(
+    [
+      'tab-indented.yaml',
+      ['line 5, column 1: tabs are not allowed for indentation in YAML; indent with spaces'],
+    ],
+    ['two-documents.yaml', ['holds 2 YAML documents; a cohort file is one document']],
+  );
+
   test.each(cases)('fails when the file is %s', (name, expected) => {
     const file = fixture(join('bad', name));
     const run = () => loadCohortFile(join(REPO_ROOT, file), { today: TODAY });
@@ -308,6 +369,30 @@ describe('bad cohort files', () => {
   test('fails when YAML is malformed, with line and column', () => {
     const err = captureError(() => parseCohortYaml('cohort: [unclosed\n', 'broken.yaml', { today: TODAY }));
     expect(err.message).toMatch(/^broken\.yaml: is not valid YAML: .+ at line \d+, column \d+$/);
+  });
+
+  test('a tab between a key and its value is not indentation, and is accepted', () => {
+    // GIVEN
+    const text = readFileSync(join(REPO_ROOT, fixture('valid-base.yaml')), 'utf8').replace(
+      'cohort: test-cohort',
+      'cohort:\ttest-cohort',
+    );
+
+    // WHEN
+    const config = parseCohortYaml(text, 'tab.yaml', { today: TODAY });
+
+    // THEN
+    expect(config.name).toBe('test-cohort');
+  });
+
+  test('fails when the file holds three documents, counting them', () => {
+    // WHEN
+    const err = captureError(() =>
+      parseCohortYaml('cohort: a\n---\ncohort: b\n---\ncohort: c\n', 'three.yaml'),
+    );
+
+    // THEN
+    expect(err.message).toBe('three.yaml: holds 3 YAML documents; a cohort file is one document');
   });
 
   test('fails when a nested key is duplicated, naming its field path and every duplicate', () => {
@@ -429,6 +514,62 @@ describe('bad cohort files', () => {
       'learners[1].email',
       'artifacts.retention',
     ]);
+  });
+});
+
+describe("roster values in the project's words", () => {
+  /** A valid cohort whose learners are `learners` (YAML text after "learners:"). */
+  const withLearners = (learners: string) =>
+    [
+      'cohort: test-cohort',
+      'profile: cohort',
+      "course: { start: '2027-01-04', end: '2027-03-26' }",
+      'instructors: [{ id: ada, email: ada@example.edu }]',
+      `learners: ${learners}`,
+      "mlflow: { hostname: mlflow.test.example.edu, certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555' }",
+    ].join('\n');
+
+  test.each([
+    ['grace', 'learners: must be a list of learners (got "grace")'],
+    [
+      '[{ id: 1e3, email: a@example.edu, displayName: A }]',
+      'learners[0].id: ids are text; quote it, or YAML reads it as a number (got 1e3)',
+    ],
+    [
+      '[{ id: true, email: a@example.edu, displayName: A }]',
+      'learners[0].id: ids are text; quote it, or YAML reads it as true or false (got true)',
+    ],
+    ['[{ id: ~, email: a@example.edu, displayName: A }]', 'learners[0].id: must not be empty (got ~)'],
+    ['[{ id: , email: a@example.edu, displayName: A }]', 'learners[0].id: must not be empty (got null)'],
+    [
+      '[{ id: [a], email: a@example.edu, displayName: A }]',
+      'learners[0].id: ids are text, not a list or mapping (got ["a"])',
+    ],
+    [
+      '[{ id: a, email: a@example.edu, displayName: 1984 }]',
+      'learners[0].displayName: display names are text; quote it, or YAML reads it as a number (got 1984)',
+    ],
+    ['[{ id: a, email: 42, displayName: A }]', 'learners[0].email: must be an email address (got 42)'],
+    [
+      '[{ id: a, email: a@example.edu, displayName: A, iamPrincipalArn: 12 }]',
+      'learners[0].iamPrincipalArn: must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>) (got 12)',
+    ],
+  ])('fails when learners is %s', (learners, expected) => {
+    // WHEN
+    const err = captureError(() => parseCohortYaml(withLearners(learners), 'roster.yaml', { today: TODAY }));
+
+    // THEN
+    expect(err.message).toBe(`roster.yaml: ${expected}`);
+  });
+
+  test('a quoted id that looks like a number is text', () => {
+    // WHEN
+    const config = configFrom((doc) => {
+      doc.learners = [{ id: 'b007', email: 'bond@example.edu', displayName: 'James Bond' }];
+    });
+
+    // THEN
+    expect(config.learners[0].slug).toBe('b007');
   });
 });
 

@@ -1,0 +1,82 @@
+import {
+  ApiEndpointAccess,
+  DEFAULT_MLFLOW_PERMISSION,
+  DEFAULT_REDIS_IMAGE,
+  defaultFeastProject,
+  learnerNamespace,
+  learnerPrefix,
+  normaliseId,
+} from '../core';
+import { computeWithDefaults, endpointAccessWithDefault, retentionWithDefault } from './defaults';
+import { Profile } from './profile';
+import { CohortFile } from './schema';
+import { ClusterConfig, CohortConfig, Instructor, Learner } from './types';
+
+/**
+ * Turn a cohort file that passed the schema and every rule into the normalised config: people
+ * get their slug (learners also their namespace and S3 prefix), and whatever the file left out
+ * comes from the profile. Assumes the rules held; it checks nothing.
+ */
+export function buildCohortConfig(doc: CohortFile, profile: Profile, file: string): CohortConfig {
+  const instructors = doc.instructors.map(buildInstructor);
+  const learners = doc.learners.map(buildLearner);
+  return {
+    sourceFile: file,
+    name: doc.cohort,
+    profile,
+    account: doc.account,
+    region: doc.region,
+    owner: doc.owner ?? instructors[0]?.email ?? learners[0].email,
+    course: { start: doc.course.start, end: doc.course.end },
+    expires: doc.course.end,
+    instructors,
+    learners,
+    compute: computeWithDefaults(doc.compute, profile),
+    mlflow: {
+      defaultPermission: doc.mlflow.defaultPermission ?? DEFAULT_MLFLOW_PERMISSION,
+      hostname: doc.mlflow.hostname,
+      certificateArn: doc.mlflow.certificateArn,
+      replicas: doc.mlflow.replicas ?? profile.defaultMlflowReplicas,
+      image: doc.mlflow.image,
+    },
+    feast: {
+      project: doc.feast.project ?? defaultFeastProject(doc.cohort),
+      image: doc.feast.image,
+      redisImage: doc.feast.redisImage ?? DEFAULT_REDIS_IMAGE,
+      replicas: profile.defaultFeastReplicas,
+    },
+    cluster: buildCluster(doc.cluster),
+    artifacts: { retention: retentionWithDefault(doc.artifacts, profile) },
+    tags: doc.tags,
+  };
+}
+
+function buildInstructor(p: CohortFile['instructors'][number]): Instructor {
+  return { id: p.id, slug: normaliseId(p.id), email: p.email, iamPrincipalArn: p.iamPrincipalArn };
+}
+
+function buildLearner(p: CohortFile['learners'][number]): Learner {
+  const slug = normaliseId(p.id);
+  return {
+    id: p.id,
+    slug,
+    email: p.email,
+    displayName: p.displayName,
+    namespace: learnerNamespace(slug),
+    s3Prefix: learnerPrefix(slug),
+    iamPrincipalArn: p.iamPrincipalArn,
+  };
+}
+
+/** A private endpoint carries no public settings; a public one keeps what the file lists. */
+function buildCluster(written: CohortFile['cluster']): ClusterConfig {
+  const endpointAccess = endpointAccessWithDefault(written);
+  if (endpointAccess === ApiEndpointAccess.PRIVATE) {
+    return { endpointAccess, publicAccessCidrs: [], allowPublicAccessFromAnywhere: false };
+  }
+  return {
+    endpointAccess,
+    publicAccessCidrs: written.publicAccessCidrs ?? [],
+    allowPublicAccessFromAnywhere: written.allowPublicAccessFromAnywhere ?? false,
+  };
+}

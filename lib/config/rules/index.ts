@@ -1,0 +1,30 @@
+import { artifactsRule } from './artifacts';
+import { clusterRule } from './cluster';
+import { computeRule } from './compute';
+import { courseRule } from './course';
+import { ingressRule } from './ingress';
+import { peopleRule, principalPartitionRule } from './people';
+import { rule, RuleEntry } from './rule';
+
+export * from './artifacts';
+export * from './cluster';
+export * from './compute';
+export * from './course';
+export * from './ingress';
+export * from './people';
+export * from './rule';
+
+/**
+ * Every cross-field rule of a cohort file, with the sections each reads, in the order their
+ * problems are reported. All of them run, so a file's problems come out at once; when the file
+ * fails the schema, those whose sections passed it still run (validate.ts).
+ */
+export const COHORT_RULES: readonly RuleEntry[] = [
+  rule('course', ['course'], courseRule),
+  rule('people', ['instructors', 'learners'], peopleRule),
+  rule('principal partitions', ['instructors', 'learners', 'region'], principalPartitionRule),
+  rule('artifacts', ['artifacts'], artifactsRule),
+  rule('compute', ['compute'], computeRule),
+  rule('ingress', ['mlflow'], ingressRule),
+  rule('cluster', ['cluster'], clusterRule),
+];

@@ -1,0 +1,94 @@
+import { cohortFileSchema, Profile } from '../../../lib/config';
+import { buildCohortConfig } from '../../../lib/config/build';
+import { ApiEndpointAccess, DEFAULT_REDIS_IMAGE } from '../../../lib/core';
+import { baseDocument } from '../../support/cohort';
+
+/** The base fixture after the schema, with `patch` applied to the raw document first. */
+function cohortFile(patch: (doc: Record<string, unknown>) => void = () => {}) {
+  const raw = baseDocument();
+  patch(raw);
+  return cohortFileSchema.parse(raw);
+}
+
+describe('buildCohortConfig', () => {
+  test('gives every person a slug, and every learner a namespace and an S3 prefix', () => {
+    // GIVEN
+    const doc = cohortFile((d) => {
+      d.instructors = [{ id: 'Ada.Lovelace', email: 'ada@example.edu' }];
+    });
+
+    // WHEN
+    const config = buildCohortConfig(doc, Profile.cohort(), 'base.yaml');
+
+    // THEN
+    expect(config.instructors).toEqual([
+      { id: 'Ada.Lovelace', slug: 'ada-lovelace', email: 'ada@example.edu', iamPrincipalArn: undefined },
+    ]);
+    expect(config.learners).toEqual([
+      {
+        id: 'grace.hopper',
+        slug: 'grace-hopper',
+        email: 'grace@example.edu',
+        displayName: 'Grace Hopper',
+        namespace: 'learner-grace-hopper',
+        s3Prefix: 'learners/grace-hopper/',
+        iamPrincipalArn: undefined,
+      },
+    ]);
+    expect(config.sourceFile).toBe('base.yaml');
+  });
+
+  test("fills what the file leaves out from the profile's defaults", () => {
+    // GIVEN
+    const doc = cohortFile();
+
+    // WHEN
+    const config = buildCohortConfig(doc, Profile.sandbox(), 'base.yaml');
+
+    // THEN
+    expect(config.compute).toEqual({
+      instanceTypes: ['t3.large', 't3a.large'],
+      minNodes: 1,
+      maxNodes: 2,
+      spot: true,
+    });
+    expect(config.mlflow.replicas).toBe(1);
+    expect(config.mlflow.defaultPermission).toBe('READ');
+    expect(config.feast).toEqual({
+      project: 'test_cohort',
+      image: undefined,
+      redisImage: DEFAULT_REDIS_IMAGE,
+      replicas: 1,
+    });
+    expect(config.artifacts.retention).toBe('delete');
+    expect(config.owner).toBe('ada@example.edu');
+  });
+
+  test('the owner falls back to the first learner when there is no instructor', () => {
+    // GIVEN
+    const doc = cohortFile((d) => {
+      d.instructors = [];
+    });
+
+    // WHEN / THEN
+    expect(buildCohortConfig(doc, Profile.sandbox(), 'base.yaml').owner).toBe('grace@example.edu');
+  });
+
+  test('a public endpoint keeps its CIDR blocks and opt-in', () => {
+    // GIVEN
+    const doc = cohortFile((d) => {
+      d.cluster = {
+        endpointAccess: 'public',
+        publicAccessCidrs: ['0.0.0.0/0'],
+        allowPublicAccessFromAnywhere: true,
+      };
+    });
+
+    // WHEN / THEN
+    expect(buildCohortConfig(doc, Profile.cohort(), 'base.yaml').cluster).toEqual({
+      endpointAccess: ApiEndpointAccess.PUBLIC,
+      publicAccessCidrs: ['0.0.0.0/0'],
+      allowPublicAccessFromAnywhere: true,
+    });
+  });
+});
