@@ -1,5 +1,5 @@
 /**
- * The cohort's shared rotation function (constructs/mlflow-rotation/handler.ts) against moto's
+ * The cohort's shared rotation function (constructs/mlflow-rotation/lambda/) against moto's
  * Secrets Manager and a real MLflow server started from the synthesised manifest (bootstrap Job,
  * `sync-admin` init container, server: support/mlflow.ts).
  *
@@ -42,7 +42,7 @@ import {
   UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { makeHandler, RotationEvent } from '../../constructs/mlflow-rotation/handler';
+import { makeHandler, RotationEvent } from '../../constructs/mlflow-rotation/lambda';
 import { MLFLOW_ADMIN_USERNAME, SECRET_KIND_TAG, SecretKind, secretNames } from '../../lib/core';
 import { MlflowDeployment } from '../../lib/local/mlflow';
 import { freePort } from '../../lib/local/processes';
