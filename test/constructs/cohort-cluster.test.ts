@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -12,7 +12,9 @@ import {
   KUBERNETES_VERSION,
   NodeCapacity,
 } from '../../constructs/cohort-cluster';
+import { enablePolicyChecks, synthWithPolicyChecks } from '../../lib/stacks/policy-checks';
 import { REPO_ROOT, testStack } from '../support/cohort';
+import { kubernetesObjects } from '../support/template-json';
 
 const capacity: NodeCapacity = {
   instanceTypes: [new ec2.InstanceType('t3.large'), new ec2.InstanceType('t3a.large')],
@@ -197,6 +199,80 @@ describe('CohortCluster', () => {
     });
   });
 
+  test('logs all five control-plane log types', () => {
+    t.hasResourceProperties('AWS::EKS::Cluster', {
+      Logging: {
+        ClusterLogging: {
+          EnabledTypes: [
+            { Type: 'api' },
+            { Type: 'audit' },
+            { Type: 'authenticator' },
+            { Type: 'controllerManager' },
+            { Type: 'scheduler' },
+          ],
+        },
+      },
+    });
+  });
+
+  test('nodes require IMDSv2 with hop limit 1 and an encrypted 30 GiB gp3 root volume, through their launch template', () => {
+    const [nodegroup] = Object.values(t.findResources('AWS::EKS::Nodegroup'));
+    const templateId = (nodegroup.Properties.LaunchTemplate as { Id: { Ref: string } }).Id.Ref;
+    const template = t.toJSON().Resources[templateId];
+    expect(template.Type).toBe('AWS::EC2::LaunchTemplate');
+    expect(template.Properties.LaunchTemplateData).toMatchObject({
+      MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+      BlockDeviceMappings: [
+        { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 30 } },
+      ],
+    });
+    // no AMI or user data in the template: EKS picks and bootstraps the AL2023 image
+    expect(template.Properties.LaunchTemplateData).not.toHaveProperty('ImageId');
+    expect(template.Properties.LaunchTemplateData).not.toHaveProperty('UserData');
+  });
+
+  test('diskSizeGiB sizes the root volume', () => {
+    const { stack } = build({ capacity: { ...capacity, diskSizeGiB: 50 } });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ VolumeSize: 50 }) })],
+      }),
+    });
+  });
+
+  test('the EKS Pod Identity agent add-on is installed after the nodes exist', () => {
+    const [nodegroupId] = Object.keys(t.findResources('AWS::EKS::Nodegroup'));
+    t.resourceCountIs('AWS::EKS::Addon', 1);
+    t.hasResource('AWS::EKS::Addon', {
+      Properties: Match.objectLike({ AddonName: 'eks-pod-identity-agent' }),
+      DependsOn: Match.arrayWith([nodegroupId]),
+    });
+  });
+
+  test('installs the AWS Load Balancer Controller v3.2.2 from the eks-charts repository into kube-system', () => {
+    t.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'aws-load-balancer-controller',
+      Repository: 'https://aws.github.io/eks-charts',
+      Namespace: 'kube-system',
+      Version: '3.2.2',
+    });
+  });
+
+  test('the load balancer controller has its own IAM role through its service account, not the node role', () => {
+    const serviceAccounts = Object.values(t.findResources('Custom::AWSCDK-EKS-KubernetesResource'))
+      .flatMap((r) => kubernetesObjects(r.Properties.Manifest))
+      .filter((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'aws-load-balancer-controller');
+    expect(serviceAccounts).toHaveLength(1);
+    expect(serviceAccounts[0].metadata).toMatchObject({
+      namespace: 'kube-system',
+      annotations: {
+        'eks.amazonaws.com/role-arn': {
+          'Fn::GetAtt': [expect.stringMatching(/AlbControlleralbsaRole/), 'Arn'],
+        },
+      },
+    });
+  });
+
   test('fails when the node group would have no instance type', () => {
     expect(() => build({ capacity: { ...capacity, instanceTypes: [] } })).toThrow(
       'CohortCluster Cluster: capacity.instanceTypes must list at least one instance type',
@@ -214,4 +290,55 @@ describe('CohortCluster', () => {
       'CohortCluster Cluster: capacity.minNodes must be a whole number of 0 or more (got -1)',
     );
   });
+});
+
+describe('CohortCluster acknowledgements', () => {
+  /** The AwsSolutions-EKS1 acknowledgement on the cluster resource, if any. */
+  function eks1(cluster: CohortCluster): unknown {
+    const cfn = cluster.cluster.node.defaultChild as eks.CfnCluster;
+    return cfn.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .map((m) => (m.data as Record<string, unknown>)['Annotation::AwsSolutions-EKS1'])
+      .find((reason) => reason !== undefined);
+  }
+
+  test('a private endpoint needs no EKS1 acknowledgement', () => {
+    expect(eks1(build().cluster)).toBeUndefined();
+  });
+
+  test('a public endpoint acknowledges EKS1 naming the listed blocks', () => {
+    const { cluster } = build({
+      endpoint: ClusterEndpoint.publicFrom(['198.51.100.0/24', '203.0.113.7/32']),
+    });
+    expect(eks1(cluster)).toBe(
+      "The public API endpoint admits only the cohort file's CIDR blocks (198.51.100.0/24, 203.0.113.7/32) so instructors and learners can run kubectl; nodes use the private endpoint.",
+    );
+  });
+
+  test('an endpoint open to the world acknowledges EKS1 naming the opt-in', () => {
+    const { cluster } = build({
+      endpoint: ClusterEndpoint.publicFrom(['0.0.0.0/0'], { allowAnywhere: true }),
+    });
+    expect(eks1(cluster)).toBe(
+      'The cohort file opted in explicitly (allowPublicAccessFromAnywhere: true) to a public API endpoint reachable from 0.0.0.0/0; access still needs an IAM principal with an access entry.',
+    );
+  });
+
+  test.each([
+    ['a private', ClusterEndpoint.private()],
+    ['a public', ClusterEndpoint.publicFrom(['203.0.113.0/24'])],
+  ])(
+    'cdk-nag finds nothing unacknowledged in the cluster with %s endpoint, and no acknowledgement is stale',
+    (_name, endpoint) => {
+      // GIVEN the construct in an app with the policy checks on
+      const { stack } = build({ endpoint });
+      const app = stack.node.root as App;
+      enablePolicyChecks(app);
+      // WHEN (a stale acknowledgement would fail the synth itself)
+      const { violations } = synthWithPolicyChecks(app);
+      // THEN (the test VPC has findings of its own, e.g. no flow log; those are not this construct's)
+      expect(violations.filter((v) => v.constructPath.startsWith('Test/Cluster/'))).toEqual([]);
+      expect(violations.length).toBeGreaterThan(0);
+    },
+  );
 });
