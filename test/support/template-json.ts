@@ -48,6 +48,30 @@ export interface KubernetesObject {
   readonly [field: string]: unknown;
 }
 
+/**
+ * `value` (a string, an intrinsic, or an `Fn::Join` of both) as text, each intrinsic written the
+ * way Fn::Sub would: `${Id}` for a Ref, `${Id.Attribute}` for a GetAtt, `${<its JSON>}` otherwise.
+ * For text the template builds from pieces (a YAML file in a ConfigMap), so it can be parsed.
+ */
+export function templateText(value: unknown): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  const intrinsic = value as Record<string, unknown>;
+  const join = intrinsic['Fn::Join'] as [string, unknown[]] | undefined;
+  if (join !== undefined) {
+    return join[1].map(templateText).join(join[0]);
+  }
+  if (typeof intrinsic.Ref === 'string') {
+    return `\${${intrinsic.Ref}}`;
+  }
+  const getAtt = intrinsic['Fn::GetAtt'] as [string, string] | undefined;
+  if (getAtt !== undefined) {
+    return `\${${getAtt[0]}.${getAtt[1]}}`;
+  }
+  return `\${${JSON.stringify(value)}}`;
+}
+
 function restore(value: unknown, intrinsics: readonly unknown[]): unknown {
   if (typeof value === 'string') {
     if (!value.includes(OPEN)) {
