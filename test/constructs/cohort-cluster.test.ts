@@ -1,4 +1,4 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -12,7 +12,6 @@ import {
   KUBERNETES_VERSION,
   NodeCapacity,
 } from '../../constructs/cohort-cluster';
-import { enablePolicyChecks, synthWithPolicyChecks } from '../../lib/stacks/policy-checks';
 import { REPO_ROOT, testStack } from '../support/cohort';
 import { kubernetesObjects } from '../support/template-json';
 
@@ -290,55 +289,4 @@ describe('CohortCluster', () => {
       'CohortCluster Cluster: capacity.minNodes must be a whole number of 0 or more (got -1)',
     );
   });
-});
-
-describe('CohortCluster acknowledgements', () => {
-  /** The AwsSolutions-EKS1 acknowledgement on the cluster resource, if any. */
-  function eks1(cluster: CohortCluster): unknown {
-    const cfn = cluster.cluster.node.defaultChild as eks.CfnCluster;
-    return cfn.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .map((m) => (m.data as Record<string, unknown>)['Annotation::AwsSolutions-EKS1'])
-      .find((reason) => reason !== undefined);
-  }
-
-  test('a private endpoint needs no EKS1 acknowledgement', () => {
-    expect(eks1(build().cluster)).toBeUndefined();
-  });
-
-  test('a public endpoint acknowledges EKS1 naming the listed blocks', () => {
-    const { cluster } = build({
-      endpoint: ClusterEndpoint.publicFrom(['198.51.100.0/24', '203.0.113.7/32']),
-    });
-    expect(eks1(cluster)).toBe(
-      "The public API endpoint admits only the cohort file's CIDR blocks (198.51.100.0/24, 203.0.113.7/32) so instructors and learners can run kubectl; nodes use the private endpoint.",
-    );
-  });
-
-  test('an endpoint open to the world acknowledges EKS1 naming the opt-in', () => {
-    const { cluster } = build({
-      endpoint: ClusterEndpoint.publicFrom(['0.0.0.0/0'], { allowAnywhere: true }),
-    });
-    expect(eks1(cluster)).toBe(
-      'The cohort file opted in explicitly (allowPublicAccessFromAnywhere: true) to a public API endpoint reachable from 0.0.0.0/0; access still needs an IAM principal with an access entry.',
-    );
-  });
-
-  test.each([
-    ['a private', ClusterEndpoint.private()],
-    ['a public', ClusterEndpoint.publicFrom(['203.0.113.0/24'])],
-  ])(
-    'cdk-nag finds nothing unacknowledged in the cluster with %s endpoint, and no acknowledgement is stale',
-    (_name, endpoint) => {
-      // GIVEN the construct in an app with the policy checks on
-      const { stack } = build({ endpoint });
-      const app = stack.node.root as App;
-      enablePolicyChecks(app);
-      // WHEN (a stale acknowledgement would fail the synth itself)
-      const { violations } = synthWithPolicyChecks(app);
-      // THEN (the test VPC has findings of its own, e.g. no flow log; those are not this construct's)
-      expect(violations.filter((v) => v.constructPath.startsWith('Test/Cluster/'))).toEqual([]);
-      expect(violations.length).toBeGreaterThan(0);
-    },
-  );
 });

@@ -1,3 +1,11 @@
+/**
+ * SecretRotation on its own: the function, its logs, alarm, permissions and acknowledgements, and
+ * the schedules addSecret makes. Its rotation logic is tested in mlflow-rotation/lambda/ and,
+ * against moto and a real MLflow, in test/integration/rotation.test.ts.
+ *
+ * Longer than 300 lines on purpose: the role's policy and its acknowledgements are asserted
+ * statement by statement, and they belong with the rest of the construct's test.
+ */
 import { App, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';

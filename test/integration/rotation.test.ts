@@ -27,6 +27,9 @@
  * password could keep working for up to 60 s; but users/update-password drops the user's entries
  * on the worker that handled it, and the chart (and this harness) run one worker per pod, so here
  * an old password must be refused at once. The tests check that rather than assume it.
+ *
+ * Longer than 300 lines on purpose: moto, the MLflow server and its databases start once for all
+ * the cases, and the cases share this file's harness (faults, invariants, the function's log).
  */
 import { randomBytes, randomUUID } from 'crypto';
 import {

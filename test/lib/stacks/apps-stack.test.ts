@@ -1,3 +1,12 @@
+/**
+ * The apps stack's wiring: the charts it applies, the images, the identity Feast trusts, the
+ * secrets on the rotation function, the private endpoint, cdk-nag, the snapshot. What each
+ * construct does on its own is tested in test/constructs.
+ *
+ * Longer than 300 lines on purpose: every test reads the demo cohort's stacks, synthesised once at
+ * the top of each describe (a cohort takes seconds to synthesise and bundles two Lambdas); a file
+ * per topic would synthesise them again.
+ */
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'fs';

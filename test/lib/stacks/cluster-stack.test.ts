@@ -1,3 +1,12 @@
+/**
+ * The cluster stack's wiring: the cohort file's endpoint, people and compute, the profile's
+ * figures, the cohort key and bucket of the data stack, the names, cdk-nag, the snapshot. What each
+ * construct does on its own is tested in test/constructs.
+ *
+ * Longer than 300 lines on purpose: every test reads four cohorts' templates (demo, sandbox,
+ * private, world-open) synthesised once in beforeAll, each of them seconds of synthesis; a file
+ * per topic would synthesise them again.
+ */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CohortConfig } from '../../../lib/config';
 import { buildStacks, configFrom, loadCohort, synthWithPolicy } from '../../support/cohort';
