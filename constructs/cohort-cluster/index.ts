@@ -1,20 +1,13 @@
 import { KubectlV36Layer } from '@aws-cdk/lambda-layer-kubectl-v36';
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import {
-  acknowledgeManagedPolicies,
-  acknowledgeWildcardResources,
-  cidrProblem,
-  isWorldScale,
-  WORLD_CIDR,
-} from '../../lib/core';
+import { cidrProblem, isWorldScale, WORLD_CIDR } from '../../lib/core';
 import { PodIdentityRole } from '../pod-identity-role';
+import { acknowledgeCdkManagedResources, acknowledgePublicEndpoint } from './acknowledgements';
 
 /** Options of {@link ClusterEndpoint.publicFrom}. */
 export interface PublicEndpointOptions {
@@ -226,14 +219,10 @@ export class CohortCluster extends Construct {
     this.podIdentityAgent = this.cluster.eksPodIdentityAgent!;
     this.podIdentityAgent.node.addDependency(this.nodegroup);
 
-    this.acknowledgeCdkManagedResources();
+    // What aws-eks-v2 creates and this construct cannot change (acknowledgements.ts says why).
+    acknowledgeCdkManagedResources(this.cluster, this.nodegroup);
     if (this.endpoint.isPublic) {
-      Validations.of(cfnCluster).acknowledge({
-        id: 'AwsSolutions-EKS1',
-        reason: this.endpoint.isOpenToWorld
-          ? 'The cohort file opted in explicitly (allowPublicAccessFromAnywhere: true) to a public API endpoint reachable from 0.0.0.0/0; access still needs an IAM principal with an access entry.'
-          : `The public API endpoint admits only the cohort file's CIDR blocks (${this.endpoint.publicAccessCidrs.join(', ')}) so instructors and learners can run kubectl; nodes use the private endpoint.`,
-      });
+      acknowledgePublicEndpoint(cfnCluster, this.endpoint);
     }
   }
 
@@ -274,83 +263,6 @@ export class CohortCluster extends Construct {
     const role = new PodIdentityRole(this, id, { cluster: this.cluster, namespace, serviceAccount });
     role.association.node.addDependency(this.podIdentityAgent);
     return role;
-  }
-
-  /**
-   * aws-eks-v2 builds the kubectl provider (the kubectl/helm Lambda and the custom-resource
-   * framework Lambda, with their roles) and the cluster and node roles. Each acknowledgement below
-   * sits on one of those resources and says why it cannot be changed here.
-   */
-  private acknowledgeCdkManagedResources(): void {
-    const kubectl = this.cluster.node.findChild('KubectlProvider');
-    const handler = kubectl.node.findChild('Handler') as lambda.Function;
-    const onEvent = kubectl.node.findChild('Provider').node.findChild('framework-onEvent') as lambda.Function;
-
-    for (const fn of [handler, onEvent]) {
-      const role = fn.role!.node.defaultChild as iam.CfnRole;
-      acknowledgeManagedPolicies(
-        role,
-        /service-role\/AWSLambdaBasicExecutionRole$/,
-        'CDK-managed kubectl provider Lambda: the AWS managed policy only lets it write its own logs.',
-      );
-      acknowledgeManagedPolicies(
-        role,
-        /service-role\/AWSLambdaVPCAccessExecutionRole$/,
-        'CDK-managed kubectl provider Lambda: it runs in the private subnets to reach the private API endpoint, which needs ENI management.',
-      );
-    }
-    const handlerRole = handler.role!.node.defaultChild as iam.CfnRole;
-    acknowledgeManagedPolicies(
-      handlerRole,
-      /AmazonEC2ContainerRegistryReadOnly$|AmazonElasticContainerRegistryPublicReadOnly/,
-      'CDK-managed kubectl handler: aws-eks-v2 grants read-only ECR (and ECR Public) so helm can pull OCI charts.',
-    );
-    Validations.of(handler.node.defaultChild as lambda.CfnFunction).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'The kubectl/helm handler is created by aws-eks-v2 with the Python runtime its bundled handler code is tested on.',
-    });
-    acknowledgeWildcardResources(
-      onEvent.role!.node.tryFindChild('DefaultPolicy')!.node.defaultChild as iam.CfnPolicy,
-      /KubectlProviderHandler[0-9A-F]*\.Arn>:\*$/,
-      'CDK-managed custom-resource framework: it may invoke every version of the one kubectl handler it fronts.',
-    );
-
-    acknowledgeManagedPolicies(
-      this.cluster.role.node.defaultChild as iam.CfnRole,
-      /AmazonEKSClusterPolicy$/,
-      'The EKS cluster service role must carry the AWS managed AmazonEKSClusterPolicy; EKS documents no replacement.',
-    );
-    const nodeRole = this.nodegroup.role.node.defaultChild as iam.CfnRole;
-    acknowledgeManagedPolicies(
-      nodeRole,
-      /AmazonEKSWorkerNodePolicy$/,
-      'EKS managed node groups require the AWS managed worker node policy on the node role.',
-    );
-    acknowledgeManagedPolicies(
-      nodeRole,
-      /AmazonEKS_CNI_Policy$/,
-      'The VPC CNI (aws-node, host network) assigns pod IPs with the node role; pods cannot reach the node role (IMDS hop limit 1).',
-    );
-    acknowledgeManagedPolicies(
-      nodeRole,
-      /AmazonEC2ContainerRegistryReadOnly$/,
-      'Nodes pull EKS add-on images from ECR; read-only, and the node role has no S3 or Secrets Manager access.',
-    );
-    const albController = this.cluster.albController;
-    if (albController !== undefined) {
-      const albRole = (albController.node.findChild('alb-sa') as eks.ServiceAccount).role as iam.Role;
-      acknowledgeWildcardResources(
-        albRole.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy,
-        /./,
-        'AWS Load Balancer Controller: the IAM policy AWS publishes for this controller version, unchanged; it creates and tags load balancers, target groups and security groups whose names it cannot know in advance (tag conditions limit what it may modify).',
-      );
-    }
-    Validations.of(this.cluster.node.defaultChild as eks.CfnCluster).acknowledge({
-      id: 'CloudFormation-Validate::W9009',
-      reason:
-        'aws-eks-v2 renders EncryptionConfig Resources: [secrets], which is still how the EKS API selects envelope encryption of Kubernetes secrets.',
-    });
   }
 }
 

@@ -47,7 +47,7 @@ export interface SecretRotationProps {
 }
 
 /**
- * The cohort's one shared rotation function (TypeScript, `handler.ts`, bundled by the local
+ * The cohort's one shared rotation function (TypeScript, `lambda/index.ts`, bundled by the local
  * esbuild): MLflow user passwords through MLflow's API, and generated keys. It runs in the VPC
  * behind its own security group, may touch only the cohort's secrets, and its errors raise an
  * alarm on the cohort's alert topic. {@link addSecret} puts a secret on its schedule.
@@ -87,7 +87,7 @@ export class SecretRotation extends Construct {
     });
     this.function = new nodejs.NodejsFunction(this, 'Resource', {
       description: 'Cohort Lab: rotates MLflow user passwords and generated keys of one cohort',
-      entry: join(__dirname, 'handler.ts'),
+      entry: join(__dirname, 'lambda', 'index.ts'),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,

@@ -13,6 +13,7 @@ import {
   NodeCapacity,
 } from '../../constructs/cohort-cluster';
 import { REPO_ROOT, testStack } from '../support/cohort';
+import { kubernetesObjects } from '../support/template-json';
 
 const capacity: NodeCapacity = {
   instanceTypes: [new ec2.InstanceType('t3.large'), new ec2.InstanceType('t3a.large')],
@@ -194,6 +195,80 @@ describe('CohortCluster', () => {
         EndpointPublicAccess: true,
         PublicAccessCidrs: ['198.51.100.0/24', '203.0.113.7/32'],
       }),
+    });
+  });
+
+  test('logs all five control-plane log types', () => {
+    t.hasResourceProperties('AWS::EKS::Cluster', {
+      Logging: {
+        ClusterLogging: {
+          EnabledTypes: [
+            { Type: 'api' },
+            { Type: 'audit' },
+            { Type: 'authenticator' },
+            { Type: 'controllerManager' },
+            { Type: 'scheduler' },
+          ],
+        },
+      },
+    });
+  });
+
+  test('nodes require IMDSv2 with hop limit 1 and an encrypted 30 GiB gp3 root volume, through their launch template', () => {
+    const [nodegroup] = Object.values(t.findResources('AWS::EKS::Nodegroup'));
+    const templateId = (nodegroup.Properties.LaunchTemplate as { Id: { Ref: string } }).Id.Ref;
+    const template = t.toJSON().Resources[templateId];
+    expect(template.Type).toBe('AWS::EC2::LaunchTemplate');
+    expect(template.Properties.LaunchTemplateData).toMatchObject({
+      MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+      BlockDeviceMappings: [
+        { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 30 } },
+      ],
+    });
+    // no AMI or user data in the template: EKS picks and bootstraps the AL2023 image
+    expect(template.Properties.LaunchTemplateData).not.toHaveProperty('ImageId');
+    expect(template.Properties.LaunchTemplateData).not.toHaveProperty('UserData');
+  });
+
+  test('diskSizeGiB sizes the root volume', () => {
+    const { stack } = build({ capacity: { ...capacity, diskSizeGiB: 50 } });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ VolumeSize: 50 }) })],
+      }),
+    });
+  });
+
+  test('the EKS Pod Identity agent add-on is installed after the nodes exist', () => {
+    const [nodegroupId] = Object.keys(t.findResources('AWS::EKS::Nodegroup'));
+    t.resourceCountIs('AWS::EKS::Addon', 1);
+    t.hasResource('AWS::EKS::Addon', {
+      Properties: Match.objectLike({ AddonName: 'eks-pod-identity-agent' }),
+      DependsOn: Match.arrayWith([nodegroupId]),
+    });
+  });
+
+  test('installs the AWS Load Balancer Controller v3.2.2 from the eks-charts repository into kube-system', () => {
+    t.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'aws-load-balancer-controller',
+      Repository: 'https://aws.github.io/eks-charts',
+      Namespace: 'kube-system',
+      Version: '3.2.2',
+    });
+  });
+
+  test('the load balancer controller has its own IAM role through its service account, not the node role', () => {
+    const serviceAccounts = Object.values(t.findResources('Custom::AWSCDK-EKS-KubernetesResource'))
+      .flatMap((r) => kubernetesObjects(r.Properties.Manifest))
+      .filter((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'aws-load-balancer-controller');
+    expect(serviceAccounts).toHaveLength(1);
+    expect(serviceAccounts[0].metadata).toMatchObject({
+      namespace: 'kube-system',
+      annotations: {
+        'eks.amazonaws.com/role-arn': {
+          'Fn::GetAtt': [expect.stringMatching(/AlbControlleralbsaRole/), 'Arn'],
+        },
+      },
     });
   });
 

@@ -96,6 +96,91 @@ describe('CohortDatabase', () => {
     t.resourceCountIs('AWS::SecretsManager::SecretTargetAttachment', 2);
   });
 
+  test('PostgreSQL on 5432 in one AZ, with IAM authentication and its logs exported', () => {
+    t.hasResourceProperties('AWS::RDS::DBInstance', {
+      DBInstanceIdentifier: 'cohortlab-spring-mlflow',
+      Port: '5432',
+      MultiAZ: false,
+      EnableIAMDatabaseAuthentication: true,
+      EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
+    });
+  });
+
+  test('its log groups exist before it, with the default 90-day retention and the key', () => {
+    for (const log of ['postgresql', 'upgrade']) {
+      const groups = t.findResources('AWS::Logs::LogGroup', {
+        Properties: {
+          LogGroupName: `/aws/rds/instance/cohortlab-spring-mlflow/${log}`,
+          RetentionInDays: 90,
+          KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+        },
+      });
+      expect(Object.keys(groups)).toHaveLength(1);
+      t.hasResource('AWS::RDS::DBInstance', { DependsOn: Match.arrayWith(Object.keys(groups)) });
+    }
+  });
+
+  test('the master secret is generated for the postgres user', () => {
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'cohort-lab/spring/db-master',
+      GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"postgres"}' }),
+    });
+  });
+
+  test('the master rotates single-user and the app user with alternating users, every 30 days, in the rotation subnets', () => {
+    t.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
+    const placement = {
+      VpcSecurityGroupIds: {
+        'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseRotationSecurityGroup'), 'GroupId'],
+      },
+      VpcSubnetIds: {
+        'Fn::Join': [
+          '',
+          [
+            { Ref: Match.stringLikeRegexp('^VpcPrivateSubnet1') },
+            ',',
+            { Ref: Match.stringLikeRegexp('^VpcPrivateSubnet2') },
+          ],
+        ],
+      },
+      KmsKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+    };
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      HostedRotationLambda: Match.objectLike({ RotationType: 'PostgreSQLSingleUser', ...placement }),
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: Match.absent(),
+    });
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      HostedRotationLambda: Match.objectLike({
+        RotationType: 'PostgreSQLMultiUser',
+        MasterSecretArn: { Ref: Match.stringLikeRegexp('^DatabaseSecretAttachment') },
+        ...placement,
+      }),
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+    // The hosted rotation is a SAM transform of the template.
+    expect(t.toJSON().Transform).toEqual(['AWS::SecretsManager-2024-09-16']);
+  });
+
+  test('the rotation Lambdas may reach only HTTPS and the database', () => {
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Secret rotation of cohortlab-spring-mlflow: PostgreSQL and HTTPS to Secrets Manager',
+      SecurityGroupEgress: [
+        { CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.anyValue() },
+      ],
+    });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseRotationSecurityGroup'), 'GroupId'] },
+      IpProtocol: 'tcp',
+      FromPort: 5432,
+      ToPort: 5432,
+      DestinationSecurityGroupId: {
+        'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseSecurityGroup'), 'GroupId'],
+      },
+    });
+  });
+
   test('fails when the instance identifier is not an RDS identifier', () => {
     expect(() => build({ instanceIdentifier: 'cohortlab--spring' })).toThrow(
       'CohortDatabase Database: instanceIdentifier "cohortlab--spring" must start with a letter and use only a-z, 0-9 and single hyphens (at most 63 characters, not ending in "-")',

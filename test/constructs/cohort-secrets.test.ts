@@ -1,5 +1,5 @@
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -40,6 +40,62 @@ function setup(): Setup {
 function logicalId(stack: Stack, c: { node: { defaultChild?: unknown } }): string {
   return stack.getLogicalId(c.node.defaultChild as CfnResource);
 }
+
+describe('CohortSecrets', () => {
+  let s: Setup;
+  let t: Template;
+
+  beforeAll(() => {
+    // GIVEN the cohort's service secrets
+    s = setup();
+    t = Template.fromStack(s.stack);
+  });
+
+  test.each([
+    ['mlflow-admin', 'mlflow-admin', '{"username":"admin"}', 'password'],
+    ['mlflow-flask-secret-key', 'generated-key', '{}', 'secretKey'],
+    ['redis', 'generated-dual', '{}', 'password'],
+  ])(
+    '%s: encrypted with the key, tagged %s, generated from %s with a 32-character %s',
+    (name, kind, template, key) => {
+      t.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Name: `cohort-lab/spring/${name}`,
+        KmsKeyId: { 'Fn::GetAtt': [logicalId(s.stack, s.key), 'Arn'] },
+        Tags: Match.arrayWith([{ Key: 'lab:secret-kind', Value: kind }]),
+        GenerateSecretString: {
+          SecretStringTemplate: template,
+          GenerateStringKey: key,
+          PasswordLength: 32,
+          ExcludePunctuation: true,
+          IncludeSpace: false,
+          RequireEachIncludedType: true,
+        },
+      });
+    },
+  );
+
+  test('each is on the shared function every 30 days; only Redis rotates at creation, the MLflow ones wait for MLflow', () => {
+    const secretIds = Object.fromEntries(
+      [s.secrets.mlflowAdmin, s.secrets.flaskKey, s.secrets.redis].map((secret) => [
+        secret.node.id,
+        logicalId(s.stack, secret),
+      ]),
+    );
+    t.resourceCountIs('AWS::SecretsManager::RotationSchedule', 3);
+    for (const [id, now] of [
+      ['MlflowAdmin', false],
+      ['FlaskKey', false],
+      ['Redis', true],
+    ] as const) {
+      t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+        SecretId: { Ref: secretIds[id] },
+        RotationLambdaARN: { 'Fn::GetAtt': [logicalId(s.stack, s.rotation.function), 'Arn'] },
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+        RotateImmediatelyOnUpdate: now,
+      });
+    }
+  });
+});
 
 describe('CohortSecrets.addLearner', () => {
   let s: Setup;

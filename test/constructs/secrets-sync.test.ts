@@ -119,6 +119,58 @@ describe('SecretsSync', () => {
     }
   });
 
+  test('the operator comes from the external-secrets repository, with its CRDs, after its Pod Identity association', () => {
+    const associations = Object.keys(
+      t.findResources('AWS::EKS::PodIdentityAssociation', {
+        Properties: { ServiceAccount: 'external-secrets' },
+      }),
+    );
+    expect(associations).toHaveLength(1);
+    t.hasResource('Custom::AWSCDK-EKS-HelmChart', {
+      Properties: Match.objectLike({
+        Chart: 'external-secrets',
+        Repository: 'https://charts.external-secrets.io',
+        Namespace: 'external-secrets',
+        Release: 'external-secrets',
+        Wait: true,
+        Values: Match.serializedJson(
+          Match.objectLike({
+            installCRDs: true,
+            serviceAccount: { name: 'external-secrets' },
+            // Only the ClusterSecretStore below; namespaced SecretStores are not processed.
+            processSecretStore: false,
+            rbac: { aggregateToEdit: false, aggregateToAdmin: false },
+          }),
+        ),
+      }),
+      DependsOn: Match.arrayWith(associations),
+    });
+  });
+
+  test('the ClusterSecretStore is applied after the operator that defines its kind', () => {
+    const [operatorChart] = Object.keys(
+      t.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: 'external-secrets' } }),
+    );
+    t.hasResource('Custom::AWSCDK-EKS-KubernetesResource', {
+      Properties: Match.objectLike({
+        Manifest: Match.serializedJson([Match.objectLike({ kind: 'ClusterSecretStore' })]),
+      }),
+      DependsOn: Match.arrayWith([operatorChart]),
+    });
+  });
+
+  test('Reloader comes from the Stakater repository and restarts only annotated workloads', () => {
+    t.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'reloader',
+      Repository: 'https://stakater.github.io/stakater-charts',
+      Values: Match.serializedJson(
+        Match.objectLike({
+          reloader: Match.objectLike({ reloadStrategy: 'annotations', autoReloadAll: false }),
+        }),
+      ),
+    });
+  });
+
   const bad: Array<[string, Partial<SecretsSyncProps>, string]> = [
     [
       'the prefix does not end in "/"',

@@ -1,5 +1,5 @@
 /**
- * The cohort's shared rotation function (constructs/mlflow-rotation/handler.ts) against moto's
+ * The cohort's shared rotation function (constructs/mlflow-rotation/lambda/) against moto's
  * Secrets Manager and a real MLflow server started from the synthesised manifest (bootstrap Job,
  * `sync-admin` init container, server: lib/local/mlflow.ts).
  *
@@ -27,6 +27,9 @@
  * password could keep working for up to 60 s; but users/update-password drops the user's entries
  * on the worker that handled it, and the chart (and this harness) run one worker per pod, so here
  * an old password must be refused at once. The tests check that rather than assume it.
+ *
+ * Longer than 300 lines on purpose: moto, the MLflow server and its databases start once for all
+ * the cases, and the cases share this file's harness (faults, invariants, the function's log).
  */
 import { randomBytes, randomUUID } from 'crypto';
 import {
@@ -42,7 +45,7 @@ import {
   UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { makeHandler, RotationEvent } from '../../constructs/mlflow-rotation/handler';
+import { makeHandler, RotationEvent } from '../../constructs/mlflow-rotation/lambda';
 import { MLFLOW_ADMIN_USERNAME, SECRET_KIND_TAG, SecretKind, secretNames } from '../../lib/core';
 import { MlflowDeployment } from '../../lib/local/mlflow';
 import { freePort } from '../../lib/local/processes';

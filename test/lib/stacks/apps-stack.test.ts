@@ -1,8 +1,20 @@
+/**
+ * The apps stack's wiring: the charts it applies, the images, the identity Feast trusts, the
+ * secrets on the rotation function, the private endpoint, cdk-nag, the snapshot. What each
+ * construct does on its own is tested in test/constructs.
+ *
+ * Longer than 300 lines on purpose: every test reads the demo cohort's stacks, synthesised once at
+ * the top of each describe (a cohort takes seconds to synthesise and bundles two Lambdas); a file
+ * per topic would synthesise them again.
+ */
+import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { parse } from 'yaml';
 import { AppsStack } from '../../../lib/stacks/apps-stack';
 import { buildStacks, configFrom, loadCohort, synthWithPolicy } from '../../support/cohort';
+import { KubernetesObject, kubernetesObjects, templateText } from '../../support/template-json';
 
 /** The MLflow and Feast workloads (those running our images) of an apps stack, with their annotations. */
 function imageWorkloads(apps: AppsStack): Array<{ app: string; annotations: Record<string, string> }> {
@@ -24,24 +36,74 @@ function imageWorkloads(apps: AppsStack): Array<{ app: string; annotations: Reco
   return out;
 }
 
+/** The Kubernetes objects the manifest resource `id` of `t` applies. */
+function applied(t: Template, id: 'Namespaces' | 'Mlflow' | 'Feast'): KubernetesObject[] {
+  const found = Object.entries(t.findResources('Custom::AWSCDK-EKS-KubernetesResource')).filter(
+    ([logicalId]) => new RegExp(`^${id}[0-9A-F]{8}$`).test(logicalId),
+  );
+  expect(found).toHaveLength(1);
+  return kubernetesObjects(found[0][1].Properties.Manifest);
+}
+
+/** The images of every container and init container of the Deployments and Jobs, but Redis. */
+function workloadImages(objects: readonly KubernetesObject[]): unknown[] {
+  return objects
+    .filter((o) => ['Deployment', 'Job'].includes(o.kind) && o.metadata.name !== 'redis')
+    .flatMap((o) => {
+      const pod = (o.spec as { template: { spec: Record<string, Array<{ image: unknown }> | undefined> } })
+        .template.spec;
+      return [...(pod.containers ?? []), ...(pod.initContainers ?? [])].map((c) => c.image);
+    });
+}
+
+/** Every string in `value`, however deep. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(stringsIn);
+  return [];
+}
+
+function logicalId(stack: Stack, c: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(c.node.defaultChild as CfnElement);
+}
+
+/** A value the cluster stack exports, as the apps stack reads it. */
+const fromClusterStack = (output: string) => ({
+  'Fn::GetStackOutput': Match.objectLike({
+    StackName: 'cohortlab-demo-2027-spring-cluster',
+    OutputName: Match.stringLikeRegexp(output),
+  }),
+});
+
 describe('AppsStack', () => {
   const { stacks } = buildStacks(loadCohort('cohorts/demo.yaml'));
   const t = Template.fromStack(stacks.apps);
-  const manifests = Object.values(t.findResources('Custom::AWSCDK-EKS-KubernetesResource'));
-  const manifestText = (r: (typeof manifests)[number]) =>
-    JSON.stringify(stacks.apps.resolve(r.Properties.Manifest));
 
   test('applies the namespace, MLflow and Feast charts through the cluster, pruning removed objects', () => {
-    expect(manifests).toHaveLength(3);
-    for (const m of manifests) {
-      expect(m.Properties.PruneLabel).toMatch(/^aws\.cdk\.eks\/prune-/);
-      expect(JSON.stringify(m.Properties.ClusterName)).toContain('Cluster');
+    t.resourceCountIs('Custom::AWSCDK-EKS-KubernetesResource', 3);
+    t.resourcePropertiesCountIs(
+      'Custom::AWSCDK-EKS-KubernetesResource',
+      {
+        ClusterName: fromClusterStack('^PublishOutputRefCluster'),
+        PruneLabel: Match.stringLikeRegexp('^aws\\.cdk\\.eks/prune-'),
+      },
+      3,
+    );
+    // Each manifest is its chart, object for object.
+    const names = (
+      objects: ReadonlyArray<{ kind: string; metadata: { name: string; namespace?: string } }>,
+    ) => objects.map((o) => `${o.kind} ${o.metadata.namespace ?? '-'}/${o.metadata.name}`);
+    const { charts } = stacks.apps;
+    for (const [id, chart] of [
+      ['Namespaces', charts.namespaces],
+      ['Mlflow', charts.mlflow],
+      ['Feast', charts.feast],
+    ] as const) {
+      expect(names(applied(t, id))).toEqual(names(chart.toJson() as KubernetesObject[]));
     }
-    const kinds = manifests.map((m) => manifestText(m));
-    expect(kinds.filter((k) => k.includes('\\"kind\\":\\"Namespace\\"'))).toHaveLength(1);
-    expect(
-      kinds.filter((k) => k.includes('\\"name\\":\\"mlflow\\",\\"namespace\\":\\"cohort-lab\\"')),
-    ).not.toHaveLength(0);
+    expect(names(applied(t, 'Namespaces'))).toContain('Namespace -/cohort-lab');
+    expect(names(applied(t, 'Mlflow'))).toContain('Deployment cohort-lab/mlflow');
   });
 
   test('workload manifests wait for the namespaces', () => {
@@ -53,9 +115,21 @@ describe('AppsStack', () => {
   });
 
   test('images are built from images/ at deploy time: no Docker at synth, the URIs point at the CDK assets repository', () => {
-    const all = manifests.map(manifestText).join('\n');
-    expect(all).toContain('cdk-hnb659fds-container-assets-');
-    expect(all).not.toMatch(/"image\\":\\"(?!\{)[^"]*:latest/);
+    const assetImage = {
+      'Fn::Sub': expect.stringMatching(
+        /^\$\{AWS::AccountId\}\.dkr\.ecr\.eu-west-1\.\$\{AWS::URLSuffix\}\/cdk-hnb659fds-container-assets-\$\{AWS::AccountId\}-eu-west-1:[0-9a-f]{64}$/,
+      ),
+    };
+    const mlflow = stacks.apps.resolve(stacks.apps.images.mlflow);
+    const feast = stacks.apps.resolve(stacks.apps.images.feast);
+    expect([mlflow, feast]).toEqual([assetImage, assetImage]);
+    expect(mlflow).not.toEqual(feast);
+    // Every MLflow and Feast container of the applied manifests runs its image.
+    const mlflowImages = workloadImages(applied(t, 'Mlflow'));
+    const feastImages = workloadImages(applied(t, 'Feast'));
+    expect(mlflowImages).toEqual(mlflowImages.map(() => mlflow));
+    expect(feastImages).toEqual(feastImages.map(() => feast));
+    expect(mlflowImages.length + feastImages.length).toBeGreaterThanOrEqual(4);
     // ... so the charts acknowledge the missing digest with the CDK-asset reason.
     for (const w of imageWorkloads(stacks.apps)) {
       expect(w.annotations['checkov.io/skip1']).toMatch(/^CKV_K8S_43=images are built by CDK at deploy time/);
@@ -68,10 +142,20 @@ describe('AppsStack', () => {
       doc.feast = { image: 'registry.example.edu/feast:0.67.0-1' };
     });
     const apps = buildStacks(config).stacks.apps;
-    const text = JSON.stringify(Template.fromStack(apps).toJSON());
-    expect(text).toContain('registry.example.edu/mlflow:3.17.2-1');
-    expect(text).toContain('registry.example.edu/feast:0.67.0-1');
-    expect(text).not.toContain('container-assets');
+    const template = Template.fromStack(apps);
+    expect(apps.images).toEqual({
+      mlflow: 'registry.example.edu/mlflow:3.17.2-1',
+      feast: 'registry.example.edu/feast:0.67.0-1',
+    });
+    const mlflowImages = workloadImages(applied(template, 'Mlflow'));
+    const feastImages = workloadImages(applied(template, 'Feast'));
+    expect(mlflowImages).toEqual(mlflowImages.map(() => 'registry.example.edu/mlflow:3.17.2-1'));
+    expect(feastImages).toEqual(feastImages.map(() => 'registry.example.edu/feast:0.67.0-1'));
+    // No image is built.
+    expect([apps.node.tryFindChild('MlflowImage'), apps.node.tryFindChild('FeastImage')]).toEqual([
+      undefined,
+      undefined,
+    ]);
     // The tag is the operator's pin from the cohort file, not a CDK content hash.
     for (const w of imageWorkloads(apps)) {
       expect(w.annotations['checkov.io/skip1']).toMatch(
@@ -83,8 +167,21 @@ describe('AppsStack', () => {
   });
 
   test('Feast trusts the cohort user pool as its OpenID issuer', () => {
-    const feast = manifests.map(manifestText).find((m) => m.includes('feature_store.yaml'))!;
-    expect(feast).toContain('cognito-idp.');
+    const config = applied(t, 'Feast').find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === 'feast-config',
+    );
+    const data = (config?.data ?? {}) as Record<string, unknown>;
+    const store = parse(templateText(data['feature_store.yaml'])) as { auth: Record<string, string> };
+    const { identity } = stacks.apps;
+    expect(store.auth).toEqual({
+      type: 'oidc',
+      auth_discovery_url: templateText(stacks.apps.resolve(identity.discoveryUrl)),
+      client_id: templateText(stacks.apps.resolve(identity.userPoolClientId)),
+      issuer: templateText(stacks.apps.resolve(identity.issuer)),
+    });
+    expect(store.auth.issuer).toMatch(
+      /^https:\/\/cognito-idp\.eu-west-1\.\$\{AWS::URLSuffix\}\/\$\{Identity[0-9A-F]{8}\}$/,
+    );
     t.resourceCountIs('AWS::Cognito::UserPool', 1);
     t.hasOutput('FeastIssuer', Match.anyValue());
   });
@@ -106,7 +203,13 @@ describe('AppsStack', () => {
     for (const e of secretLike) {
       expect({ name: e.name, literal: e.value }).toEqual({ name: e.name, literal: undefined });
     }
-    expect(JSON.stringify(t.toJSON())).not.toContain(['password', '1234'].join(''));
+    // Nor is the old example password anywhere in the template or the applied objects.
+    const values = [
+      ...stringsIn(t.toJSON()),
+      ...(['Namespaces', 'Mlflow', 'Feast'] as const).flatMap((id) => stringsIn(applied(t, id))),
+    ];
+    expect(values.length).toBeGreaterThan(100);
+    expect(values.filter((v) => v.includes(['password', '1234'].join('')))).toEqual([]);
   });
 
   test('the apps stack depends on the cluster stack (deleted first, so the ALB goes while its controller runs)', () => {
@@ -123,58 +226,75 @@ describe('AppsStack', () => {
 
   test('cdk-nag AwsSolutions has no unacknowledged finding', () => {
     const { result } = synthWithPolicy(loadCohort('cohorts/demo.yaml'));
-    expect(result.violations.filter((v) => v.constructPath.includes('-apps/'))).toEqual([]);
+    expect(
+      result.violations.filter((v) => v.constructPath.startsWith('cohortlab-demo-2027-spring-apps/')),
+    ).toEqual([]);
   });
 });
 
 describe('AppsStack secrets and rotation', () => {
   const { stacks } = buildStacks(loadCohort('cohorts/demo.yaml'));
-  const t = Template.fromStack(stacks.apps);
+  const apps = stacks.apps;
+  const t = Template.fromStack(apps);
+  const cohortKeyArn = {
+    'Fn::GetStackOutput': Match.objectLike({
+      StackName: 'cohortlab-demo-2027-spring-data',
+      OutputName: Match.stringLikeRegexp('CohortKey'),
+    }),
+  };
+  const rotationFunctionArn = { 'Fn::GetAtt': [logicalId(apps, apps.rotation.function), 'Arn'] };
 
-  test('admin, Flask key and Redis secrets: cohort key, kind tag, 30-day rotation by the shared function', () => {
-    const secrets = t.findResources('AWS::SecretsManager::Secret');
-    const byName = Object.fromEntries(
-      Object.entries(secrets).map(([id, r]) => [r.Properties.Name, { id, r }]),
-    );
-    const expected: Record<string, string> = {
-      'cohort-lab/demo-2027-spring/mlflow-admin': 'mlflow-admin',
-      'cohort-lab/demo-2027-spring/mlflow-flask-secret-key': 'generated-key',
-      'cohort-lab/demo-2027-spring/redis': 'generated-dual',
-    };
-    expect(Object.keys(byName).sort()).toEqual(Object.keys(expected).sort());
-    const schedules = Object.values(t.findResources('AWS::SecretsManager::RotationSchedule'));
-    for (const [name, kind] of Object.entries(expected)) {
-      const { id, r } = byName[name];
-      expect(JSON.stringify(r.Properties.KmsKeyId)).toContain('CohortKey');
-      expect(r.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'lab:secret-kind', Value: kind }]));
-      expect(r.Properties.GenerateSecretString).toEqual(
-        expect.objectContaining({ ExcludePunctuation: true, PasswordLength: 32 }),
-      );
-      const schedule = schedules.find(
-        (s) => JSON.stringify(s.Properties.SecretId) === JSON.stringify({ Ref: id }),
-      );
-      expect(schedule?.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
-      expect(JSON.stringify(schedule?.Properties.RotationLambdaARN)).toContain('SecretRotation');
+  // (Each secret's kind tag and generation, and which rotates at creation, are CohortSecrets';
+  // the function's settings, permissions and alarm are SecretRotation's: test/constructs.)
+  test("admin, Flask key and Redis secrets: the cohort's names, the cohort key, rotated by the stack's function", () => {
+    t.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    for (const [secret, name] of [
+      [apps.secrets.mlflowAdmin, 'mlflow-admin'],
+      [apps.secrets.flaskKey, 'mlflow-flask-secret-key'],
+      [apps.secrets.redis, 'redis'],
+    ] as const) {
+      const id = logicalId(apps, secret);
+      expect(
+        Object.keys(
+          t.findResources('AWS::SecretsManager::Secret', {
+            Properties: { Name: `cohort-lab/demo-2027-spring/${name}`, KmsKeyId: cohortKeyArn },
+          }),
+        ),
+      ).toEqual([id]);
+      t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+        SecretId: { Ref: id },
+        RotationLambdaARN: rotationFunctionArn,
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      });
     }
   });
 
-  test('only the Redis secret rotates at creation (so it holds a previous password); MLflow ones wait for MLflow', () => {
-    const schedules = Object.values(t.findResources('AWS::SecretsManager::RotationSchedule'));
-    expect(schedules.map((s) => s.Properties.RotateImmediatelyOnUpdate).sort()).toEqual([false, false, true]);
-  });
-
-  test('the rotation function runs in the VPC, reaches MLflow only through the private endpoint, and may touch only cohort secrets', () => {
+  test('the rotation function runs in the private subnets and calls MLflow through the private endpoint', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
-      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+      VpcConfig: Match.objectLike({
+        SubnetIds: [
+          fromClusterStack('^PublishOutputRefNetworkPrivateSubnet1'),
+          fromClusterStack('^PublishOutputRefNetworkPrivateSubnet2'),
+        ],
+      }),
       Environment: {
         Variables: {
-          MLFLOW_URL: Match.objectLike({ 'Fn::Join': ['', ['http://', Match.anyValue()]] }),
+          MLFLOW_URL: {
+            'Fn::Join': [
+              '',
+              [
+                'http://',
+                { 'Fn::GetAtt': [logicalId(apps, apps.mlflowPrivateEndpoint.loadBalancer), 'DNSName'] },
+              ],
+            ],
+          },
           ADMIN_SECRET_ID: 'cohort-lab/demo-2027-spring/mlflow-admin',
         },
       },
     });
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+  });
+
+  test("the rotation function may touch only the cohort's secrets", () => {
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -194,28 +314,43 @@ describe('AppsStack secrets and rotation', () => {
         ]),
       },
     });
-    // Nothing from the internet or the whole VPC may reach the private endpoint: only the function's group.
-    const albSg = Object.entries(t.findResources('AWS::EC2::SecurityGroup')).find(([, r]) =>
-      String(r.Properties.GroupDescription).includes('private MLflow endpoint'),
-    )!;
-    expect(albSg[1].Properties.SecurityGroupIngress ?? []).toEqual([]);
-    const ingress = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress')).filter(
-      (r) => JSON.stringify(r.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [albSg[0], 'GroupId'] }),
+  });
+
+  test("only the rotation function reaches the private endpoint, and the endpoint reaches only MLflow's pods", () => {
+    const endpointGroup = logicalId(apps, apps.mlflowPrivateEndpoint.securityGroup);
+    // Nothing from the internet or the whole VPC: one rule, from the function's group.
+    t.resourcePropertiesCountIs(
+      'AWS::EC2::SecurityGroupIngress',
+      { GroupId: { 'Fn::GetAtt': [endpointGroup, 'GroupId'] } },
+      1,
     );
-    expect(ingress).toHaveLength(1);
-    expect(JSON.stringify(ingress[0].Properties.SourceSecurityGroupId)).toContain('SecretRotation');
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [endpointGroup, 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(apps, apps.rotation.securityGroup), 'GroupId'] },
+      FromPort: 80,
+      ToPort: 80,
+    });
+    // The cluster's group admits the endpoint on MLflow's port (a rule of this stack: no cycle).
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: fromClusterStack('ClusterSecurityGroupId'),
+      SourceSecurityGroupId: { 'Fn::GetAtt': [endpointGroup, 'GroupId'] },
+      IpProtocol: 'tcp',
+      FromPort: 5000,
+      ToPort: 5000,
+    });
   });
 
   test('a failing rotation step raises an alarm on the cohort alert topic', () => {
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Errors',
-      Namespace: 'AWS/Lambda',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(apps, apps.rotation.function) } }],
       AlarmActions: [
-        Match.objectLike({
-          'Fn::GetStackOutput': Match.objectLike({ StackName: 'cohortlab-demo-2027-spring-data' }),
-        }),
+        {
+          'Fn::GetStackOutput': Match.objectLike({
+            StackName: 'cohortlab-demo-2027-spring-data',
+            OutputName: Match.stringLikeRegexp('Alerts'),
+          }),
+        },
       ],
     });
   });
@@ -252,20 +387,28 @@ describe('AppsStack secrets and rotation', () => {
       s.apps.secrets.flaskKey.node.tryRemoveChild('Rotation');
     });
     expect(result.violations.map((v) => `${v.rule} ${v.constructPath}`)).toEqual([
-      `AwsSolutions-SMG4 ${stacks.apps.secrets.flaskKey.node.path}/Resource`,
+      `AwsSolutions-SMG4 ${apps.secrets.flaskKey.node.path}/Resource`,
     ]);
   });
 
   test('the MLflow chart binds the pods to the private endpoint and allows its host name', () => {
-    const mlflow = stacks.apps.charts.mlflow.toJson() as Array<{
-      kind: string;
-      spec?: Record<string, unknown>;
-    }>;
+    const mlflow = applied(t, 'Mlflow');
     const binding = mlflow.find((o) => o.kind === 'TargetGroupBinding');
-    expect(binding?.spec).toEqual(
-      expect.objectContaining({ serviceRef: { name: 'mlflow', port: 5000 }, targetType: 'ip' }),
-    );
-    expect(stacks.apps.charts.mlflow.allowedHosts).toHaveLength(5);
+    expect(binding?.spec).toEqual({
+      serviceRef: { name: 'mlflow', port: 5000 },
+      targetGroupARN: { Ref: logicalId(apps, apps.mlflowPrivateEndpoint.targetGroup) },
+      targetType: 'ip',
+    });
+    const endpointHost = {
+      'Fn::GetAtt': [logicalId(apps, apps.mlflowPrivateEndpoint.loadBalancer), 'DNSName'],
+    };
+    expect(apps.resolve(apps.charts.mlflow.allowedHosts)).toEqual([
+      'mlflow.demo-2027-spring.cohort-lab.example',
+      endpointHost,
+      'mlflow.cohort-lab.svc.cluster.local:5000',
+      'mlflow.cohort-lab.svc:5000',
+      'mlflow.cohort-lab:5000',
+    ]);
   });
 });
 

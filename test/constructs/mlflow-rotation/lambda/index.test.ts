@@ -4,7 +4,7 @@
  * Manager and a real MLflow server in test/integration/rotation.test.ts.
  */
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { handler, makeHandler, RotationError } from '../../constructs/mlflow-rotation/handler';
+import { handler, makeHandler, RotationError } from '../../../../constructs/mlflow-rotation/lambda';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:cohort-lab/demo/redis-AbCdEf';
 
