@@ -1,6 +1,7 @@
 /**
  * Benchmark: MLflow throughput with our authentication configuration, with MLflow's default
- * basic-auth configuration, and without authentication, on this machine.
+ * basic-auth configuration, and without authentication, on this machine. (One file of about 320
+ * lines on purpose: setup, load and report read top to bottom as one script.)
  *
  *   npx tsx scripts/bench-mlflow.ts [--seconds 5] [--rounds 5] [--concurrency 1,8]
  *

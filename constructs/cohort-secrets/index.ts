@@ -2,7 +2,7 @@ import { RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IDependable } from 'constructs';
-import { MLFLOW_ADMIN_USERNAME, SecretKind, secretNames } from '../../lib/core';
+import { MLFLOW_ADMIN_USERNAME, SecretKind, secretNames, SLUG_PATTERN } from '../../lib/core';
 import { SecretRotation } from '../mlflow-rotation';
 
 /** Length of every generated secret value; letters and digits only (URL, ini and Redis safe). */
@@ -93,7 +93,7 @@ export class CohortSecrets extends Construct {
    * shape.
    */
   public addLearner(slug: string, options: LearnerSecretOptions = {}): secretsmanager.Secret {
-    if (!/^[a-z]([a-z0-9-]*[a-z0-9])?$/.test(slug)) {
+    if (!SLUG_PATTERN.test(slug)) {
       throw new Error(`CohortSecrets: learner slug "${slug}" is not a normalised id`);
     }
     const secret = this.generated(
