@@ -2,11 +2,14 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ChartValues } from './common/values';
 import { FeastChart } from './feast';
+import { LearnerChart } from './learner';
 import { MlflowChart } from './mlflow';
 import { NamespaceChart } from './namespaces';
 
 export * from './common/values';
-export { FeastChart, MlflowChart, NamespaceChart };
+export { FeastChart, LearnerChart, MlflowChart, NamespaceChart };
+export { LEARNER_OBJECTS, learnerSecretStoreName } from './learner';
+export type { LearnerChartProps } from './learner';
 
 /** The charts of one cohort. */
 export interface CohortCharts {

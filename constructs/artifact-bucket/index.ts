@@ -4,7 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ArtifactRetention, LAB_TAG, LEARNERS_PREFIX, learnerPrefix, SHARED_PREFIX } from '../../lib/core';
+import {
+  ArtifactRetention,
+  LAB_TAG,
+  LEARNERS_PREFIX,
+  PERSON_TAG,
+  PersonRole,
+  SHARED_PREFIX,
+} from '../../lib/core';
 
 /** Properties of {@link ArtifactBucket}. */
 export interface ArtifactBucketProps {
@@ -137,16 +144,54 @@ export class ArtifactBucket extends Construct {
     return this.grantPrefix(grantee, prefix, true);
   }
 
-  /** A learner's grant: read `shared/`, read and write `learners/<slug>/`. */
-  public grantLearner(grantee: iam.IGrantable, slug: string): iam.Grant {
-    this.grantReadShared(grantee);
-    return this.grantReadWritePrefix(grantee, learnerPrefix(slug));
-  }
+  /**
+   * The cohort's people, by the tags on their roles (LabPerson), in a fixed number of bucket-policy
+   * statements whatever the roster's size: a role tagged `lab:cohort=<cohort>` in this account
+   * reads `shared/`; one tagged `lab:role=learner` also reads and writes
+   * `learners/${aws:PrincipalTag/lab:learner}/`, its own prefix only; one tagged
+   * `lab:role=instructor` writes `shared/` and reads every `learners/` prefix. The key policy grant
+   * that goes with it is {@link grantPeopleKeyUse}, on the key's own construct.
+   */
+  public grantPeopleByTag(cohortName: string): void {
+    const account = Stack.of(this).account;
+    const person = (role?: PersonRole) => ({
+      StringEquals: {
+        'aws:PrincipalAccount': account,
+        [`aws:PrincipalTag/${LAB_TAG.cohort}`]: cohortName,
+        ...(role === undefined ? {} : { [`aws:PrincipalTag/${PERSON_TAG.role}`]: role }),
+      },
+    });
+    const own = `${LEARNERS_PREFIX}\${aws:PrincipalTag/${PERSON_TAG.learner}}/`;
+    const add = (sid: string, actions: string[], resources: string[], conditions: Record<string, unknown>) =>
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          principals: [new iam.AnyPrincipal()],
+          actions,
+          resources,
+          conditions,
+        }),
+      );
+    const read = ['s3:GetObject', 's3:GetObjectVersion'];
+    const write = [...read, 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
+    const list = (prefix: string) => ({ StringLike: { 's3:prefix': [prefix, `${prefix}*`] } });
 
-  /** An instructor's grant: read and write `shared/` (course material), read every `learners/<slug>/`. */
-  public grantInstructor(grantee: iam.IGrantable): iam.Grant {
-    this.grantPrefix(grantee, LEARNERS_PREFIX, false);
-    return this.grantReadWritePrefix(grantee, SHARED_PREFIX);
+    add('PeopleReadShared', read, [this.arnForPrefix(SHARED_PREFIX)], person());
+    add('PeopleListShared', ['s3:ListBucket'], [this.bucket.bucketArn], {
+      ...person(),
+      ...list(SHARED_PREFIX),
+    });
+    add('LearnersOwnPrefix', write, [this.bucket.arnForObjects(`${own}*`)], person(PersonRole.LEARNER));
+    add('LearnersListOwnPrefix', ['s3:ListBucket'], [this.bucket.bucketArn], {
+      ...person(PersonRole.LEARNER),
+      ...list(own),
+    });
+    add('InstructorsWriteShared', write, [this.arnForPrefix(SHARED_PREFIX)], person(PersonRole.INSTRUCTOR));
+    add('InstructorsReadLearners', read, [this.arnForPrefix(LEARNERS_PREFIX)], person(PersonRole.INSTRUCTOR));
+    add('InstructorsListLearners', ['s3:ListBucket'], [this.bucket.bucketArn], {
+      ...person(PersonRole.INSTRUCTOR),
+      ...list(LEARNERS_PREFIX),
+    });
   }
 
   /** Total bytes stored (daily S3 storage metric, all storage classes summed by S3 as Standard). */

@@ -2,6 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { LAB_TAG } from '../../lib/core';
 
 /** Properties of {@link CohortKey}. */
 export interface CohortKeyProps {
@@ -72,6 +73,34 @@ export class CohortKey extends Construct {
   /** Let `grantee` encrypt and decrypt with the cohort key. */
   public grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
     return this.key.grantEncryptDecrypt(grantee);
+  }
+
+  /**
+   * The cohort's people, by the tags on their roles (LabPerson), in one key-policy statement
+   * whatever the roster's size: a role of this account tagged `lab:cohort=<cohort>` may use the
+   * key, but only through S3 (their bucket prefixes) and Secrets Manager (their own secrets), as
+   * the bucket policy and their role's policy allow.
+   */
+  public grantPeopleKeyUse(cohortName: string): void {
+    const stack = Stack.of(this);
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'PeopleOfTheCohortThroughS3AndSecretsManager',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'aws:PrincipalAccount': stack.account,
+            [`aws:PrincipalTag/${LAB_TAG.cohort}`]: cohortName,
+            'kms:ViaService': [
+              `s3.${stack.region}.amazonaws.com`,
+              `secretsmanager.${stack.region}.amazonaws.com`,
+            ],
+          },
+        },
+      }),
+    );
   }
 
   /** Let `grantee` decrypt with the cohort key. */

@@ -1,8 +1,8 @@
-import { RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct, IDependable } from 'constructs';
-import { MLFLOW_ADMIN_USERNAME, SecretKind, secretNames, SLUG_PATTERN } from '../../lib/core';
+import { Construct } from 'constructs';
+import { MLFLOW_ADMIN_USERNAME, SecretKind, secretNames } from '../../lib/core';
 import { SecretRotation } from '../mlflow-rotation';
 
 /** Length of every generated secret value; letters and digits only (URL, ini and Redis safe). */
@@ -22,17 +22,6 @@ export interface CohortSecretsProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Options of {@link CohortSecrets.addLearner}. */
-export interface LearnerSecretOptions {
-  /**
-   * Rotate once at deployment, which creates the learner's MLflow user with the new password.
-   * @default true
-   */
-  readonly createUserNow?: boolean;
-  /** What must be deployed before that first rotation: the MLflow manifest and its endpoint. */
-  readonly after?: readonly IDependable[];
-}
-
 /**
  * The cohort's service secrets, each encrypted with the cohort key, tagged with its
  * `lab:secret-kind`, and on the shared rotation function's schedule:
@@ -42,7 +31,6 @@ export interface LearnerSecretOptions {
  * | `cohort-lab/<c>/mlflow-admin`        | `{username: admin, password}`  | mlflow-admin    |
  * | `cohort-lab/<c>/mlflow-flask-secret-key` | `{secretKey}`              | generated-key   |
  * | `cohort-lab/<c>/redis`               | `{password, previousPassword}` | generated-dual  |
- * | `cohort-lab/<c>/learners/<slug>/mlflow` | `{username: <slug>, password}` | mlflow-user  |
  *
  * (The database users' secrets belong to the database construct and rotate with AWS's hosted
  * alternating-users rotation.) The Redis secret rotates once at creation so that it holds both a
@@ -85,36 +73,6 @@ export class CohortSecrets extends Construct {
     props.rotation.addSecret(this.redis, SecretKind.GENERATED_DUAL, true);
   }
 
-  /**
-   * The MLflow credentials of one learner, on the rotation schedule. The function creates the
-   * learner's MLflow user on the secret's first rotation; by default that rotation runs at deploy
-   * time, after `options.after` (the applied MLflow manifest), so the credentials log in from the
-   * start rather than after the first 30 days. The roster wiring is the Learners issue; this is the
-   * shape.
-   */
-  public addLearner(slug: string, options: LearnerSecretOptions = {}): secretsmanager.Secret {
-    if (!SLUG_PATTERN.test(slug)) {
-      throw new Error(`CohortSecrets: learner slug "${slug}" is not a normalised id`);
-    }
-    const secret = this.generated(
-      `Learner-${slug}`,
-      secretNames(this.props.cohortName).learnerMlflow(slug),
-      `MLflow credentials of learner ${slug}`,
-      { username: slug },
-      'password',
-    );
-    Tags.of(secret).add('lab:learner', slug);
-    const schedule = this.props.rotation.addSecret(
-      secret,
-      SecretKind.MLFLOW_USER,
-      options.createUserNow ?? true,
-    );
-    for (const dependency of options.after ?? []) {
-      schedule.node.addDependency(dependency);
-    }
-    return secret;
-  }
-
   private generated(
     id: string,
     secretName: string,
@@ -122,19 +80,54 @@ export class CohortSecrets extends Construct {
     template: Record<string, string>,
     key: string,
   ): secretsmanager.Secret {
-    return new secretsmanager.Secret(this, id, {
+    return generatedSecret(this, id, {
       secretName,
-      description: `Cohort Lab: ${description}`,
+      description,
       encryptionKey: this.props.encryptionKey,
-      removalPolicy: this.props.removalPolicy ?? RemovalPolicy.DESTROY,
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify(template),
-        generateStringKey: key,
-        passwordLength: GENERATED_LENGTH,
-        excludePunctuation: true,
-        includeSpace: false,
-        requireEachIncludedType: true,
-      },
+      removalPolicy: this.props.removalPolicy,
+      template,
+      generateKey: key,
     });
   }
+}
+
+/** Properties of {@link generatedSecret}. */
+export interface GeneratedSecretProps {
+  /** Secrets Manager name. */
+  readonly secretName: string;
+  /** What the secret is, after "Cohort Lab: ". */
+  readonly description: string;
+  /** Key the secret is encrypted with (the cohort key). */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * What deleting the stack does to the secret (DESTROY schedules deletion with a recovery window).
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** The fixed fields of the JSON value, e.g. `{ username: 'ada' }`. */
+  readonly template: Readonly<Record<string, string>>;
+  /** The field Secrets Manager fills with a generated value ({@link GENERATED_LENGTH} letters and digits). */
+  readonly generateKey: string;
+}
+
+/** A Secrets Manager secret whose JSON value has one generated field, encrypted with the cohort key. */
+export function generatedSecret(
+  scope: Construct,
+  id: string,
+  props: GeneratedSecretProps,
+): secretsmanager.Secret {
+  return new secretsmanager.Secret(scope, id, {
+    secretName: props.secretName,
+    description: `Cohort Lab: ${props.description}`,
+    encryptionKey: props.encryptionKey,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+    generateSecretString: {
+      secretStringTemplate: JSON.stringify(props.template),
+      generateStringKey: props.generateKey,
+      passwordLength: GENERATED_LENGTH,
+      excludePunctuation: true,
+      includeSpace: false,
+      requireEachIncludedType: true,
+    },
+  });
 }

@@ -24,6 +24,16 @@ export interface PodIdentityRoleProps {
    * @default - `Pod Identity: <namespace>/<serviceAccount>`
    */
   readonly description?: string;
+  /**
+   * Physical name of the role (so its ARN can be computed without asking AWS).
+   * @default - a name CloudFormation generates
+   */
+  readonly roleName?: string;
+  /**
+   * IAM path of the role.
+   * @default '/'
+   */
+  readonly path?: string;
 }
 
 /**
@@ -76,6 +86,8 @@ export class PodIdentityRole extends Construct implements iam.IGrantable {
     this.role = new iam.Role(this, 'Resource', {
       assumedBy: principal,
       description: props.description ?? `Pod Identity: ${props.namespace}/${props.serviceAccount}`,
+      roleName: props.roleName,
+      path: props.path,
     });
     // Pod Identity tags the session (cluster, namespace, service account, pod).
     this.role.assumeRolePolicy?.addStatements(
@@ -97,6 +109,16 @@ export class PodIdentityRole extends Construct implements iam.IGrantable {
   /** ARN of the IAM role. */
   public get roleArn(): string {
     return this.role.roleArn;
+  }
+
+  /**
+   * Let `principal` assume the role too (sts:AssumeRole), beside Pod Identity: for example a
+   * person's own IAM principal, or an operator that acts for the workload.
+   */
+  public trust(principal: iam.IPrincipal): void {
+    this.role.assumeRolePolicy?.addStatements(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [principal] }),
+    );
   }
 
   /**

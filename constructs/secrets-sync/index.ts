@@ -1,7 +1,9 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResources, escapeRegExp } from '../../lib/core';
 import { CohortCluster } from '../cohort-cluster';
 import { PodIdentityRole } from '../pod-identity-role';
 
@@ -189,6 +191,43 @@ export class SecretsSync extends Construct {
     });
     this.reloader.node.addDependency(props.cluster.nodegroup);
   }
+
+  /**
+   * Let the operator assume the roles under IAM `path` (for example every person's role of the
+   * cohort, `/cohortlab/<cohort>/people/`), so a ClusterSecretStore with `role: <arn>` reads
+   * Secrets Manager as that role: a learner's store then reaches the learner's own secrets and no
+   * other. The roles must trust the operator's role as well.
+   */
+  public allowAssumingRolesUnder(path: string): void {
+    if (!/^\/([\w+=,.@-]+\/)+$/.test(path)) {
+      throw new Error(`SecretsSync ${this.node.id}: "${path}" is not an IAM path such as /team/people/`);
+    }
+    this.operatorRole.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumePeopleRoles',
+        actions: ['sts:AssumeRole'],
+        resources: [rolesUnder(this, path)],
+      }),
+    );
+    acknowledgeWildcardResources(
+      this.operatorRole.role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy,
+      new RegExp(`:role/${escapeRegExp(path.replace(/^\//, ''))}\\*$`),
+      `Roles under ${path} are created over the cohort's life (one per person on the roster); the operator assumes one per ClusterSecretStore, which reads only what that role may read.`,
+    );
+  }
+}
+
+/**
+ * The ARN pattern of roles under `path` in the stack's account, for {@link SecretsSync.allowAssumingRolesUnder}.
+ */
+function rolesUnder(scope: Construct, path: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'iam',
+    region: '',
+    resource: 'role',
+    resourceName: `${path.replace(/^\//, '')}*`,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
 }
 
 function resources(cpu: string, memoryRequest: string, memoryLimit: string): Record<string, unknown> {

@@ -6,6 +6,7 @@ import {
   learnerNamespace,
   learnerPrefix,
   normaliseId,
+  shardOf,
 } from '../core';
 import { computeWithDefaults, endpointAccessWithDefault, retentionWithDefault } from './defaults';
 import { Profile } from './profile';
@@ -18,8 +19,10 @@ import { ClusterConfig, CohortConfig, Instructor, Learner } from './types';
  * comes from the profile. Assumes the rules held; it checks nothing.
  */
 export function buildCohortConfig(doc: CohortFile, profile: Profile, file: string): CohortConfig {
-  const instructors = doc.instructors.map(buildInstructor);
-  const learners = doc.learners.map(buildLearner);
+  const shard = (p: { id: string; shard?: number }) =>
+    p.shard ?? shardOf(normaliseId(p.id), profile.learnerShards);
+  const instructors = doc.instructors.map((p) => buildInstructor(p, shard(p)));
+  const learners = doc.learners.map((p) => buildLearner(p, shard(p)));
   return {
     sourceFile: file,
     name: doc.cohort,
@@ -51,11 +54,11 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
   };
 }
 
-function buildInstructor(p: CohortFile['instructors'][number]): Instructor {
-  return { id: p.id, slug: normaliseId(p.id), email: p.email, iamPrincipalArn: p.iamPrincipalArn };
+function buildInstructor(p: CohortFile['instructors'][number], shard: number): Instructor {
+  return { id: p.id, slug: normaliseId(p.id), email: p.email, iamPrincipalArn: p.iamPrincipalArn, shard };
 }
 
-function buildLearner(p: CohortFile['learners'][number]): Learner {
+function buildLearner(p: CohortFile['learners'][number], shard: number): Learner {
   const slug = normaliseId(p.id);
   return {
     id: p.id,
@@ -65,6 +68,7 @@ function buildLearner(p: CohortFile['learners'][number]): Learner {
     namespace: learnerNamespace(slug),
     s3Prefix: learnerPrefix(slug),
     iamPrincipalArn: p.iamPrincipalArn,
+    shard,
   };
 }
 

@@ -37,6 +37,7 @@ interface ProfileSettings {
   readonly maxCourseDays: number;
   readonly maxLearners: number;
   readonly minInstructors: number;
+  readonly learnerShards: number;
   readonly requiresTls: boolean;
   readonly defaultCompute: ComputeConfig;
   readonly defaultMlflowReplicas: number;
@@ -64,6 +65,7 @@ export class Profile {
       maxCourseDays: 366,
       maxLearners: 1000,
       minInstructors: 1,
+      learnerShards: 40,
       requiresTls: true,
       defaultCompute: { instanceTypes: ['m6i.large'], minNodes: 2, maxNodes: 4, spot: false },
       defaultMlflowReplicas: 2,
@@ -92,6 +94,7 @@ export class Profile {
       maxCourseDays: 31,
       maxLearners: 5,
       minInstructors: 0,
+      learnerShards: 1,
       requiresTls: false,
       defaultCompute: { instanceTypes: ['t3.large', 't3a.large'], minNodes: 1, maxNodes: 2, spot: true },
       defaultMlflowReplicas: 1,
@@ -130,6 +133,12 @@ export class Profile {
   public readonly maxLearners: number;
   /** Fewest instructors the cohort file must list. */
   public readonly minInstructors: number;
+  /**
+   * How many `learners-N` stacks the roster is spread over (lib/core/shards.ts). Fixed per
+   * profile, never grown with the roster: a new count would move people between stacks. 40 keep
+   * 1,000 people at about 25 per stack, well inside MAX_PEOPLE_PER_SHARD.
+   */
+  public readonly learnerShards: number;
   /** MLflow must be served over TLS (`mlflow.certificateArn` required): basic-auth passwords cross the internet. */
   public readonly requiresTls: boolean;
   /** Worker capacity used where the cohort file's `compute` section is silent. */
@@ -157,6 +166,7 @@ export class Profile {
     this.maxCourseDays = settings.maxCourseDays;
     this.maxLearners = settings.maxLearners;
     this.minInstructors = settings.minInstructors;
+    this.learnerShards = settings.learnerShards;
     this.requiresTls = settings.requiresTls;
     this.defaultCompute = settings.defaultCompute;
     this.defaultMlflowReplicas = settings.defaultMlflowReplicas;

@@ -50,6 +50,14 @@ const personId = z
   .regex(RAW_ID_PATTERN, { error: 'may only contain letters, digits, ".", "_" and "-"' });
 
 const IAM_PRINCIPAL_ARN_MESSAGE = 'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)';
+/**
+ * A person's `learners-N` stack, when the hash of their slug would put them in a full one (the
+ * shards rule names the person and a shard with room). Omit it otherwise.
+ */
+const shardPin = z
+  .int({ error: 'must be a whole number (a learners-N stack number)' })
+  .min(0, { error: 'must be 0 or more' });
+
 const iamPrincipalArn = z
   .string({ error: IAM_PRINCIPAL_ARN_MESSAGE })
   .regex(IAM_PRINCIPAL_ARN_PATTERN, { error: IAM_PRINCIPAL_ARN_MESSAGE });
@@ -59,6 +67,7 @@ export const instructorSchema = z.strictObject(
     id: personId,
     email: z.email({ error: 'must be an email address' }),
     iamPrincipalArn: iamPrincipalArn.optional(),
+    shard: shardPin.optional(),
   },
   { error: 'must be an instructor: a mapping with id, email and optionally iamPrincipalArn' },
 );
@@ -73,6 +82,7 @@ export const learnerSchema = z.strictObject(
       .min(1, { error: 'must not be empty' })
       .max(128, { error: 'must be at most 128 characters' }),
     iamPrincipalArn: iamPrincipalArn.optional(),
+    shard: shardPin.optional(),
   },
   { error: 'must be a learner: a mapping with id, email, displayName and optionally iamPrincipalArn' },
 );

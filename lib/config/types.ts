@@ -10,6 +10,8 @@ export interface Instructor {
   readonly email: string;
   /** IAM role or user that gets cluster-admin access. @default - no cluster access entry */
   readonly iamPrincipalArn?: string;
+  /** The `learners-N` stack that holds the person's resources (lib/core/shards.ts). */
+  readonly shard: number;
 }
 
 /** A learner after validation and normalisation. */
@@ -26,6 +28,8 @@ export interface Learner {
   readonly s3Prefix: string;
   /** IAM role or user limited to the learner's namespace. @default - no cluster access entry */
   readonly iamPrincipalArn?: string;
+  /** The `learners-N` stack that holds the person's resources (lib/core/shards.ts). */
+  readonly shard: number;
 }
 
 /** MLflow settings with profile defaults filled in. */

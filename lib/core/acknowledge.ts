@@ -11,7 +11,11 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
  * acknowledgement is made then, from a validation hook on the resource itself, and written into
  * the template's `cdk_nag` metadata beside the others.
  */
-export function acknowledgeWildcardResources(policy: iam.CfnPolicy, match: RegExp, reason: string): void {
+export function acknowledgeWildcardResources(
+  policy: iam.CfnPolicy | iam.CfnManagedPolicy,
+  match: RegExp,
+  reason: string,
+): void {
   acknowledgeWhenResolved(policy, reason, () => {
     const document = Stack.of(policy).resolve(policy.policyDocument) as PolicyDocument;
     const resources = (document.Statement ?? [])

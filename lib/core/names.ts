@@ -1,3 +1,4 @@
+import { MLFLOW_PORT } from './ports';
 import { LEARNERS_PREFIX } from './prefixes';
 
 /**
@@ -52,6 +53,11 @@ export const EXTERNAL_SECRETS = {
 /** Namespace of Stakater Reloader (restarts workloads annotated `reloader.stakater.com/auto`). */
 export const RELOADER_NAMESPACE = 'reloader';
 
+/** MLflow's address inside the cluster: its Service in the cohort namespace. */
+export function mlflowInClusterUrl(namespace: string = COHORT_NAMESPACE): string {
+  return `http://mlflow.${namespace}.svc.cluster.local:${MLFLOW_PORT}`;
+}
+
 /** Prefix of every Secrets Manager secret of a cohort: `cohort-lab/<cohort>/`. */
 export function secretPrefix(cohort: string): string {
   return `cohort-lab/${cohort}/`;
@@ -73,5 +79,7 @@ export function secretNames(cohort: string) {
     redis: `${p}redis`,
     /** One learner's MLflow credentials: `{"username","password"}`. */
     learnerMlflow: (slug: string) => `${p}${LEARNERS_PREFIX}${slug}/mlflow`,
+    /** One instructor's MLflow credentials (an MLflow admin): `{"username","password"}`. */
+    instructorMlflow: (slug: string) => `${p}instructors/${slug}/mlflow`,
   };
 }

@@ -7,6 +7,11 @@ export enum SecretKind {
   MLFLOW_ADMIN = 'mlflow-admin',
   /** `{username, password}` of an MLflow user (a learner): the admin sets it; created if missing. */
   MLFLOW_USER = 'mlflow-user',
+  /**
+   * `{username, password}` of an instructor: like MLFLOW_USER, and the user is an MLflow admin, so
+   * instructors read and manage every learner's work.
+   */
+  MLFLOW_INSTRUCTOR = 'mlflow-instructor',
   /** `{secretKey}`: a generated key nothing else has to accept (consumers reload it). */
   GENERATED_KEY = 'generated-key',
   /**

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import { CohortConfig } from '../config';
 import { labTags } from '../core';
-import { addCohortStacks, newCohortApp } from '../stacks/cohort-app';
+import { addCohortStacks, allStacks, newCohortApp } from '../stacks/cohort-app';
 import { enablePolicyChecks, PolicyViolation, synthWithPolicyChecks } from '../stacks/policy-checks';
 
 /** CloudFormation hard limit is 500 resources; DESIGN.md keeps every template under this. */
@@ -47,7 +47,7 @@ export function planCohort(config: CohortConfig, outdir: string, today: string):
   enablePolicyChecks(app);
   const stacks = addCohortStacks(app, config);
   const result = synthWithPolicyChecks(app);
-  const stackPlans = Object.values(stacks).map((stack) =>
+  const stackPlans = allStacks(stacks).map((stack) =>
     describeTemplate(stack.stackName, join(outdir, stack.templateFile)),
   );
   const limitProblems = stackPlans.flatMap((s) => {

@@ -12,6 +12,7 @@ import { ClusterConfig, CohortConfig } from '../config';
 import {
   ApiEndpointAccess,
   clusterName,
+  peopleRolePath,
   COHORT_NAMESPACE,
   EXTERNAL_SECRETS,
   FEAST_PREFIX,
@@ -73,20 +74,7 @@ export class ClusterStack extends Stack {
         spot: config.compute.spot,
       },
     });
-    for (const instructor of config.instructors) {
-      if (instructor.iamPrincipalArn !== undefined) {
-        this.cluster.grantClusterAdmin(`Instructor-${instructor.slug}`, instructor.iamPrincipalArn);
-      }
-    }
-    for (const learner of config.learners) {
-      if (learner.iamPrincipalArn !== undefined) {
-        this.cluster.grantNamespaceEdit(
-          `Learner-${learner.slug}`,
-          learner.iamPrincipalArn,
-          learner.namespace,
-        );
-      }
-    }
+    // People's access entries come with each person, in their learners-N stack (LabPerson).
 
     const mlflow = this.cluster.addPodIdentityRole('MlflowRole', COHORT_NAMESPACE, SERVICE_ACCOUNTS.mlflow);
     mlflow.grantArtifactPrefix(artifacts, MLFLOW_PREFIX);
@@ -105,6 +93,8 @@ export class ClusterStack extends Stack {
       operator: { namespace: EXTERNAL_SECRETS.namespace, serviceAccount: EXTERNAL_SECRETS.serviceAccount },
       reloaderNamespace: RELOADER_NAMESPACE,
     });
+    // Each learner's ClusterSecretStore reads as the learner's role (cdk8s/learner).
+    this.secretsSync.allowAssumingRolesUnder(peopleRolePath(config.name));
 
     const db = profile.database;
     this.database = new CohortDatabase(this, 'Database', {

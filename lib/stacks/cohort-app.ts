@@ -1,17 +1,20 @@
-import { App, Environment } from 'aws-cdk-lib';
+import { App, Environment, Stack } from 'aws-cdk-lib';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { CohortConfig, loadCohortFile } from '../config';
-import { applyLabTags, labTags, stackName } from '../core';
+import { applyLabTags, labTags, shardPart, stackName } from '../core';
 import { AppsStack } from './apps-stack';
 import { ClusterStack } from './cluster-stack';
 import { DataStack } from './data-stack';
+import { LearnersStack, shardMembers } from './learners-stack';
 
 /** The stacks of one cohort. */
 export interface CohortStacks {
   readonly data: DataStack;
   readonly cluster: ClusterStack;
   readonly apps: AppsStack;
+  /** The roster's `learners-N` stacks, one per shard that has people, by shard number. */
+  readonly learners: ReadonlyMap<number, LearnersStack>;
 }
 
 /** Add every stack of `config` to `app`. Stacks are thin composition; constructs hold the logic. */
@@ -56,10 +59,32 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
     cluster,
     'the charts run on the cluster; deleting apps first drains its load balancers',
   );
-  for (const stack of [data, cluster, apps]) {
+  const learners = new Map<number, LearnersStack>();
+  for (const [shard, members] of shardMembers(config)) {
+    const stack = new LearnersStack(app, stackName(config.name, shardPart(shard)), {
+      ...common,
+      description: `Cohort Lab ${config.name}: people of shard ${shard} (roles, MLflow credentials, namespaces)`,
+      config,
+      shard,
+      members,
+      cluster: cluster.cluster.cluster,
+      cohortKey: data.key.key,
+      policies: data.peoplePolicies,
+      rotation: apps.rotation,
+      secretsOperatorRole: cluster.secretsSync.operatorRole.role,
+    });
+    stack.addStackDependency(apps, 'the rotation function creates the MLflow users; MLflow must run');
+    learners.set(shard, stack);
+  }
+  for (const stack of [data, cluster, apps, ...learners.values()]) {
     applyLabTags(stack, config);
   }
-  return { data, cluster, apps };
+  return { data, cluster, apps, learners };
+}
+
+/** Every stack of a cohort, in deployment order: data, cluster, apps, then the learner shards. */
+export function allStacks(stacks: CohortStacks): Stack[] {
+  return [stacks.data, stacks.cluster, stacks.apps, ...stacks.learners.values()];
 }
 
 /**

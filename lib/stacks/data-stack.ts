@@ -1,9 +1,9 @@
 import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
 import { CohortAlerts } from '../../constructs/cohort-alerts';
 import { CohortKey } from '../../constructs/cohort-key';
+import { PeoplePolicies } from '../../constructs/lab-person';
 import { CohortConfig } from '../config';
 import { ArtifactRetention, secretPrefix } from '../core';
 import { cdkProfile } from './profile-mapping';
@@ -22,6 +22,8 @@ export class DataStack extends Stack {
   public readonly key: CohortKey;
   public readonly artifacts: ArtifactBucket;
   public readonly alerts: CohortAlerts;
+  /** The managed policies of the people's roles (learners, instructors). */
+  public readonly peoplePolicies: PeoplePolicies;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -42,20 +44,11 @@ export class DataStack extends Stack {
       accessLogExpiration: profile.accessLogExpiration,
     });
 
-    // People with an IAM principal in the cohort file reach their part of the bucket directly (the
-    // same principals get their cluster access entries): learners read shared/ and own
-    // learners/<slug>/; instructors write shared/ and read every learner's prefix. The grants go
-    // into the bucket and key policies, as the principals are not part of this app.
-    for (const learner of config.learners) {
-      if (learner.iamPrincipalArn) {
-        this.artifacts.grantLearner(new iam.ArnPrincipal(learner.iamPrincipalArn), learner.slug);
-      }
-    }
-    for (const instructor of config.instructors) {
-      if (instructor.iamPrincipalArn) {
-        this.artifacts.grantInstructor(new iam.ArnPrincipal(instructor.iamPrincipalArn));
-      }
-    }
+    // People reach their part of the bucket, the key and their own secrets through their roles'
+    // tags (LabPerson in the learners-N stacks): a fixed number of statements, whatever the roster.
+    this.artifacts.grantPeopleByTag(config.name);
+    this.key.grantPeopleKeyUse(config.name);
+    this.peoplePolicies = new PeoplePolicies(this, 'People', { cohortName: config.name });
 
     // Where failures that need a human go; the owner is subscribed by email.
     this.alerts = new CohortAlerts(this, 'Alerts', {

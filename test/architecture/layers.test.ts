@@ -60,6 +60,10 @@ const wrongWay: ReadonlyArray<[string, Case]> = [
     { file: 'cdk8s/feast/probe.ts', code: "import type { CohortConfig } from '../../lib/config';" },
   ],
   [
+    'a chart helper imports the config',
+    { file: 'cdk8s/common/probe.ts', code: "import type { CohortConfig } from '../../lib/config';" },
+  ],
+  [
     'the chart helpers import a chart',
     { file: 'cdk8s/common/probe.ts', code: "import { NamespaceChart } from '../namespaces';" },
   ],

@@ -161,10 +161,11 @@ describe('ArtifactBucket', () => {
     t.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
   });
 
-  test('grantLearner scopes writes to learners/<slug>/ and reads to shared/', () => {
+  test('grantReadShared and grantReadWritePrefix scope a role of the app to its prefixes', () => {
     const { stack, bucket, template } = setup();
     const role = new iam.Role(stack, 'LearnerRole', { assumedBy: new iam.AccountRootPrincipal() });
-    bucket.grantLearner(role, 'grace-hopper');
+    bucket.grantReadShared(role);
+    bucket.grantReadWritePrefix(role, 'learners/grace-hopper/');
 
     const bucketArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Artifacts[0-9A-F]{8}$'), 'Arn'] };
     const expected = [
@@ -223,6 +224,67 @@ describe('ArtifactBucket', () => {
         expect(s.Condition?.StringEquals?.['kms:ViaService']).toBe('s3.us-east-1.amazonaws.com');
       }
     }
+  });
+
+  test("grantPeopleByTag: a fixed set of bucket-policy statements keyed on the people's role tags", () => {
+    // GIVEN the bucket; WHEN the cohort's people are granted by tag
+    const { bucket, template } = setup();
+    bucket.grantPeopleByTag('spring');
+    const statements = Object.values(template().findResources('AWS::S3::BucketPolicy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)
+      .filter((st) => typeof st.Sid === 'string');
+    const bySid = Object.fromEntries(statements.map((st) => [st.Sid as string, st]));
+    const bucketArn = { 'Fn::GetAtt': [expect.stringMatching(/^Artifacts[0-9A-F]{8}$/), 'Arn'] };
+    const person = (role?: string) => ({
+      'aws:PrincipalAccount': { Ref: 'AWS::AccountId' },
+      'aws:PrincipalTag/lab:cohort': 'spring',
+      ...(role ? { 'aws:PrincipalTag/lab:role': role } : {}),
+    });
+    // THEN exactly these statements, for principals of this account tagged with the cohort
+    expect(Object.keys(bySid).sort()).toEqual([
+      'InstructorsListLearners',
+      'InstructorsReadLearners',
+      'InstructorsWriteShared',
+      'LearnersListOwnPrefix',
+      'LearnersOwnPrefix',
+      'PeopleListShared',
+      'PeopleReadShared',
+    ]);
+    for (const st of statements) {
+      expect(st).toMatchObject({ Effect: 'Allow', Principal: { AWS: '*' } });
+    }
+    // a learner writes its own prefix only: the prefix is the role's own lab:learner tag
+    expect(bySid.LearnersOwnPrefix).toMatchObject({
+      Condition: { StringEquals: person('learner') },
+      Resource: { 'Fn::Join': ['', [bucketArn, '/learners/${aws:PrincipalTag/lab:learner}/*']] },
+    });
+    expect(bySid.LearnersListOwnPrefix).toMatchObject({
+      Action: 's3:ListBucket',
+      Condition: {
+        StringEquals: person('learner'),
+        StringLike: {
+          's3:prefix': [
+            'learners/${aws:PrincipalTag/lab:learner}/',
+            'learners/${aws:PrincipalTag/lab:learner}/*',
+          ],
+        },
+      },
+    });
+    // instructors read every learner and write shared/; everyone of the cohort reads shared/
+    expect(bySid.InstructorsReadLearners).toMatchObject({
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Condition: { StringEquals: person('instructor') },
+    });
+    expect(bySid.PeopleReadShared).toMatchObject({ Condition: { StringEquals: person() } });
+  });
+
+  test('grantPeopleByTag: the bucket policy is the same size for any roster (nothing per person)', () => {
+    // GIVEN the grant made once: it takes no person, so its size cannot depend on the roster
+    const { bucket, stack } = setup();
+    bucket.grantPeopleByTag('spring');
+    const size = JSON.stringify(stack.resolve(bucket.bucket.policy!.document.toJSON())).length;
+    // THEN it is well within S3's 20 KB bucket policy limit
+    expect(size).toBeLessThan(20 * 1024 * 0.25);
   });
 
   test('fails when a grant prefix does not end in a slash', () => {

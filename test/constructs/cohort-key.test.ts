@@ -51,4 +51,32 @@ describe('CohortKey', () => {
       DeletionPolicy: 'Delete',
     });
   });
+
+  test("grantPeopleKeyUse: one statement for the cohort's people, through S3 and Secrets Manager only", () => {
+    // GIVEN the key; WHEN the cohort's people are granted by tag
+    const stack = testStack({ region: 'eu-west-1', account: '111122223333' });
+    const key = new CohortKey(stack, 'Key', { cohortName: 'spring' });
+    key.grantPeopleKeyUse('spring');
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key')).flatMap(
+      (k) => k.Properties.KeyPolicy.Statement as Array<Record<string, unknown>>,
+    );
+    const people = statements.filter((st) => st.Sid === 'PeopleOfTheCohortThroughS3AndSecretsManager');
+    // THEN one statement: principals of this account tagged with the cohort, via the two services
+    expect(people).toEqual([
+      {
+        Sid: 'PeopleOfTheCohortThroughS3AndSecretsManager',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        Resource: '*',
+        Condition: {
+          StringEquals: {
+            'aws:PrincipalAccount': '111122223333',
+            'aws:PrincipalTag/lab:cohort': 'spring',
+            'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 'secretsmanager.eu-west-1.amazonaws.com'],
+          },
+        },
+      },
+    ]);
+  });
 });

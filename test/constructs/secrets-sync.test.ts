@@ -34,6 +34,35 @@ describe('SecretsSync', () => {
     t = Template.fromStack(stack);
   });
 
+  test('allowAssumingRolesUnder lets the operator assume the roles under one IAM path, and no other', () => {
+    // GIVEN a sync; WHEN it may assume the cohort's people roles
+    const { stack, cluster, key } = setup();
+    const sync = new SecretsSync(stack, 'Sync', {
+      cluster,
+      secretPrefix: 'cohort-lab/spring/',
+      encryptionKey: key,
+      allowedNamespaces: ['cohort-lab'],
+    });
+    sync.allowAssumingRolesUnder('/cohortlab/spring/people/');
+    // THEN its role's policy has exactly that statement
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<{ Sid?: string }>,
+    );
+    expect(statements.filter((st) => st.Sid === 'AssumePeopleRoles')).toEqual([
+      {
+        Sid: 'AssumePeopleRoles',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: {
+          'Fn::Join': ['', ['arn:aws:iam::', { Ref: 'AWS::AccountId' }, ':role/cohortlab/spring/people/*']],
+        },
+      },
+    ]);
+    expect(() => sync.allowAssumingRolesUnder('cohortlab/people')).toThrow(
+      'SecretsSync Sync: "cohortlab/people" is not an IAM path such as /team/people/',
+    );
+  });
+
   test('the chart versions are pinned', () => {
     expect(SecretsSync.EXTERNAL_SECRETS_CHART.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(SecretsSync.RELOADER_CHART.version).toMatch(/^\d+\.\d+\.\d+$/);

@@ -31,6 +31,7 @@ export async function createSecret(
   switch (kind) {
     case SecretKind.MLFLOW_ADMIN:
     case SecretKind.MLFLOW_USER:
+    case SecretKind.MLFLOW_INSTRUCTOR:
       userSecret(current, arn);
       pending = { ...current, password: await newPassword(deps) };
       break;

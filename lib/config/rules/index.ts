@@ -5,6 +5,7 @@ import { courseRule } from './course';
 import { ingressRule } from './ingress';
 import { peopleRule, principalPartitionRule } from './people';
 import { rule, RuleEntry } from './rule';
+import { shardsRule } from './shards';
 
 export * from './artifacts';
 export * from './cluster';
@@ -13,6 +14,7 @@ export * from './course';
 export * from './ingress';
 export * from './people';
 export * from './rule';
+export * from './shards';
 
 /**
  * Every cross-field rule of a cohort file, with the sections each reads, in the order their
@@ -23,6 +25,7 @@ export const COHORT_RULES: readonly RuleEntry[] = [
   rule('course', ['course'], courseRule),
   rule('people', ['instructors', 'learners'], peopleRule),
   rule('principal partitions', ['instructors', 'learners', 'region'], principalPartitionRule),
+  rule('shards', ['instructors', 'learners'], shardsRule),
   rule('artifacts', ['artifacts'], artifactsRule),
   rule('compute', ['compute'], computeRule),
   rule('ingress', ['mlflow'], ingressRule),

@@ -1,6 +1,6 @@
 import { cohortFileSchema, Profile } from '../../../lib/config';
 import { buildCohortConfig } from '../../../lib/config/build';
-import { ApiEndpointAccess, DEFAULT_REDIS_IMAGE } from '../../../lib/core';
+import { ApiEndpointAccess, DEFAULT_REDIS_IMAGE, shardOf } from '../../../lib/core';
 import { baseDocument } from '../../support/cohort';
 
 /** The base fixture after the schema, with `patch` applied to the raw document first. */
@@ -22,7 +22,13 @@ describe('buildCohortConfig', () => {
 
     // THEN
     expect(config.instructors).toEqual([
-      { id: 'Ada.Lovelace', slug: 'ada-lovelace', email: 'ada@example.edu', iamPrincipalArn: undefined },
+      {
+        id: 'Ada.Lovelace',
+        slug: 'ada-lovelace',
+        email: 'ada@example.edu',
+        iamPrincipalArn: undefined,
+        shard: shardOf('ada-lovelace', Profile.cohort().learnerShards),
+      },
     ]);
     expect(config.learners).toEqual([
       {
@@ -33,6 +39,7 @@ describe('buildCohortConfig', () => {
         namespace: 'learner-grace-hopper',
         s3Prefix: 'learners/grace-hopper/',
         iamPrincipalArn: undefined,
+        shard: shardOf('grace-hopper', Profile.cohort().learnerShards),
       },
     ]);
     expect(config.sourceFile).toBe('base.yaml');

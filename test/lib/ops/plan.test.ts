@@ -11,6 +11,7 @@ describe('plan', () => {
     expect(data).toBeDefined();
     expect(data?.resourcesByType).toEqual({
       'AWS::Events::Rule': 1,
+      'AWS::IAM::ManagedPolicy': 2,
       'AWS::KMS::Alias': 1,
       'AWS::KMS::Key': 1,
       'AWS::S3::Bucket': 2,
@@ -19,7 +20,7 @@ describe('plan', () => {
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,
     });
-    expect(data?.resourceCount).toBe(10);
+    expect(data?.resourceCount).toBe(12);
     // The same counts when the template file is read back independently.
     expect(describeTemplate('x', data!.templateFile).resourcesByType).toEqual(data?.resourcesByType);
   });
@@ -70,7 +71,7 @@ describe('plan', () => {
     const text = renderPlan(plan);
     expect(text).toContain('Cohort Lab plan: demo-2027-spring (profile cohort)');
     expect(text).toContain('expires    2027-04-30 (152 days from today)');
-    expect(text).toMatch(/Stack cohortlab-demo-2027-spring-data: 10 resources, [\d.]+ KB/);
+    expect(text).toMatch(/Stack cohortlab-demo-2027-spring-data: 12 resources, [\d.]+ KB/);
     expect(text).toMatch(/AWS::S3::Bucket\s+2/);
     expect(text).toContain('lab:owner = ops@cohort-lab.example');
     expect(text).toContain('Policy: cdk-nag AwsSolutions: 0 unacknowledged finding(s)');

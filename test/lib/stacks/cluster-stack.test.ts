@@ -353,54 +353,13 @@ describe('ClusterStack', () => {
   });
 
   describe('access entries', () => {
-    test('the instructor with a principal is cluster admin', () => {
-      demo.hasResourceProperties('AWS::EKS::AccessEntry', {
-        PrincipalArn: 'arn:aws:iam::111122223333:role/CohortLabInstructor',
-        AccessPolicies: [
-          {
-            AccessScope: { Type: 'cluster' },
-            PolicyArn: Match.objectLike({
-              'Fn::Join': [
-                '',
-                Match.arrayWith([':eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy']),
-              ],
-            }),
-          },
-        ],
-      });
-    });
-
-    test('the learner with a principal may edit only her own namespace', () => {
-      demo.hasResourceProperties('AWS::EKS::AccessEntry', {
-        PrincipalArn: 'arn:aws:iam::111122223333:role/learner-grace-hopper',
-        AccessPolicies: [
-          {
-            AccessScope: { Type: 'namespace', Namespaces: ['learner-grace-hopper'] },
-            PolicyArn: Match.objectLike({
-              'Fn::Join': ['', Match.arrayWith([':eks::aws:cluster-access-policy/AmazonEKSEditPolicy'])],
-            }),
-          },
-        ],
-      });
-    });
-
-    test('there is no entry for people without a principal, and nobody else is admin', () => {
-      // kubectl provider role + one instructor + one learner (two learners have no principal)
-      demo.resourceCountIs('AWS::EKS::AccessEntry', 3);
-      const admins = demo.findResources('AWS::EKS::AccessEntry', {
-        Properties: {
-          AccessPolicies: Match.arrayWith([
-            Match.objectLike({
-              PolicyArn: {
-                'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/AmazonEKSClusterAdminPolicy$')])],
-              },
-            }),
-          ]),
-        },
-      });
-      expect(Object.values(admins).map((e) => e.Properties.PrincipalArn)).toEqual([
+    test("the cluster stack holds only the kubectl provider's entry: people's come with their learners-N stack", () => {
+      // GIVEN the demo cohort (an instructor and a learner with principals)
+      // THEN no person's principal has an entry here (a person joining must not change this stack)
+      expect(
+        Object.values(demo.findResources('AWS::EKS::AccessEntry')).map((e) => e.Properties.PrincipalArn),
+      ).toEqual([
         { 'Fn::GetAtt': [expect.stringMatching(/^ClusterKubectlProviderHandlerServiceRole/), 'Arn'] },
-        'arn:aws:iam::111122223333:role/CohortLabInstructor',
       ]);
     });
   });
@@ -494,7 +453,7 @@ describe('ClusterStack', () => {
       });
     });
 
-    test('the External Secrets operator reads only the cohort prefix and decrypts only through Secrets Manager', () => {
+    test("the External Secrets operator reads only the cohort prefix, decrypts only through Secrets Manager, and may act as the cohort's people", () => {
       demo.hasResourceProperties('AWS::IAM::Policy', {
         PolicyName: Match.stringLikeRegexp('^ClusterOperatorRoleDefaultPolicy'),
         PolicyDocument: {
@@ -518,6 +477,18 @@ describe('ClusterStack', () => {
               Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
               Effect: 'Allow',
               Resource: cohortKeyArn,
+            },
+            {
+              // each learner's ClusterSecretStore reads as the learner's role (cdk8s/learner)
+              Sid: 'AssumePeopleRoles',
+              Action: 'sts:AssumeRole',
+              Effect: 'Allow',
+              Resource: {
+                'Fn::Join': [
+                  '',
+                  ['arn:aws:iam::', { Ref: 'AWS::AccountId' }, ':role/cohortlab/demo-2027-spring/people/*'],
+                ],
+              },
             },
           ],
         },

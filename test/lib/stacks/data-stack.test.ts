@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CohortConfig } from '../../../lib/config';
@@ -16,7 +15,7 @@ const sandboxDelete = () =>
   });
 
 describe('DataStack', () => {
-  test('the demo cohort has exactly the key, alias, two buckets, their policies and the alert topic', () => {
+  test("the demo cohort has exactly the key, alias, two buckets, their policies, the alert topic and the people's policies", () => {
     const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
     t.resourceCountIs('AWS::KMS::Key', 1);
     t.resourceCountIs('AWS::KMS::Alias', 1);
@@ -26,7 +25,8 @@ describe('DataStack', () => {
     t.resourceCountIs('AWS::SNS::TopicPolicy', 1);
     t.resourceCountIs('AWS::SNS::Subscription', 1);
     t.resourceCountIs('AWS::Events::Rule', 1);
-    expect(Object.keys(t.toJSON().Resources)).toHaveLength(10);
+    t.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
+    expect(Object.keys(t.toJSON().Resources)).toHaveLength(12);
   });
 
   // (The topic's TLS policy, the key statement for its publishers and the rule's pattern are
@@ -71,97 +71,50 @@ describe('DataStack', () => {
     });
   });
 
-  describe('people with an IAM principal reach their part of the bucket (bucket and key policies)', () => {
+  describe("people reach their part of the bucket and key by their roles' tags", () => {
+    // (What each statement allows is ArtifactBucket's and CohortKey's: test/constructs.)
     const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
-    const learner = 'arn:aws:iam::111122223333:role/learner-grace-hopper';
-    const instructor = 'arn:aws:iam::111122223333:role/CohortLabInstructor';
-    const bucketArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Artifacts[0-9A-F]{8}$'), 'Arn'] };
-    const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
-    const statements = () =>
+    const bucketStatements = () =>
       Object.values(t.findResources('AWS::S3::BucketPolicy')).flatMap(
         (p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>,
       );
-    const resourcesOf = (s: Record<string, unknown>): unknown[] => ([] as unknown[]).concat(s.Resource);
-    const principalsOf = (s: Record<string, unknown>): string[] =>
-      ([] as string[]).concat((s.Principal as { AWS?: string | string[] } | undefined)?.AWS ?? []);
-    const rw = [
-      's3:AbortMultipartUpload',
-      's3:DeleteObject',
-      's3:GetObject',
-      's3:GetObjectVersion',
-      's3:PutObject',
-    ];
 
-    test.each([
-      ['learner: reads shared/', learner, ['s3:GetObject', 's3:GetObjectVersion'], 'shared/'],
-      ['learner: reads and writes learners/grace-hopper/', learner, rw, 'learners/grace-hopper/'],
-      ['instructor: reads and writes shared/', instructor, rw, 'shared/'],
-      [
-        'instructor: reads every learners/ prefix',
-        instructor,
-        ['s3:GetObject', 's3:GetObjectVersion'],
-        'learners/',
-      ],
-    ])('%s', (_name, principal, actions, prefix) => {
-      t.hasResourceProperties('AWS::S3::BucketPolicy', {
-        PolicyDocument: {
+    test("the artifact bucket's policy grants the cohort's people by tag, and names nobody", () => {
+      // GIVEN the demo cohort (principals for an instructor and a learner)
+      const sids = bucketStatements().map((st) => st.Sid);
+      // THEN the tag-keyed statements of this cohort are there...
+      expect(sids).toEqual(
+        expect.arrayContaining(['PeopleReadShared', 'LearnersOwnPrefix', 'InstructorsReadLearners']),
+      );
+      for (const st of bucketStatements().filter((x) => typeof x.Sid === 'string')) {
+        expect(st.Condition).toMatchObject({
+          StringEquals: { 'aws:PrincipalTag/lab:cohort': 'demo-2027-spring' },
+        });
+      }
+      // ...and no statement names a person's principal from the cohort file
+      expect(JSON.stringify(t.toJSON())).not.toMatch(/role\/(CohortLabInstructor|learner-grace-hopper)/);
+    });
+
+    test('the key policy lets the cohort use the key through S3 and Secrets Manager', () => {
+      t.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
           Statement: Match.arrayWith([
-            { Action: actions, Effect: 'Allow', Principal: { AWS: principal }, Resource: objects(prefix) },
+            Match.objectLike({
+              Sid: 'PeopleOfTheCohortThroughS3AndSecretsManager',
+              Condition: {
+                StringEquals: Match.objectLike({ 'aws:PrincipalTag/lab:cohort': 'demo-2027-spring' }),
+              },
+            }),
           ]),
         },
       });
-      const listing = statements().filter(
-        (s) =>
-          s.Action === 's3:ListBucket' &&
-          principalsOf(s).includes(principal) &&
-          isDeepStrictEqual(s.Condition, { StringLike: { 's3:prefix': [prefix, `${prefix}*`] } }),
-      );
-      expect(listing).toHaveLength(1);
     });
 
-    test("nobody from the cohort file gets the whole bucket, or another learner's prefix", () => {
-      const allows = statements().filter(
-        (s) => s.Effect === 'Allow' && principalsOf(s).some((p) => p.includes(':role/')),
-      );
-      expect(allows.length).toBeGreaterThanOrEqual(7);
-      for (const s of allows) {
-        // Object ARNs are Fn::Join [bucket ARN, '/<prefix>*']: never '/*' alone.
-        const objectPrefixes = resourcesOf(s).flatMap((r) => {
-          const parts = (r as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1] ?? [];
-          return parts.filter((p): p is string => typeof p === 'string');
-        });
-        expect(objectPrefixes).not.toContain('/*');
-        if (principalsOf(s).includes(learner)) {
-          for (const prefix of objectPrefixes.filter((p) => p.startsWith('/learners/'))) {
-            expect(prefix).toBe('/learners/grace-hopper/*');
-          }
-        }
-      }
-    });
-
-    test('the key serves them only through S3', () => {
-      const key = Object.values(t.findResources('AWS::KMS::Key'))[0];
-      const forPeople = (key.Properties.KeyPolicy.Statement as Array<Record<string, unknown>>).filter((s) =>
-        principalsOf(s).some((p) => p === learner || p === instructor),
-      );
-      expect(forPeople.length).toBeGreaterThanOrEqual(2);
-      for (const s of forPeople) {
-        expect(s.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
-      }
-    });
-
-    test('learners without a principal get no statement', () => {
-      const config = configFrom((doc) => {
-        for (const l of doc.learners as Array<Record<string, unknown>>) delete l.iamPrincipalArn;
-        for (const i of doc.instructors as Array<Record<string, unknown>>) delete i.iamPrincipalArn;
+    test("the people's managed policies live here, one per role type", () => {
+      t.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
+      t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+        Description: Match.stringLikeRegexp('every learner may do, keyed on the role.s lab:learner tag'),
       });
-      const plain = dataTemplate(config);
-      const people = Object.values(plain.findResources('AWS::S3::BucketPolicy')).flatMap((p) =>
-        (p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>).filter((s) =>
-          principalsOf(s).some((x) => x.includes(':role/')),
-        ),
-      );
-      expect(people).toEqual([]);
     });
   });
 

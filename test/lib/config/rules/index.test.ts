@@ -10,6 +10,7 @@ describe('COHORT_RULES', () => {
       'course',
       'people',
       'principal partitions',
+      'shards',
       'artifacts',
       'compute',
       'ingress',

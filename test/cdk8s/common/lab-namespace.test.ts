@@ -1,4 +1,4 @@
-import { LabNamespace, NamespaceQuota, POD_SECURITY_VERSION } from '../../../cdk8s/namespaces/lab-namespace';
+import { LabNamespace, NamespaceQuota, POD_SECURITY_VERSION } from '../../../cdk8s/common/lab-namespace';
 import { childIds, emptyChart, objects, one } from '../../support/charts';
 
 const QUOTA: NamespaceQuota = {

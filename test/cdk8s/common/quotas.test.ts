@@ -1,5 +1,5 @@
-import { NamespaceQuota } from '../../../cdk8s/namespaces/lab-namespace';
-import { LEARNER_QUOTA, SERVICES_QUOTA } from '../../../cdk8s/namespaces/quotas';
+import { NamespaceQuota } from '../../../cdk8s/common/lab-namespace';
+import { LEARNER_QUOTA, SERVICES_QUOTA } from '../../../cdk8s/common/quotas';
 
 const FIGURES = Object.keys(LEARNER_QUOTA) as Array<keyof NamespaceQuota>;
 

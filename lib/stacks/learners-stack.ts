@@ -1,0 +1,117 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { App as Cdk8sApp } from 'cdk8s';
+import { Construct } from 'constructs';
+import { LearnerChart } from '../../cdk8s';
+import { LabPerson, PeoplePolicies } from '../../constructs/lab-person';
+import { SecretRotation } from '../../constructs/mlflow-rotation';
+import { CohortConfig, Instructor, Learner } from '../config';
+import {
+  COHORT_NAMESPACE,
+  EXTERNAL_SECRETS,
+  mlflowInClusterUrl,
+  personalExperimentName,
+  PersonRole,
+  secretNames,
+} from '../core';
+
+/** One person of a shard, with what they are. */
+export type ShardMember =
+  | { readonly role: PersonRole.LEARNER; readonly person: Learner }
+  | { readonly role: PersonRole.INSTRUCTOR; readonly person: Instructor };
+
+/** Properties of {@link LearnersStack}. */
+export interface LearnersStackProps extends StackProps {
+  readonly config: CohortConfig;
+  /** The shard number N of `learners-N`. */
+  readonly shard: number;
+  /** The people whose hash (or pin) is this shard (lib/core/shards.ts). */
+  readonly members: readonly ShardMember[];
+  /** The cohort's cluster (cluster stack): pods, access entries and the learners' manifests. */
+  readonly cluster: eks.ICluster;
+  /** The cohort key (data stack): the people's secrets. */
+  readonly cohortKey: kms.IKey;
+  /** The people's shared managed policies (data stack). */
+  readonly policies: PeoplePolicies;
+  /** The shared rotation function (apps stack): creates each person's MLflow user. */
+  readonly rotation: SecretRotation;
+  /** The External Secrets Operator's role (cluster stack): it reads a learner's secret as the learner. */
+  readonly secretsOperatorRole: iam.IRole;
+}
+
+/**
+ * The people of one shard of the roster, `cohortlab-<cohort>-learners-N`: each person's role,
+ * MLflow credentials and access entry (LabPerson) and, for a learner, their own namespace on the
+ * cluster (cdk8s/learner), applied as one manifest per learner so that a learner who leaves takes
+ * exactly their objects with them. A person's shard depends only on their slug, so this stack
+ * changes only when one of its own people joins, changes or leaves.
+ */
+export class LearnersStack extends Stack {
+  /** Everyone of this shard, by slug. */
+  public readonly people: ReadonlyMap<string, LabPerson>;
+  /** Each learner's objects on the cluster, by slug. */
+  public readonly manifests: ReadonlyMap<string, eks.KubernetesManifest>;
+
+  constructor(scope: Construct, id: string, props: LearnersStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const people = new Map<string, LabPerson>();
+    const manifests = new Map<string, eks.KubernetesManifest>();
+    for (const member of props.members) {
+      const { person, role } = member;
+      const learner = member.role === PersonRole.LEARNER ? member.person : undefined;
+      const labPerson = new LabPerson(this, `Person-${person.slug}`, {
+        cohortName: config.name,
+        slug: person.slug,
+        role,
+        cluster: props.cluster,
+        namespace: learner?.namespace,
+        encryptionKey: props.cohortKey,
+        policy: props.policies.of(role),
+        rotation: props.rotation,
+        iamPrincipalArn: person.iamPrincipalArn,
+        trustedRoles: learner ? [props.secretsOperatorRole] : [],
+      });
+      people.set(person.slug, labPerson);
+      if (learner && labPerson.role) {
+        const chart = new LearnerChart(new Cdk8sApp(), `learner-${learner.slug}`, {
+          slug: learner.slug,
+          namespace: learner.namespace,
+          servicesNamespace: COHORT_NAMESPACE,
+          roleArn: labPerson.role.roleArn,
+          region: this.region,
+          mlflowSecretName: secretNames(config.name).learnerMlflow(learner.slug),
+          refreshIntervalSeconds: EXTERNAL_SECRETS.refreshIntervalSeconds,
+          mlflowTrackingUri: mlflowInClusterUrl(COHORT_NAMESPACE),
+          experimentName: personalExperimentName(learner.slug),
+        });
+        const manifest = new eks.KubernetesManifest(labPerson, 'Objects', {
+          cluster: props.cluster,
+          manifest: chart.toJson(),
+          // Objects dropped from the chart are deleted from the cluster on the next deploy.
+          prune: true,
+        });
+        // The ClusterSecretStore assumes the role, and the role trusts the operator.
+        manifest.node.addDependency(labPerson.role);
+        manifests.set(learner.slug, manifest);
+      }
+    }
+    this.people = people;
+    this.manifests = manifests;
+  }
+}
+
+/** The members of every non-empty shard of `config`, by shard number (ascending). */
+export function shardMembers(config: CohortConfig): Map<number, ShardMember[]> {
+  const shards = new Map<number, ShardMember[]>();
+  const add = (member: ShardMember) => {
+    const list = shards.get(member.person.shard) ?? [];
+    list.push(member);
+    shards.set(member.person.shard, list);
+  };
+  config.instructors.forEach((person) => add({ role: PersonRole.INSTRUCTOR, person }));
+  config.learners.forEach((person) => add({ role: PersonRole.LEARNER, person }));
+  return new Map([...shards.entries()].sort(([a], [b]) => a - b));
+}
