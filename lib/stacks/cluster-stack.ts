@@ -2,6 +2,7 @@ import { CfnOutput, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
+import { ClusterAutoscaler } from '../../constructs/cluster-autoscaler';
 import { ClusterEndpoint, CohortCluster } from '../../constructs/cohort-cluster';
 import { CohortDatabase } from '../../constructs/cohort-database';
 import { CohortKey } from '../../constructs/cohort-key';
@@ -35,13 +36,15 @@ export interface ClusterStackProps extends StackProps {
 }
 
 /**
- * The cohort's compute: VPC, EKS cluster with access entries, workload identities for MLflow and
- * Feast, secret sync into the cluster, and MLflow's PostgreSQL. Composition only; the constructs
- * hold the logic.
+ * The cohort's compute: VPC, EKS cluster with access entries and the Cluster Autoscaler, workload
+ * identities for MLflow and Feast, secret sync into the cluster, and MLflow's PostgreSQL.
+ * Composition only; the constructs hold the logic.
  */
 export class ClusterStack extends Stack {
   public readonly network: CohortNetwork;
   public readonly cluster: CohortCluster;
+  /** Scales the node group between `compute.minNodes` and `compute.maxNodes`. */
+  public readonly autoscaler: ClusterAutoscaler;
   public readonly database: CohortDatabase;
   public readonly secretsSync: SecretsSync;
   /** Pod Identity roles by service account name (`mlflow`, `feast`). */
@@ -73,6 +76,7 @@ export class ClusterStack extends Stack {
         spot: config.compute.spot,
       },
     });
+    this.autoscaler = new ClusterAutoscaler(this, 'Autoscaler', { cluster: this.cluster });
     for (const instructor of config.instructors) {
       if (instructor.iamPrincipalArn !== undefined) {
         this.cluster.grantClusterAdmin(`Instructor-${instructor.slug}`, instructor.iamPrincipalArn);

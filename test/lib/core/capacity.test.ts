@@ -141,5 +141,6 @@ describe('figures that live elsewhere too', () => {
     expect(requests(eso.certController.resources)).toEqual(figure('ESO cert controller'));
     const reloader = values('reloader').reloader as { deployment: { resources: unknown } };
     expect(requests(reloader.deployment.resources)).toEqual(figure('Reloader'));
+    expect(requests(values('cluster-autoscaler').resources)).toEqual(figure('Cluster Autoscaler'));
   });
 });
