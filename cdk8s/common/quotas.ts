@@ -1,3 +1,4 @@
+import { LEARNER_QUOTA_REQUESTS } from '../../lib/core';
 import { NamespaceQuota } from './lab-namespace';
 
 /** Quota of the shared-services namespace per profile (MLflow replicas, Feast, Redis, jobs). */
@@ -24,9 +25,9 @@ export const SERVICES_QUOTA: Record<'cohort' | 'sandbox', NamespaceQuota> = {
 
 /** Quota of each learner's own namespace: room for a notebook, a pipeline run and a model server. */
 export const LEARNER_QUOTA: NamespaceQuota = {
-  requestsCpuMillis: 1000,
+  requestsCpuMillis: LEARNER_QUOTA_REQUESTS.cpuMillis,
   limitsCpuMillis: 2000,
-  requestsMemoryMebibytes: 2048,
+  requestsMemoryMebibytes: LEARNER_QUOTA_REQUESTS.memoryMebibytes,
   limitsMemoryMebibytes: 4096,
   pods: 10,
   persistentVolumeClaims: 2,

@@ -1,7 +1,7 @@
 import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { appLabels, SERVICE_ACCOUNTS } from '../../lib/core';
+import { appLabels, SERVICE_ACCOUNTS, SHARED_SERVICE_REQUESTS } from '../../lib/core';
 import { imageDigestExceptions } from '../common/checkov';
 import { ContainerSizing } from '../common/hardening';
 import { ChartValues, imageSetting } from '../common/values';
@@ -51,16 +51,16 @@ export interface FeastChartProps extends ChartProps {
 }
 
 const SERVER_SIZING: ContainerSizing = {
-  cpuRequestMillis: 250,
+  cpuRequestMillis: SHARED_SERVICE_REQUESTS.feast.cpuMillis,
   cpuLimitMillis: 1000,
-  memoryRequestMebibytes: 768,
+  memoryRequestMebibytes: SHARED_SERVICE_REQUESTS.feast.memoryMebibytes,
   memoryLimitMebibytes: 1536,
   ephemeralStorageLimitGibibytes: 1,
 };
 const REDIS_SIZING: ContainerSizing = {
-  cpuRequestMillis: 50,
+  cpuRequestMillis: SHARED_SERVICE_REQUESTS.redis.cpuMillis,
   cpuLimitMillis: 500,
-  memoryRequestMebibytes: 128,
+  memoryRequestMebibytes: SHARED_SERVICE_REQUESTS.redis.memoryMebibytes,
   memoryLimitMebibytes: 512,
   ephemeralStorageLimitGibibytes: 1,
 };

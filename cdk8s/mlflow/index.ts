@@ -1,7 +1,7 @@
 import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { appLabels, SERVICE_ACCOUNTS } from '../../lib/core';
+import { appLabels, SERVICE_ACCOUNTS, SHARED_SERVICE_REQUESTS } from '../../lib/core';
 import { imageDigestExceptions } from '../common/checkov';
 import { ContainerSizing } from '../common/hardening';
 import { ChartValues, imageSetting } from '../common/values';
@@ -26,9 +26,9 @@ export interface MlflowChartProps extends ChartProps {
 }
 
 const DEFAULT_SIZING: ContainerSizing = {
-  cpuRequestMillis: 250,
+  cpuRequestMillis: SHARED_SERVICE_REQUESTS.mlflow.cpuMillis,
   cpuLimitMillis: 1000,
-  memoryRequestMebibytes: 768,
+  memoryRequestMebibytes: SHARED_SERVICE_REQUESTS.mlflow.memoryMebibytes,
   memoryLimitMebibytes: 1536,
   ephemeralStorageLimitGibibytes: 2,
 };

@@ -150,11 +150,17 @@ export class CohortCluster extends Construct {
   public readonly podIdentityAgent: eks.IAddon;
   /** The endpoint setting the cluster was created with. */
   public readonly endpoint: ClusterEndpoint;
+  /**
+   * The cluster's name as a plain string (the `clusterName` prop), for the places a token cannot
+   * go, such as an IAM condition key. Elsewhere use {@link clusterName}, which references the cluster.
+   */
+  public readonly physicalName: string;
 
   constructor(scope: Construct, id: string, props: CohortClusterProps) {
     super(scope, id);
     validateCapacity(id, props.capacity);
     this.endpoint = props.endpoint ?? ClusterEndpoint.private();
+    this.physicalName = props.clusterName;
 
     // EKS writes to this exact name; creating it first gives it a retention and an owner.
     this.controlPlaneLogGroup = new logs.LogGroup(this, 'ControlPlaneLogs', {

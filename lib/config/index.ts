@@ -1,3 +1,4 @@
+export * from './capacity';
 export * from './environment';
 export * from './errors';
 export * from './load';

@@ -8,6 +8,7 @@ import {
   RAW_ID_PATTERN,
   REGION_PATTERN,
 } from '../core';
+import { NODES_PER_NODE_GROUP } from '../core';
 
 /**
  * The cohort file schema: the one place a cohort file's shape is defined. Cross-field rules
@@ -87,6 +88,10 @@ export const learnerSchema = z.strictObject(
   { error: 'must be a learner: a mapping with id, email, displayName and optionally iamPrincipalArn' },
 );
 
+/** One managed node group holds at most this many nodes (EKS quota); the Cluster Autoscaler scales within it. */
+const MAX_NODES = NODES_PER_NODE_GROUP.budget;
+const MAX_NODES_MESSAGE = `must be ${MAX_NODES} or fewer (EKS: nodes per managed node group)`;
+
 export const computeSchema = z.strictObject({
   instanceTypes: z
     .array(
@@ -99,12 +104,12 @@ export const computeSchema = z.strictObject({
   minNodes: z
     .int({ error: 'must be a whole number' })
     .min(0, { error: 'must be 0 or more' })
-    .max(50)
+    .max(MAX_NODES, { error: MAX_NODES_MESSAGE })
     .optional(),
   maxNodes: z
     .int({ error: 'must be a whole number' })
     .min(1, { error: 'must be 1 or more' })
-    .max(50)
+    .max(MAX_NODES, { error: MAX_NODES_MESSAGE })
     .optional(),
   spot: z.boolean({ error: 'must be true or false' }).optional(),
 });

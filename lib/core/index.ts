@@ -5,6 +5,7 @@
  */
 export * from './acknowledge';
 export * from './bundling';
+export * from './capacity';
 export * from './cidr';
 export * from './enums';
 export * from './iam-principals';

@@ -2,6 +2,7 @@ import { CfnOutput, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
+import { ClusterAutoscaler } from '../../constructs/cluster-autoscaler';
 import { ClusterEndpoint, CohortCluster } from '../../constructs/cohort-cluster';
 import { CohortDatabase } from '../../constructs/cohort-database';
 import { CohortKey } from '../../constructs/cohort-key';
@@ -36,13 +37,15 @@ export interface ClusterStackProps extends StackProps {
 }
 
 /**
- * The cohort's compute: VPC, EKS cluster with access entries, workload identities for MLflow and
- * Feast, secret sync into the cluster, and MLflow's PostgreSQL. Composition only; the constructs
- * hold the logic.
+ * The cohort's compute: VPC, EKS cluster with access entries and the Cluster Autoscaler, workload
+ * identities for MLflow and Feast, secret sync into the cluster, and MLflow's PostgreSQL.
+ * Composition only; the constructs hold the logic.
  */
 export class ClusterStack extends Stack {
   public readonly network: CohortNetwork;
   public readonly cluster: CohortCluster;
+  /** Scales the node group between `compute.minNodes` and `compute.maxNodes`. */
+  public readonly autoscaler: ClusterAutoscaler;
   public readonly database: CohortDatabase;
   public readonly secretsSync: SecretsSync;
   /** Pod Identity roles by service account name (`mlflow`, `feast`). */
@@ -74,6 +77,7 @@ export class ClusterStack extends Stack {
         spot: config.compute.spot,
       },
     });
+    this.autoscaler = new ClusterAutoscaler(this, 'Autoscaler', { cluster: this.cluster });
     // People's access entries come with each person, in their learners-N stack (LabPerson).
 
     const mlflow = this.cluster.addPodIdentityRole('MlflowRole', COHORT_NAMESPACE, SERVICE_ACCOUNTS.mlflow);

@@ -46,6 +46,16 @@ describe('cohort file loading', () => {
     expect(config.compute.instanceTypes).toEqual(['m6i.large']);
   });
 
+  test('a node group may span up to the EKS limit of 450 nodes', () => {
+    // WHEN
+    const config = configFrom((doc) => {
+      doc.compute = { minNodes: 450, maxNodes: 450 };
+    });
+
+    // THEN
+    expect(config.compute).toMatchObject({ minNodes: 450, maxNodes: 450 });
+  });
+
   test('a sandbox defaults to deleting its artifacts, a cohort to retaining them', () => {
     const cohort = configFrom();
     const sandbox = configFrom((doc) => {
@@ -196,6 +206,13 @@ describe('bad cohort files', () => {
       ['compute.instanceTypes[2]: duplicates compute.instanceTypes[0] (got "m6i.large")'],
     ],
     ['min-above-max-nodes.yaml', ['compute.minNodes: must not exceed compute.maxNodes (3) (got 5)']],
+    [
+      'nodes-above-node-group.yaml',
+      [
+        'compute.minNodes: must be 450 or fewer (EKS: nodes per managed node group) (got 451)',
+        'compute.maxNodes: must be 450 or fewer (EKS: nodes per managed node group) (got 500)',
+      ],
+    ],
     ['not-a-mapping.yaml', ['must be a YAML mapping of cohort fields (got [{"cohort":"test-cohort"}])']],
     [
       'bad-principal-arn.yaml',

@@ -352,6 +352,53 @@ describe('ClusterStack', () => {
     });
   });
 
+  describe('node autoscaling', () => {
+    // (The chart's values, the role's policy and the acknowledgements are ClusterAutoscaler's: test/constructs.)
+
+    test.each([
+      ['demo cohort', () => demo, 'cohortlab-demo-2027-spring'],
+      ['sandbox', () => sandbox, 'cohortlab-sandbox-grace'],
+    ])("the %s's Cluster Autoscaler discovers its cluster's node groups", (_name, template, cluster) => {
+      template().hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+        Chart: 'cluster-autoscaler',
+        Namespace: 'kube-system',
+        Values: Match.serializedJson(
+          Match.objectLike({
+            autoDiscovery: Match.objectLike({ clusterName: cluster }),
+            image: Match.objectLike({ tag: 'v1.36.1' }),
+          }),
+        ),
+      });
+    });
+
+    test('is installed after the node group, with a role that may scale only groups tagged for the cluster', () => {
+      const nodegroup = onlyResource(demo, 'AWS::EKS::Nodegroup').id;
+      demo.hasResource('Custom::AWSCDK-EKS-HelmChart', {
+        Properties: Match.objectLike({ Chart: 'cluster-autoscaler' }),
+        DependsOn: Match.arrayWith([nodegroup]),
+      });
+      demo.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyName: Match.stringLikeRegexp('^ClusterAutoscalerRoleDefaultPolicy'),
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'eks:DescribeNodegroup',
+              Resource: { 'Fn::GetAtt': [nodegroup, 'Arn'] },
+            }),
+            Match.objectLike({
+              Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+              Condition: {
+                StringEquals: {
+                  'aws:ResourceTag/k8s.io/cluster-autoscaler/cohortlab-demo-2027-spring': 'owned',
+                },
+              },
+            }),
+          ]),
+        },
+      });
+    });
+  });
+
   describe('access entries', () => {
     test("the cluster stack holds only the kubectl provider's entry: people's come with their learners-N stack", () => {
       // GIVEN the demo cohort (an instructor and a learner with principals)
@@ -420,12 +467,13 @@ describe('ClusterStack', () => {
       ];
     }
 
-    test('mlflow, feast and the External Secrets operator each have an association', () => {
-      demo.resourceCountIs('AWS::EKS::PodIdentityAssociation', 3);
+    test('mlflow, feast, the External Secrets operator and the Cluster Autoscaler each have an association', () => {
+      demo.resourceCountIs('AWS::EKS::PodIdentityAssociation', 4);
       for (const [namespace, serviceAccount] of [
         ['cohort-lab', 'mlflow'],
         ['cohort-lab', 'feast'],
         ['external-secrets', 'external-secrets'],
+        ['kube-system', 'cluster-autoscaler'],
       ]) {
         demo.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
           Namespace: namespace,
@@ -695,6 +743,7 @@ describe('ClusterStack workload identity mechanisms', () => {
     });
     const podIdentity = trusting({ Principal: { Service: 'pods.eks.amazonaws.com' } });
     expect(podIdentity.map((id) => id.replace(/^Cluster(\w+?)Role.*$/, '$1')).sort()).toEqual([
+      'Autoscaler',
       'Feast',
       'Mlflow',
       'Operator',
