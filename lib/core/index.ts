@@ -16,5 +16,6 @@ export * from './partitions';
 export * from './patterns';
 export * from './ports';
 export * from './prefixes';
+export * from './roster';
 export * from './secret-kinds';
 export * from './tags';

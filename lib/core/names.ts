@@ -73,5 +73,17 @@ export function secretNames(cohort: string) {
     redis: `${p}redis`,
     /** One learner's MLflow credentials: `{"username","password"}`. */
     learnerMlflow: (slug: string) => `${p}${LEARNERS_PREFIX}${slug}/mlflow`,
+    /** One instructor's MLflow credentials (an MLflow admin): `{"username","password"}`. */
+    instructorMlflow: (slug: string) => `${p}instructors/${slug}/mlflow`,
   };
+}
+
+/**
+ * A learner's personal MLflow experiment, `learners/<slug>`: the rotation function creates it with
+ * the learner's MLflow user and grants the learner MANAGE on it, and the learner's
+ * `MLFLOW_EXPERIMENT_NAME` names it, so a first run needs no experiment chosen (under
+ * `default_permission = NO_PERMISSIONS` MLflow refuses the Default experiment).
+ */
+export function personalExperimentName(slug: string): string {
+  return `${LEARNERS_PREFIX}${slug}`;
 }
