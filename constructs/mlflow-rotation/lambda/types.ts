@@ -30,7 +30,7 @@ export interface RotationDeps {
   readonly httpTimeoutMs?: number;
 }
 
-/** The value of an MLflow user's secret (`mlflow-admin`, `mlflow-user`). */
+/** The value of an MLflow user's secret (`mlflow-admin`, `mlflow-user`, `mlflow-instructor`). */
 export interface UserSecret {
   readonly username: string;
   readonly password: string;
