@@ -7,7 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'path';
-import { LOCAL_ESBUILD_BUNDLING } from '../../lib/core';
+import { COHORT_GROUPS, LOCAL_ESBUILD_BUNDLING } from '../../lib/core';
 import { GROUP_ROLES } from './pre-token-generation.handler';
 
 /** Properties of {@link CohortIdentity}. */
@@ -48,11 +48,8 @@ export interface CohortIdentityProps {
   readonly tokenValidity?: Duration;
 }
 
-/** Group names of the pool; the Feast permissions (labs/feature_repo/permissions.py) use them. */
-export const COHORT_GROUPS = {
-  learners: 'learners',
-  instructors: 'instructors',
-} as const;
+/** Group names of the pool (defined in lib/core/roster.ts, which the roster Lambda reads too). */
+export { COHORT_GROUPS };
 
 const DOMAIN_PREFIX_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 

@@ -17,7 +17,7 @@ import {
   SLUG_PATTERN,
 } from '../../lib/core';
 import { generatedSecret } from '../cohort-secrets';
-import { SecretRotation } from '../mlflow-rotation';
+import { RosterMember, SecretRotation } from '../mlflow-rotation';
 import { PodIdentityRole } from '../pod-identity-role';
 
 /** Properties of {@link LabPerson}. */
@@ -40,8 +40,15 @@ export interface LabPersonProps {
   readonly encryptionKey: kms.IKey;
   /** The shared managed policy of the person's role type (same for everyone: keyed on the role's tags). */
   readonly policy: iam.IManagedPolicy;
-  /** The shared rotation function: it creates the person's MLflow user on the first rotation. */
+  /**
+   * The shared rotation function: it creates the person's MLflow user on the first rotation, and
+   * serves the roster member (their Cognito user; their MLflow user's removal when they leave).
+   */
   readonly rotation: SecretRotation;
+  /** The email the roster gives the person: their Cognito user's, where Cognito mails the invitation. */
+  readonly email: string;
+  /** The cohort's Cognito user pool (the function must be allowed on it: `grantRosterMembers`). */
+  readonly userPoolId: string;
   /**
    * The IAM user or role the roster gives the person. It may assume the person's role and gets a
    * cluster access entry (a learner: their namespace; an instructor: cluster admin).
@@ -90,6 +97,8 @@ export class LabPerson extends Construct {
   public readonly mlflowSecret: secretsmanager.Secret;
   /** The secret's rotation schedule (rotates at deploy, then every interval). */
   public readonly rotationSchedule: secretsmanager.CfnRotationSchedule;
+  /** The person in the cohort's services: their Cognito user; on removal, their MLflow user goes. */
+  public readonly member: RosterMember;
   /** The cluster access entry of the roster principal, when there is one. */
   public readonly accessEntry?: eks.AccessEntry;
   public readonly slug: string;
@@ -161,6 +170,18 @@ export class LabPerson extends Construct {
       learner ? SecretKind.MLFLOW_USER : SecretKind.MLFLOW_INSTRUCTOR,
       true,
     );
+
+    this.member = new RosterMember(this, 'Member', {
+      serviceToken: props.rotation.serviceToken,
+      slug: props.slug,
+      email: props.email,
+      role: props.role,
+      userPoolId: props.userPoolId,
+    });
+    // When the person leaves, the secret and its schedule go before the member: a rotation in
+    // between would otherwise create the MLflow user again after the member removed it.
+    this.mlflowSecret.node.addDependency(this.member);
+    this.rotationSchedule.node.addDependency(this.member);
 
     if (props.iamPrincipalArn !== undefined) {
       this.accessEntry = new eks.AccessEntry(this, 'Access', {

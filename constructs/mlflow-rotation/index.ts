@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +18,23 @@ import {
   SECRET_KIND_TAG,
   SecretKind,
 } from '../../lib/core';
+
+export { RosterMember } from './roster-member';
+export type { RosterMemberProps } from './roster-member';
+
+/**
+ * The Cognito actions a roster member request takes on the user pool (lambda/roster-member.ts):
+ * look a user up, create it (Cognito mails the invitation), set its email, move it between the
+ * groups, delete it.
+ */
+export const ROSTER_MEMBER_ACTIONS = [
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminUpdateUserAttributes',
+  'cognito-idp:AdminAddUserToGroup',
+  'cognito-idp:AdminRemoveUserFromGroup',
+  'cognito-idp:AdminDeleteUser',
+] as const;
 
 /** Properties of {@link SecretRotation}. */
 export interface SecretRotationProps {
@@ -51,6 +69,9 @@ export interface SecretRotationProps {
  * esbuild): MLflow user passwords through MLflow's API, and generated keys. It runs in the VPC
  * behind its own security group, may touch only the cohort's secrets, and its errors raise an
  * alarm on the cohort's alert topic. {@link addSecret} puts a secret on its schedule.
+ *
+ * The same function serves the roster's members ({@link RosterMember}, through
+ * {@link serviceToken}) once {@link grantRosterMembers} lets it manage the user pool's users.
  */
 export class SecretRotation extends Construct {
   /** The function (primary child, id `Resource`). */
@@ -202,6 +223,20 @@ export class SecretRotation extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.errorAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+  }
+
+  /** The function's ARN: the `ServiceToken` of a {@link RosterMember}. */
+  public get serviceToken(): string {
+    return this.function.functionArn;
+  }
+
+  /**
+   * Let the function manage the users of `userPool` (only that pool) for {@link RosterMember}:
+   * the actions in {@link ROSTER_MEMBER_ACTIONS}. It needs a route to the Cognito API and to S3
+   * (CloudFormation's response URL) over HTTPS, which its security group allows.
+   */
+  public grantRosterMembers(userPool: cognito.IUserPool): iam.Grant {
+    return userPool.grant(this.function, ...ROSTER_MEMBER_ACTIONS);
   }
 
   /**

@@ -83,3 +83,13 @@ export function secretNames(cohort: string) {
     instructorMlflow: (slug: string) => `${p}instructors/${slug}/mlflow`,
   };
 }
+
+/**
+ * A learner's personal MLflow experiment, `learners/<slug>`: the rotation function creates it with
+ * the learner's MLflow user and grants the learner MANAGE on it, and the learner's
+ * `MLFLOW_EXPERIMENT_NAME` names it, so a first run needs no experiment chosen (under
+ * `default_permission = NO_PERMISSIONS` MLflow refuses the Default experiment).
+ */
+export function personalExperimentName(slug: string): string {
+  return `${LEARNERS_PREFIX}${slug}`;
+}

@@ -49,12 +49,3 @@ export function personRoleName(cohort: string, slug: string): string {
  * EKS Pod Identity (and so the learner's own S3 prefix and secrets).
  */
 export const LEARNER_SERVICE_ACCOUNT = 'lab';
-
-/**
- * A learner's personal MLflow experiment, `learners/<slug>`: created with the learner's MLflow user
- * (the learner may manage it), and where runs go when a job names no experiment (the welcome
- * sheet's `.env` and the learner's namespace set `MLFLOW_EXPERIMENT_NAME` to it).
- */
-export function personalExperimentName(slug: string): string {
-  return `learners/${slug}`;
-}

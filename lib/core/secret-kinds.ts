@@ -5,11 +5,15 @@ export const SECRET_KIND_TAG = 'lab:secret-kind';
 export enum SecretKind {
   /** `{username, password}` of the MLflow admin: changes its own password (current_password). */
   MLFLOW_ADMIN = 'mlflow-admin',
-  /** `{username, password}` of an MLflow user (a learner): the admin sets it; created if missing. */
+  /**
+   * `{username, password}` of an MLflow user (a learner): the admin sets it; created if missing,
+   * with the learner's personal experiment (MANAGE); never an MLflow admin.
+   */
   MLFLOW_USER = 'mlflow-user',
   /**
-   * `{username, password}` of an instructor: like MLFLOW_USER, and the user is an MLflow admin, so
-   * instructors read and manage every learner's work.
+   * `{username, password}` of an instructor: the admin sets it; created if missing; and the user
+   * is an MLflow admin (MLflow grants per experiment and model when one is created, so only an
+   * admin reads and manages every learner's work). No personal experiment.
    */
   MLFLOW_INSTRUCTOR = 'mlflow-instructor',
   /** `{secretKey}`: a generated key nothing else has to accept (consumers reload it). */

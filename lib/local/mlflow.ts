@@ -13,7 +13,7 @@ import { join } from 'path';
 import { App } from 'cdk8s';
 import { addCohortCharts, chartValues, ImageSource } from '../../cdk8s';
 import { loadCohortFile } from '../config';
-import { POSTGRES_PORT } from '../core';
+import { MlflowPermission, POSTGRES_PORT } from '../core';
 import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './manifest';
 import { containerProcess, ProcessSpec, REPO_ROOT, SecretValues } from './container';
 import { IngressProxy, startIngressProxy } from './ingress-proxy';
@@ -33,9 +33,14 @@ export interface MlflowManifest {
   readonly hostname: string;
 }
 
-/** The demo cohort's MLflow chart, with loopback PostgreSQL and `bucket` for artifacts. */
-export function synthMlflowManifest(bucket: string): MlflowManifest {
-  const config = loadCohortFile(join(REPO_ROOT, 'cohorts', 'demo.yaml'), { today: '2026-11-29' });
+/**
+ * The demo cohort's MLflow chart, with loopback PostgreSQL and `bucket` for artifacts;
+ * `defaultPermission` replaces the demo file's `mlflow.defaultPermission` when given.
+ */
+export function synthMlflowManifest(bucket: string, defaultPermission?: MlflowPermission): MlflowManifest {
+  const demo = loadCohortFile(join(REPO_ROOT, 'cohorts', 'demo.yaml'), { today: '2026-11-29' });
+  const config =
+    defaultPermission === undefined ? demo : { ...demo, mlflow: { ...demo.mlflow, defaultPermission } };
   const charts = addCohortCharts(
     new App(),
     chartValues(config, {
@@ -89,6 +94,11 @@ export interface MlflowDeploymentOptions {
   readonly adminPassword: string;
   /** Prefix of the PostgreSQL roles this deployment creates. */
   readonly rolePrefix: string;
+  /**
+   * MLflow's permission where none was granted (`default_permission` in basic_auth.ini).
+   * @default - the demo cohort file's `mlflow.defaultPermission`
+   */
+  readonly defaultPermission?: MlflowPermission;
 }
 
 /**
@@ -127,7 +137,7 @@ export class MlflowDeployment {
     private readonly opts: MlflowDeploymentOptions,
     private readonly port: number,
   ) {
-    this.manifest = synthMlflowManifest(opts.bucket);
+    this.manifest = synthMlflowManifest(opts.bucket, opts.defaultPermission);
     this.root = mkdtempSync(join(tmpdir(), 'cohortlab-mlflow-root-'));
     this.logDir = mkdtempSync(join(tmpdir(), 'cohortlab-mlflow-logs-'));
     const master = createMasterRole(opts.rolePrefix);

@@ -111,6 +111,8 @@ export class AppsStack extends Stack {
       logRetention: profile.logRetention,
     });
     this.mlflowPrivateEndpoint.allowFrom(this.rotation.securityGroup, 'Secret rotation function');
+    // The function also serves each person's roster member (learners-N stacks): their Cognito user.
+    this.rotation.grantRosterMembers(this.identity.userPool);
     this.secrets = new CohortSecrets(this, 'Secrets', {
       cohortName: config.name,
       encryptionKey: props.cohortKey.key,

@@ -72,6 +72,7 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
       policies: data.peoplePolicies,
       rotation: apps.rotation,
       secretsOperatorRole: cluster.secretsSync.operatorRole.role,
+      userPoolId: apps.identity.userPool.userPoolId,
     });
     stack.addStackDependency(apps, 'the rotation function creates the MLflow users; MLflow must run');
     learners.set(shard, stack);

@@ -39,6 +39,8 @@ export interface LearnersStackProps extends StackProps {
   readonly rotation: SecretRotation;
   /** The External Secrets Operator's role (cluster stack): it reads a learner's secret as the learner. */
   readonly secretsOperatorRole: iam.IRole;
+  /** The cohort's Cognito user pool (apps stack): each person gets a user in it. */
+  readonly userPoolId: string;
 }
 
 /**
@@ -71,6 +73,8 @@ export class LearnersStack extends Stack {
         encryptionKey: props.cohortKey,
         policy: props.policies.of(role),
         rotation: props.rotation,
+        email: person.email,
+        userPoolId: props.userPoolId,
         iamPrincipalArn: person.iamPrincipalArn,
         trustedRoles: learner ? [props.secretsOperatorRole] : [],
       });

@@ -54,6 +54,8 @@ function setup(): Setup {
         encryptionKey: key,
         policy: policies.of(props.role ?? PersonRole.LEARNER),
         rotation,
+        email: 'grace.hopper@cohort-lab.example',
+        userPoolId: 'eu-west-1_AbCdEf123',
         ...props,
       }),
   };
@@ -166,6 +168,21 @@ describe('LabPerson: a learner', () => {
         RotateImmediatelyOnUpdate: true,
       },
     ]);
+  });
+
+  test('a roster member on the shared function; the secret and its schedule go before it', () => {
+    // THEN the member names the person, and the secret and schedule depend on it
+    const memberId = s.stack.getLogicalId(learner.member.resource.node.defaultChild as never);
+    t.hasResourceProperties('Custom::CohortLabRosterMember', {
+      ServiceToken: { 'Fn::GetAtt': [logicalId(s.stack, s.rotation.function), 'Arn'] },
+      Slug: 'grace-hopper',
+      Email: 'grace.hopper@cohort-lab.example',
+      Role: 'learner',
+      UserPoolId: 'eu-west-1_AbCdEf123',
+    });
+    const resources = t.toJSON().Resources;
+    expect(resources[logicalId(s.stack, learner.mlflowSecret)].DependsOn).toContain(memberId);
+    expect(resources[s.stack.getLogicalId(learner.rotationSchedule)].DependsOn).toContain(memberId);
   });
 
   test('personRoleArn computes the ARN of the role from its path and name', () => {

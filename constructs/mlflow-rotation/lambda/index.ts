@@ -1,6 +1,9 @@
 /**
- * The shared rotation Lambda of a cohort: rotates MLflow user passwords (the admin and every
- * learner) through MLflow's own API, and generated secrets (Flask key, Redis password).
+ * The shared rotation Lambda of a cohort: rotates MLflow user passwords (the admin, every learner
+ * and every instructor) through MLflow's own API, and generated secrets (Flask key, Redis
+ * password); and serves the roster's members as a CloudFormation custom resource
+ * (roster-member.ts). The entry tells the two apart by the event: a rotation has `Step`, a
+ * custom-resource request `RequestType`.
  *
  * Secrets Manager calls it four times per rotation with the same ClientRequestToken:
  * - createSecret: put a new value as AWSPENDING (only if that version has none yet);
@@ -15,9 +18,11 @@
  * `users/update-password` API. The structure follows AWS's template (same checks, same order).
  *
  * This module is the entry and the dispatch (rotation on, the token's stage, the secret's kind);
- * steps.ts holds the steps, secret-store.ts the Secrets Manager reads, mlflow-api.ts the MLflow
- * calls.
+ * steps.ts holds the steps, access.ts what a person's MLflow user holds besides its password,
+ * admin.ts the admin credentials the function acts with, secret-store.ts the Secrets Manager
+ * reads, mlflow-api.ts the MLflow calls, roster-member.ts and cfn-response.ts the roster members.
  */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import {
   DescribeSecretCommand,
   DescribeSecretCommandOutput,
@@ -25,13 +30,24 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 // The module itself, not the lib/core index: the Lambda bundle must not pull in aws-cdk-lib.
 import { SECRET_KIND_TAG, SecretKind } from '../../../lib/core/secret-kinds';
+import { responseTo, sendResponse } from './cfn-response';
 import { RotationError } from './errors';
+import { failedId, makeMemberHandler } from './roster-member';
 import { createSecret, finishSecret, setSecret, testSecret } from './steps';
-import { Logger, RotationDeps, RotationEvent } from './types';
+import { FunctionEvent, Logger, MemberDeps, MemberEvent, RotationDeps, RotationEvent } from './types';
 
-export { RotationError } from './errors';
+export { RosterError, RotationError } from './errors';
+export { makeMemberHandler } from './roster-member';
 export { PASSWORD_LENGTH } from './secret-store';
-export type { Logger, RotationDeps, RotationEvent, RotationStep } from './types';
+export type {
+  FunctionEvent,
+  Logger,
+  MemberDeps,
+  MemberEvent,
+  RotationDeps,
+  RotationEvent,
+  RotationStep,
+} from './types';
 
 /** Build the handler with its dependencies (the Lambda entry point below wires the real ones). */
 export function makeHandler(deps: RotationDeps): (event: RotationEvent) => Promise<void> {
@@ -95,17 +111,44 @@ const jsonLog: Logger = (level, message, fields) => {
   console.log(JSON.stringify({ level, message, ...fields }));
 };
 
-let cached: ((event: RotationEvent) => Promise<void>) | undefined;
+/** A custom-resource request (it has `RequestType`), not a rotation step (which has `Step`). */
+export function isMemberEvent(event: FunctionEvent): event is MemberEvent {
+  return 'RequestType' in event;
+}
+
+let cached:
+  | { rotate: (event: RotationEvent) => Promise<void>; member: (event: MemberEvent) => Promise<void> }
+  | undefined;
 
 /** Lambda entry point. Environment: MLFLOW_URL, ADMIN_SECRET_ID. */
-export async function handler(event: RotationEvent): Promise<void> {
+export async function handler(event: FunctionEvent): Promise<void> {
   if (cached === undefined) {
     const mlflowUrl = process.env.MLFLOW_URL;
     const adminSecretId = process.env.ADMIN_SECRET_ID;
     if (!mlflowUrl || !adminSecretId) {
-      throw new RotationError('MLFLOW_URL and ADMIN_SECRET_ID must be set');
+      const error = new RotationError('MLFLOW_URL and ADMIN_SECRET_ID must be set');
+      if (isMemberEvent(event)) {
+        // CloudFormation waits for an answer (up to the resource's timeout): give it one.
+        await sendResponse(
+          event.ResponseURL,
+          responseTo(event, { Status: 'FAILED', Reason: error.message, PhysicalResourceId: failedId(event) }),
+        );
+        return;
+      }
+      throw error;
     }
-    cached = makeHandler({ secrets: new SecretsManagerClient({}), mlflowUrl, adminSecretId, log: jsonLog });
+    const deps: MemberDeps = {
+      secrets: new SecretsManagerClient({}),
+      cognito: new CognitoIdentityProviderClient({}),
+      mlflowUrl,
+      adminSecretId,
+      log: jsonLog,
+    };
+    cached = { rotate: makeHandler(deps), member: makeMemberHandler(deps) };
   }
-  await cached(event);
+  if (isMemberEvent(event)) {
+    await cached.member(event);
+  } else {
+    await cached.rotate(event);
+  }
 }

@@ -10,6 +10,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 // The module itself, not the lib/core index: the Lambda bundle must not pull in aws-cdk-lib.
 import { SecretKind } from '../../../lib/core/secret-kinds';
+import { checkAccess, ensureAccess } from './access';
+import { workingAdmin } from './admin';
 import { RotationError } from './errors';
 import { MlflowApi } from './mlflow-api';
 import { getJson, newPassword, tryGetJson, userSecret } from './secret-store';
@@ -53,7 +55,14 @@ export async function createSecret(
   deps.log('info', 'createSecret: put a new AWSPENDING value', { secret: arn, token });
 }
 
-/** Make MLflow accept the pending password; generated secrets need nothing here. */
+/**
+ * Make MLflow accept the pending password; generated secrets need nothing here. For a learner or
+ * an instructor, then make the user what its kind says (access.ts) — also when the password was
+ * already set. That work runs here rather than in testSecret because setSecret is the step that
+ * changes MLflow and testSecret only proves; and it runs after the password logic whatever that
+ * found, because a retried token (or a crash after the password was set) finds the pending
+ * password working and would otherwise never get the experiment or the admin flag.
+ */
 export async function setSecret(
   deps: RotationDeps,
   arn: string,
@@ -72,27 +81,40 @@ export async function setSecret(
     );
   }
   const mlflow = new MlflowApi(deps);
+  if (kind === SecretKind.MLFLOW_ADMIN) {
+    await setAdminPassword(deps, mlflow, arn, token, pending);
+    return;
+  }
+  // Already set (a retried token, or a crash after this step): only the access to ensure.
+  const alreadySet = await mlflow.canLogIn(pending.username, pending.password);
+  const admin = await workingAdmin(deps, mlflow, 'setSecret');
+  if (alreadySet) {
+    deps.log('info', 'setSecret: pending password already works', { secret: arn, token });
+  } else if ((await mlflow.setPassword(admin, pending.username, pending.password)) === 404) {
+    await mlflow.createUser(admin, pending.username, pending.password);
+    deps.log('info', 'setSecret: created the MLflow user with the pending password', { secret: arn, token });
+  } else {
+    deps.log('info', 'setSecret: the admin set the pending password', { secret: arn, token });
+  }
+  await ensureAccess(deps, mlflow, admin, kind, pending.username, { secret: arn, token });
+}
+
+/**
+ * The admin changes its own password and must prove the old one: try AWSCURRENT, then
+ * AWSPREVIOUS (as AWS's templates do), so a half-finished earlier rotation is recovered.
+ */
+async function setAdminPassword(
+  deps: RotationDeps,
+  mlflow: MlflowApi,
+  arn: string,
+  token: string,
+  pending: UserSecret,
+): Promise<void> {
   // Already set (a retried token, or a crash after this step): nothing to do.
   if (await mlflow.canLogIn(pending.username, pending.password)) {
     deps.log('info', 'setSecret: pending password already works', { secret: arn, token });
     return;
   }
-  if (kind === SecretKind.MLFLOW_USER) {
-    const admin = await workingAdmin(deps, mlflow);
-    const status = await mlflow.setPassword(admin, pending.username, pending.password);
-    if (status === 404) {
-      await mlflow.createUser(admin, pending.username, pending.password);
-      deps.log('info', 'setSecret: created the MLflow user with the pending password', {
-        secret: arn,
-        token,
-      });
-      return;
-    }
-    deps.log('info', 'setSecret: the admin set the pending password', { secret: arn, token });
-    return;
-  }
-  // The admin changes its own password and must prove the old one: try AWSCURRENT, then
-  // AWSPREVIOUS (as AWS's templates do), so a half-finished earlier rotation is recovered.
   const current = userSecret(await getJson(deps, arn, 'AWSCURRENT'), arn);
   const previous = await tryGetJson(deps, arn, 'AWSPREVIOUS');
   const candidates: Array<[string, UserSecret]> = [['AWSCURRENT', current]];
@@ -109,30 +131,6 @@ export async function setSecret(
   }
   throw new RotationError(
     `setSecret: none of AWSPENDING, AWSCURRENT, AWSPREVIOUS of ${arn} logs in to MLflow`,
-  );
-}
-
-/**
- * The admin credentials MLflow accepts right now: AWSCURRENT, or AWSPENDING while an admin
- * rotation is between its setSecret and finishSecret (so learners' rotations do not fail then).
- */
-async function workingAdmin(deps: RotationDeps, mlflow: MlflowApi): Promise<UserSecret> {
-  const current = userSecret(await getJson(deps, deps.adminSecretId, 'AWSCURRENT'), deps.adminSecretId);
-  if (await mlflow.canLogIn(current.username, current.password)) {
-    return current;
-  }
-  const pending = await tryGetJson(deps, deps.adminSecretId, 'AWSPENDING');
-  if (pending !== undefined) {
-    const admin = userSecret(pending, deps.adminSecretId);
-    if (await mlflow.canLogIn(admin.username, admin.password)) {
-      deps.log('info', 'setSecret: the admin is mid-rotation; using its pending credentials', {
-        secret: deps.adminSecretId,
-      });
-      return admin;
-    }
-  }
-  throw new RotationError(
-    `setSecret: neither AWSCURRENT nor AWSPENDING of ${deps.adminSecretId} logs in to MLflow`,
   );
 }
 
@@ -157,8 +155,13 @@ export async function testSecret(
     return;
   }
   const user = userSecret(pending, arn);
-  if (!(await new MlflowApi(deps).canLogIn(user.username, user.password))) {
-    throw new RotationError(`testSecret: the pending password of ${arn} does not log in to MLflow`);
+  const mlflow = new MlflowApi(deps);
+  if (kind === SecretKind.MLFLOW_ADMIN) {
+    if (!(await mlflow.canLogIn(user.username, user.password))) {
+      throw new RotationError(`testSecret: the pending password of ${arn} does not log in to MLflow`);
+    }
+  } else {
+    await checkAccess(mlflow, user, kind, arn);
   }
   deps.log('info', 'testSecret: pending password logs in', { secret: arn, token });
 }

@@ -1,5 +1,8 @@
-/** The shapes the rotation function's modules share: the event, its dependencies, a user secret. */
+/** The shapes the function's modules share: the events, their dependencies, a user secret. */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { CfnResponse } from './cfn-response';
 
 /** The four steps of a rotation, in the order Secrets Manager calls them. */
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
@@ -30,7 +33,24 @@ export interface RotationDeps {
   readonly httpTimeoutMs?: number;
 }
 
-/** The value of an MLflow user's secret (`mlflow-admin`, `mlflow-user`). */
+/** A CloudFormation custom-resource request (a roster member: roster-member.ts). */
+export type MemberEvent = CloudFormationCustomResourceEvent;
+
+/** What the function is invoked with: a rotation step, or a roster member request. */
+export type FunctionEvent = RotationEvent | MemberEvent;
+
+/** What a roster member request needs besides what rotation needs. */
+export interface MemberDeps extends RotationDeps {
+  /** Cognito of the cohort's user pool. */
+  readonly cognito: CognitoIdentityProviderClient;
+  /**
+   * Sends the answer to CloudFormation.
+   * @default sendResponse (cfn-response.ts)
+   */
+  readonly respond?: (url: string, response: CfnResponse) => Promise<void>;
+}
+
+/** The value of an MLflow user's secret (`mlflow-admin`, `mlflow-user`, `mlflow-instructor`). */
 export interface UserSecret {
   readonly username: string;
   readonly password: string;

@@ -1,4 +1,11 @@
-import { clusterName, learnerPrefix, secretNames, secretPrefix, stackName } from '../../../lib/core';
+import {
+  clusterName,
+  learnerPrefix,
+  personalExperimentName,
+  secretNames,
+  secretPrefix,
+  stackName,
+} from '../../../lib/core';
 
 // These names are contracts with running cohorts (lib/core/names.ts): a change here is a rename of
 // live resources, so each one is pinned.
@@ -18,6 +25,7 @@ describe('names', () => {
       names.dbMlflow,
       names.redis,
       names.learnerMlflow('grace-hopper'),
+      names.instructorMlflow('ada-lovelace'),
     ];
     expect(all).toEqual([
       'cohort-lab/spring/mlflow-admin',
@@ -26,6 +34,7 @@ describe('names', () => {
       'cohort-lab/spring/db-mlflow',
       'cohort-lab/spring/redis',
       'cohort-lab/spring/learners/grace-hopper/mlflow',
+      'cohort-lab/spring/instructors/ada-lovelace/mlflow',
     ]);
     for (const name of all) {
       expect(name.startsWith(secretPrefix('spring'))).toBe(true);
@@ -36,5 +45,9 @@ describe('names', () => {
     expect(secretNames('spring').learnerMlflow('ada')).toBe(
       `${secretPrefix('spring')}${learnerPrefix('ada')}mlflow`,
     );
+  });
+
+  test("a learner's personal MLflow experiment is learners/<slug>", () => {
+    expect(personalExperimentName('grace-hopper')).toBe('learners/grace-hopper');
   });
 });

@@ -4,7 +4,14 @@
  * Manager and a real MLflow server in test/integration/rotation.test.ts.
  */
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { handler, makeHandler, RotationError } from '../../../../constructs/mlflow-rotation/lambda';
+import {
+  handler,
+  isMemberEvent,
+  makeHandler,
+  MemberEvent,
+  RotationError,
+} from '../../../../constructs/mlflow-rotation/lambda';
+import { startStub } from './fakes';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:cohort-lab/demo/redis-AbCdEf';
 
@@ -60,6 +67,49 @@ describe('rotation function', () => {
         ).rejects.toThrow('MLFLOW_URL and ADMIN_SECRET_ID must be set');
       }
     } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  test('tells a custom-resource request (RequestType) from a rotation step (Step)', () => {
+    expect(isMemberEvent({ SecretId: ARN, ClientRequestToken: 't', Step: 'createSecret' })).toBe(false);
+    expect(isMemberEvent({ RequestType: 'Delete' } as MemberEvent)).toBe(true);
+  });
+
+  test('the Lambda entry point answers a member request FAILED when the environment is not set', async () => {
+    // GIVEN no environment, and CloudFormation waiting at its response URL
+    const saved = { MLFLOW_URL: process.env.MLFLOW_URL, ADMIN_SECRET_ID: process.env.ADMIN_SECRET_ID };
+    delete process.env.MLFLOW_URL;
+    delete process.env.ADMIN_SECRET_ID;
+    const cfn = await startStub(() => ({ status: 200 }));
+    try {
+      // WHEN a member is created
+      await handler({
+        RequestType: 'Create',
+        ServiceToken: 'arn',
+        ResponseURL: `${cfn.url}/r`,
+        StackId: 'stack',
+        RequestId: 'request-1',
+        LogicalResourceId: 'Member',
+        ResourceType: 'Custom::CohortLabRosterMember',
+        ResourceProperties: { ServiceToken: 'arn', Slug: 'grace-hopper' },
+      });
+      // THEN CloudFormation hears why at once rather than waiting for its timeout
+      expect(cfn.received.map((r) => JSON.parse(r.body) as unknown)).toEqual([
+        {
+          Status: 'FAILED',
+          Reason: 'MLFLOW_URL and ADMIN_SECRET_ID must be set',
+          PhysicalResourceId: 'member/grace-hopper',
+          StackId: 'stack',
+          RequestId: 'request-1',
+          LogicalResourceId: 'Member',
+        },
+      ]);
+    } finally {
+      await cfn.close();
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
