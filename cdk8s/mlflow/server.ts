@@ -173,11 +173,13 @@ export function createMlflowServer(chart: Chart, props: MlflowServerProps): Mlfl
       name: 'mlflow',
       namespace,
       labels,
-      // Reloader rolls the pods when any of these Secrets changes (rotation reaches the pods).
+      // Reloader rolls the pods when any of these Secrets changes (rotation reaches the pods), or
+      // the basic-auth ini (defaultPermission, the auth database): MLflow reads it at start only.
       annotations: {
         'secret.reloader.stakater.com/reload': [secrets.admin, secrets.flask, secrets.database]
           .map((s) => s.name)
           .join(','),
+        'configmap.reloader.stakater.com/reload': authConfig.name,
       },
     },
     podMetadata: { labels },

@@ -246,6 +246,19 @@ describe('MlflowChart server', () => {
     ).toBe('mlflow-admin,mlflow-flask,mlflow-db');
   });
 
+  test('Reloader rolls the server when the basic-auth ini changes (MLflow reads it at start only)', () => {
+    // GIVEN the demo cohort; WHEN the server's annotations are read back
+    // THEN the ConfigMap that holds the ini (default permission, auth database) is named
+    const deployment = one(all, 'Deployment', 'mlflow');
+    expect(deployment.metadata.annotations?.['configmap.reloader.stakater.com/reload']).toBe(
+      'mlflow-auth-config',
+    );
+    const volumes = (
+      deployment.spec as { template: { spec: { volumes: Array<{ configMap?: { name: string } }> } } }
+    ).template.spec.volumes;
+    expect(volumes.map((v) => v.configMap?.name).filter(Boolean)).toEqual(['mlflow-auth-config']);
+  });
+
   test('probes: startup and liveness on /health, readiness on both databases', () => {
     // GIVEN the demo cohort
     const server = mlflowContainer(all);
