@@ -6,8 +6,9 @@
 // COHORT_FILE names the cohort file (default cohorts/demo.yaml); COHORT_TODAY (YYYY-MM-DD) fixes
 // the date used for the expiry check, for reproducible CI runs.
 import { App } from 'cdk8s';
-import { addCohortCharts, chartValues, infraFromEnvironment } from '../cdk8s';
+import { addCohortCharts, addLearnerChart, chartValues, infraFromEnvironment } from '../cdk8s';
 import { CohortConfigError, loadCohortFile, loadEnvironmentFile } from '../lib/config';
+import { partitionOfRegion, personRoleArn } from '../lib/core';
 
 const environmentFile = process.env.COHORT_ENVIRONMENT;
 if (environmentFile === undefined || environmentFile.trim() === '') {
@@ -21,9 +22,20 @@ try {
   const config = loadCohortFile(process.env.COHORT_FILE ?? 'cohorts/demo.yaml', {
     today: process.env.COHORT_TODAY,
   });
-  const infra = infraFromEnvironment(loadEnvironmentFile(environmentFile));
+  const environment = loadEnvironmentFile(environmentFile);
   const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? 'dist', outputFileExtension: '.k8s.yaml' });
-  addCohortCharts(app, chartValues(config, infra));
+  addCohortCharts(app, chartValues(config, infraFromEnvironment(environment)));
+  // Each learner's own space, reading the learner's secret as the learner's role (a fixed name).
+  const where = { partition: partitionOfRegion(environment.region), account: environment.account };
+  for (const learner of config.learners) {
+    addLearnerChart(
+      app,
+      config.name,
+      environment.region,
+      learner,
+      personRoleArn(where, config.name, learner.slug),
+    );
+  }
   app.synth();
 } catch (err) {
   if (err instanceof CohortConfigError) {

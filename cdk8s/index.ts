@@ -1,5 +1,12 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import {
+  COHORT_NAMESPACE,
+  EXTERNAL_SECRETS,
+  mlflowInClusterUrl,
+  personalExperimentName,
+  secretNames,
+} from '../lib/core';
 import { ChartValues } from './common/values';
 import { FeastChart } from './feast';
 import { LearnerChart } from './learner';
@@ -30,4 +37,35 @@ export function addCohortCharts(scope: Construct, values: ChartValues): CohortCh
     chart.addDependency(namespaces);
   }
   return { namespaces, mlflow, feast };
+}
+
+/** One learner as the learner chart needs them. */
+export interface LearnerChartSource {
+  readonly slug: string;
+  readonly namespace: string;
+}
+
+/**
+ * The chart of one learner's own space (cdk8s/learner) for cohort `cohortName`: the learners-N
+ * stacks apply it with the learner's role, and a standalone `cdk8s synth` writes it with the
+ * role's computed ARN. Everything but the role and the region is a name lib/core fixes.
+ */
+export function addLearnerChart(
+  scope: Construct,
+  cohortName: string,
+  region: string,
+  learner: LearnerChartSource,
+  roleArn: string,
+): LearnerChart {
+  return new LearnerChart(scope, `learner-${learner.slug}`, {
+    slug: learner.slug,
+    namespace: learner.namespace,
+    servicesNamespace: COHORT_NAMESPACE,
+    roleArn,
+    region,
+    mlflowSecretName: secretNames(cohortName).learnerMlflow(learner.slug),
+    refreshIntervalSeconds: EXTERNAL_SECRETS.refreshIntervalSeconds,
+    mlflowTrackingUri: mlflowInClusterUrl(COHORT_NAMESPACE),
+    experimentName: personalExperimentName(learner.slug),
+  });
 }

@@ -5,6 +5,9 @@ import { REGION_PATTERN } from '../core';
 import { imageRef } from './schema';
 
 const environmentSchema = z.strictObject({
+  account: z
+    .string({ error: 'must be a quoted 12-digit string' })
+    .regex(/^\d{12}$/, { error: 'must be the 12-digit AWS account id of the cluster' }),
   region: z.string().regex(REGION_PATTERN, { error: 'must be an AWS region such as eu-west-1' }),
   artifactBucketName: z
     .string()
@@ -29,8 +32,8 @@ const environmentSchema = z.strictObject({
 
 /**
  * The AWS-side values of an existing cluster that a standalone `cdk8s synth` needs (what the apps
- * stack otherwise passes as deploy-time tokens): bucket, database endpoint, prebuilt images, the
- * OpenID provider and the ClusterSecretStore.
+ * stack otherwise passes as deploy-time tokens): the account (the people's roles are in it), bucket,
+ * database endpoint, prebuilt images, the OpenID provider and the ClusterSecretStore.
  */
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 

@@ -45,6 +45,18 @@ export function personRoleName(cohort: string, slug: string): string {
 }
 
 /**
+ * The ARN of a person's role, from its fixed path and name (no lookup): the welcome sheet prints
+ * it and a standalone `cdk8s synth` writes it into the learner's ClusterSecretStore.
+ */
+export function personRoleArn(
+  where: { readonly partition: string; readonly account: string },
+  cohort: string,
+  slug: string,
+): string {
+  return `arn:${where.partition}:iam::${where.account}:role${peopleRolePath(cohort)}${personRoleName(cohort, slug)}`;
+}
+
+/**
  * The Kubernetes service account in a learner's namespace whose pods get the learner's role through
  * EKS Pod Identity (and so the learner's own S3 prefix and secrets).
  */

@@ -4,18 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
-import { LearnerChart } from '../../cdk8s';
+import { addLearnerChart, LearnerChart } from '../../cdk8s';
 import { LabPerson, PeoplePolicies } from '../../constructs/lab-person';
 import { SecretRotation } from '../../constructs/mlflow-rotation';
 import { CohortConfig, Instructor, Learner } from '../config';
-import {
-  COHORT_NAMESPACE,
-  EXTERNAL_SECRETS,
-  mlflowInClusterUrl,
-  personalExperimentName,
-  PersonRole,
-  secretNames,
-} from '../core';
+import { PersonRole } from '../core';
 
 /** One person of a shard, with what they are. */
 export type ShardMember =
@@ -55,12 +48,15 @@ export class LearnersStack extends Stack {
   public readonly people: ReadonlyMap<string, LabPerson>;
   /** Each learner's objects on the cluster, by slug. */
   public readonly manifests: ReadonlyMap<string, eks.KubernetesManifest>;
+  /** Each learner's chart (what the manifest applies), by slug. */
+  public readonly charts: ReadonlyMap<string, LearnerChart>;
 
   constructor(scope: Construct, id: string, props: LearnersStackProps) {
     super(scope, id, props);
     const { config } = props;
     const people = new Map<string, LabPerson>();
     const manifests = new Map<string, eks.KubernetesManifest>();
+    const charts = new Map<string, LearnerChart>();
     for (const member of props.members) {
       const { person, role } = member;
       const learner = member.role === PersonRole.LEARNER ? member.person : undefined;
@@ -80,17 +76,13 @@ export class LearnersStack extends Stack {
       });
       people.set(person.slug, labPerson);
       if (learner && labPerson.role) {
-        const chart = new LearnerChart(new Cdk8sApp(), `learner-${learner.slug}`, {
-          slug: learner.slug,
-          namespace: learner.namespace,
-          servicesNamespace: COHORT_NAMESPACE,
-          roleArn: labPerson.role.roleArn,
-          region: this.region,
-          mlflowSecretName: secretNames(config.name).learnerMlflow(learner.slug),
-          refreshIntervalSeconds: EXTERNAL_SECRETS.refreshIntervalSeconds,
-          mlflowTrackingUri: mlflowInClusterUrl(COHORT_NAMESPACE),
-          experimentName: personalExperimentName(learner.slug),
-        });
+        const chart = addLearnerChart(
+          new Cdk8sApp(),
+          config.name,
+          this.region,
+          learner,
+          labPerson.role.roleArn,
+        );
         const manifest = new eks.KubernetesManifest(labPerson, 'Objects', {
           cluster: props.cluster,
           manifest: chart.toJson(),
@@ -100,10 +92,12 @@ export class LearnersStack extends Stack {
         // The ClusterSecretStore assumes the role, and the role trusts the operator.
         manifest.node.addDependency(labPerson.role);
         manifests.set(learner.slug, manifest);
+        charts.set(learner.slug, chart);
       }
     }
     this.people = people;
     this.manifests = manifests;
+    this.charts = charts;
   }
 }
 

@@ -18,7 +18,7 @@ function identity(o: K8s): string {
 }
 
 /** The objects a standalone `cdk8s synth` (bin/manifests.ts, the real entry) writes. */
-function standaloneObjects(cohortFile: string): K8s[] {
+function standaloneObjects(cohortFile: string, learners: number): K8s[] {
   const outdir = testTempDir('cohortlab-standalone');
   execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['bin/manifests.ts'], {
     cwd: REPO_ROOT,
@@ -32,7 +32,8 @@ function standaloneObjects(cohortFile: string): K8s[] {
     stdio: 'pipe',
   });
   const files = readdirSync(outdir).filter((f) => f.endsWith('.k8s.yaml'));
-  expect(files.length).toBe(3);
+  // namespaces, mlflow, feast, then one file per learner
+  expect(files.length).toBe(3 + learners);
   return files.flatMap((f) =>
     parseAllDocuments(readFileSync(join(outdir, f), 'utf8')).map((d) => d.toJS() as K8s),
   );
@@ -66,11 +67,14 @@ describe('standalone manifests (cdk8s synth for an existing cluster)', () => {
   test.each(['cohorts/demo.yaml', 'cohorts/sandbox-example.yaml'])(
     'hold the same objects the apps stack applies for %s, bar the load balancer binding',
     (file) => {
-      const standaloneAll = standaloneObjects(file);
+      const config = loadCohort(file);
+      const standaloneAll = standaloneObjects(file, config.learners.length);
       const standalone = standaloneAll.map(identity).sort();
-      const { stacks } = buildStacks(loadCohort(file));
+      const { stacks } = buildStacks(config);
       const { namespaces, mlflow, feast } = stacks.apps.charts;
-      const applied = [namespaces, mlflow, feast]
+      const learnerCharts = [...stacks.learners.values()].flatMap((s) => [...s.charts.values()]);
+      expect(learnerCharts).toHaveLength(config.learners.length);
+      const applied = [namespaces, mlflow, feast, ...learnerCharts]
         .flatMap((c) => c.toJson() as K8s[])
         .map(identity)
         .sort();
