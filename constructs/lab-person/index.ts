@@ -11,6 +11,7 @@ import {
   peopleRolePath,
   PersonRole,
   personRoleName,
+  personRoleResource,
   personTagKey,
   SecretKind,
   secretNames,
@@ -207,7 +208,7 @@ export class LabPerson extends Construct {
       service: 'iam',
       region: '',
       resource: 'role',
-      resourceName: `${peopleRolePath(cohortName).slice(1)}${personRoleName(cohortName, slug)}`,
+      resourceName: personRoleResource(cohortName, slug),
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
   }

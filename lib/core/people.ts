@@ -44,6 +44,19 @@ export function personRoleName(cohort: string, slug: string): string {
   return `lab-${slug}-${createHash('sha256').update(cohort, 'utf8').digest('hex').slice(0, 8)}`;
 }
 
+/** The resource part of a person's role ARN: `cohortlab/<cohort>/people/<role name>` (path and name). */
+export function personRoleResource(cohort: string, slug: string): string {
+  return `${peopleRolePath(cohort).slice(1)}${personRoleName(cohort, slug)}`;
+}
+
+/**
+ * The ARN of a person's role, `arn:<partition>:iam::<account>:role/cohortlab/<cohort>/people/<name>`,
+ * computed without asking AWS (the welcome sheet prints it).
+ */
+export function personRoleArn(partition: string, account: string, cohort: string, slug: string): string {
+  return `arn:${partition}:iam::${account}:role/${personRoleResource(cohort, slug)}`;
+}
+
 /**
  * The Kubernetes service account in a learner's namespace whose pods get the learner's role through
  * EKS Pod Identity (and so the learner's own S3 prefix and secrets).
