@@ -34,6 +34,8 @@ export interface WelcomeSheet {
   readonly name: string;
   readonly email: string;
   readonly region: string;
+  /** The `learners-N` stack that holds the person's resources (for ops; not on the printed sheet). */
+  readonly stack: string;
   readonly mlflow: {
     readonly url: string;
     /** True when the cohort file gives MLflow no host name: plain HTTP on the load balancer's name. */

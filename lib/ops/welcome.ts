@@ -28,6 +28,7 @@ import {
   rosterGroup,
   secretNames,
   secretPrefix,
+  shardPart,
   SHARED_PREFIX,
   stackName,
 } from '../core';
@@ -90,6 +91,7 @@ interface RosterPerson {
   readonly email: string;
   readonly iamPrincipalArn?: string;
   readonly namespace?: string;
+  readonly shard: number;
 }
 
 function rosterOf(config: CohortConfig): RosterPerson[] {
@@ -148,6 +150,7 @@ function sheetOf(config: CohortConfig, person: RosterPerson, options: WelcomeOpt
     name: person.name,
     email: person.email,
     region,
+    stack: stackName(config.name, shardPart(person.shard)),
     mlflow: {
       url: hostname === undefined ? PLACEHOLDER.mlflowUrl : `https://${hostname}`,
       plainHttp: hostname === undefined,

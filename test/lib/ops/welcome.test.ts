@@ -46,7 +46,8 @@ describe('welcome: the sheets', () => {
   test('a learner with a principal: MLflow, their role, kubectl in their namespace, their S3 prefix', () => {
     // GIVEN grace-hopper, who has an iamPrincipalArn WHEN her sheet is built
     const sheet = sheetOf('grace-hopper');
-    // THEN every name is computed from her slug
+    // THEN every name is computed from her slug, and her stack from its hash
+    expect(sheet.stack).toBe('cohortlab-demo-2027-spring-learners-18');
     expect(sheet.mlflow).toEqual({
       url: 'https://mlflow.demo-2027-spring.cohort-lab.example',
       plainHttp: false,
