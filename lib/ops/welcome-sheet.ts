@@ -52,6 +52,8 @@ export interface WelcomeSheet {
     readonly rotationDays: number;
   };
   readonly aws: {
+    /** The person's IAM role, when they have one: every learner; an instructor with a principal. */
+    readonly roleName?: string;
     /** The roster's `iamPrincipalArn`. */
     readonly principal?: string;
     /** The person's role, when their principal may assume it. */

@@ -25,6 +25,7 @@ import {
   personalExperimentName,
   PersonRole,
   personRoleArn,
+  personRoleName,
   rosterGroup,
   secretNames,
   secretPrefix,
@@ -166,10 +167,12 @@ function sheetOf(config: CohortConfig, person: RosterPerson, options: WelcomeOpt
           : `you, as your AWS role (below), or ${operator}`,
       rotationDays: PASSWORD_ROTATION_DAYS,
     },
-    aws:
-      roleArn === undefined
+    aws: {
+      ...(learner || principal !== undefined ? { roleName: personRoleName(config.name, slug) } : {}),
+      ...(roleArn === undefined
         ? {}
-        : { principal, roleArn, assumeRoleCommands: assumeRoleCommands(roleArn, slug) },
+        : { principal, roleArn, assumeRoleCommands: assumeRoleCommands(roleArn, slug) }),
+    },
     feast: {
       endpoint: feastInClusterUrl(COHORT_NAMESPACE),
       cognitoUsername: slug,

@@ -64,6 +64,7 @@ describe('welcome: the sheets', () => {
     });
     expect(sheet.aws.principal).toBe('arn:aws:iam::111122223333:role/learner-grace-hopper');
     expect(sheet.aws.roleArn).toBe(ROLE);
+    expect(sheet.aws.roleName).toBe('lab-grace-hopper-3c3b09c8');
     expect(sheet.aws.assumeRoleCommands?.join('\n')).toContain(`--role-arn ${ROLE} \\`);
     expect(sheet.kubernetes).toEqual({
       access: 'namespace',
@@ -107,7 +108,7 @@ describe('welcome: the sheets', () => {
     const sheet = sheetOf('alan_turing');
     // THEN
     expect(sheet.slug).toBe('alan-turing');
-    expect(sheet.aws).toEqual({});
+    expect(sheet.aws).toEqual({ roleName: 'lab-alan-turing-3c3b09c8' });
     expect(sheet.kubernetes.access).toBe('none');
     expect(sheet.kubernetes.commands).toEqual([]);
     expect(sheet.mlflow.passwordReader).toBe(
@@ -161,6 +162,8 @@ describe('welcome: the sheets', () => {
     // WHEN --region is given THEN it is used, with its partition
     const [china] = welcomeSheets(config, { person: 'grace-hopper', region: 'cn-north-1' });
     expect(china.region).toBe('cn-north-1');
+    // AND an instructor without a principal has no role at all
+    expect(welcomeSheets(config, { person: 'ada' })[0].aws).toEqual({});
     expect(china.aws.roleArn).toMatch(/^arn:aws-cn:iam::<account>:role\/cohortlab\/test-cohort\/people\//);
   });
 
