@@ -64,7 +64,7 @@ export interface LabPersonProps {
   readonly trustedRoles?: readonly iam.IRole[];
   /**
    * What deleting the person's stack (or the person leaving the roster) does to their secret.
-   * @default RemovalPolicy.DESTROY (deletion scheduled with Secrets Manager's recovery window)
+   * @default RemovalPolicy.DESTROY (CloudFormation deletes it at once, without a recovery window)
    */
   readonly removalPolicy?: RemovalPolicy;
 }
