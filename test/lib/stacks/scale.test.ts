@@ -5,6 +5,7 @@ import {
   MANAGED_POLICY_CHARS,
   MANIFEST_BYTES,
   MAX_PEOPLE_PER_SHARD,
+  peopleRolePath,
   PERSON_TAG,
   policySize,
   shardPart,
@@ -14,7 +15,6 @@ import {
   TEMPLATE_BYTES,
   TRUST_POLICY_CHARS,
 } from '../../../lib/core';
-import { peopleRolePath } from '../../../lib/core';
 import { parseTemplate } from '../../../lib/ops/cfn-template';
 import { checkTemplateLimits, rolesWarning } from '../../../lib/ops/limits-check';
 import { demoDocument, withLearners } from '../../../scripts/synthetic-cohort';
@@ -34,9 +34,10 @@ describe('a cohort of 1,000 learners', () => {
   beforeAll(() => {
     // GIVEN the demo cohort (3 learners), and the same cohort filled up to 1,000 learners, every
     // tenth added learner with an iamPrincipalArn (an access entry, a longer trust policy)
-    demo = synthCohort(loadCohort('cohorts/demo.yaml'));
+    const config = configFrom(() => {}, withLearners(demoDocument(), 1000));
     // WHEN both are synthesised
-    big = synthCohort(configFrom(() => {}, withLearners(demoDocument(), 1000)));
+    demo = synthCohort(loadCohort('cohorts/demo.yaml'));
+    big = synthCohort(config);
   }, 300_000);
 
   const all = (cohort: SynthesisedCohort) => [...cohort.templates.entries()];
