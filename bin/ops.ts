@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { CohortConfigError, loadCohortFile } from '../lib/config';
 import { planCohort, renderPlan } from '../lib/ops/plan';
+import { localCommand } from './local';
 
 const program = new Command();
 program.name('cohort-lab').description('Plan and operate Cohort Lab environments.');
@@ -27,6 +28,8 @@ program
       process.exitCode = 1;
     }
   });
+
+program.addCommand(localCommand());
 
 try {
   program.parse();
