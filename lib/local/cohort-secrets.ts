@@ -38,6 +38,8 @@ import {
 export const DB_MASTER_USERNAME = 'postgres';
 /** MLflow's database user (the cluster stack's `appUsername`). */
 export const DB_APP_USERNAME = 'mlflow';
+/** MLflow's database, as the application user's secret names it (CohortDatabase's `dbname`). */
+export const DB_APP_DATABASE = 'mlflow';
 /** Days between rotations (SecretRotation's default interval). */
 export const ROTATION_DAYS = 30;
 
@@ -56,6 +58,11 @@ export interface SecretSpec {
   readonly rotateNow: boolean;
   /** The person whose credentials it holds. */
   readonly person?: { readonly slug: string; readonly role: PersonRole };
+  /**
+   * The master user's secret, whose ARN the value names as `masterarn` (an RDS DatabaseSecret of
+   * an application user: AWS's alternating-users rotation reads the master from it).
+   */
+  readonly masterSecret?: string;
 }
 
 /** Every secret of `config`'s stacks, services first, then the people (instructors, learners). */
@@ -108,7 +115,16 @@ export function cohortSecretSpecs(config: CohortConfig): SecretSpec[] {
       'password',
       undefined,
     ),
-    service(names.dbMlflow, "MLflow's database user", { username: DB_APP_USERNAME }, 'password', undefined),
+    {
+      ...service(
+        names.dbMlflow,
+        "MLflow's database user",
+        { username: DB_APP_USERNAME, dbname: DB_APP_DATABASE },
+        'password',
+        undefined,
+      ),
+      masterSecret: names.dbMaster,
+    },
   ];
   const people = [
     ...config.instructors.map((p) => ({ slug: p.slug, role: PersonRole.INSTRUCTOR })),
@@ -131,10 +147,14 @@ export function cohortSecretSpecs(config: CohortConfig): SecretSpec[] {
   return specs;
 }
 
-/** A value as CloudFormation generates it: the template plus one generated field. */
+/**
+ * A value as CloudFormation generates it: the template (with `masterarn`, the ARN of the master
+ * user's secret, from `arns`), plus one generated field.
+ */
 export async function generatedValue(
   sm: SecretsManagerClient,
   spec: SecretSpec,
+  arns: Readonly<Record<string, string>> = {},
 ): Promise<Record<string, string>> {
   const { RandomPassword } = await sm.send(
     new GetRandomPasswordCommand({
@@ -145,7 +165,9 @@ export async function generatedValue(
     }),
   );
   if (!RandomPassword) throw new Error(`GetRandomPassword gave no value for ${spec.name}`);
-  return { ...spec.template, [spec.generateKey]: RandomPassword };
+  const master: Record<string, string> =
+    spec.masterSecret === undefined ? {} : { masterarn: arns[spec.masterSecret] ?? '' };
+  return { ...spec.template, ...master, [spec.generateKey]: RandomPassword };
 }
 
 /**

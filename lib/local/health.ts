@@ -2,6 +2,7 @@
  * How the lab's services are doing: each recorded process probed (is it the same process, does it
  * answer), and the health table `up` and `status` print. Rendering is pure.
  */
+import { LAB_SERVICES } from './ports';
 import { ServiceRecord } from './state';
 import { tcpOpen } from './processes';
 import { isRunning } from './pids';
@@ -52,10 +53,15 @@ function healthPath(name: string): string {
   }
 }
 
-/** The rows of `records`, probed. */
+/** The rows of `records`, probed, in the order people use them (MLflow and Feast first). */
 export async function healthRows(records: readonly ServiceRecord[]): Promise<HealthRow[]> {
+  const rank = (name: string) => {
+    const i = (LAB_SERVICES as readonly string[]).indexOf(name);
+    return i < 0 ? LAB_SERVICES.length : i;
+  };
+  const ordered = [...records].sort((a, b) => rank(a.name) - rank(b.name));
   return Promise.all(
-    records.map(async (r) => ({
+    ordered.map(async (r) => ({
       service: r.name,
       url: r.url ?? (r.port !== undefined ? `127.0.0.1:${r.port}` : ''),
       pid: r.pid,

@@ -184,8 +184,9 @@ export async function startLab(opts: StartOptions): Promise<LabRun> {
         if (!firstRun) await restoreBucket(s3, bucket, layout.savedBucket);
         const have = new Set(saved.map((s) => s.name));
         const fresh: SecretSpec[] = [];
+        const arns: Record<string, string> = {};
         for (const spec of cohortSecretSpecs(config).filter((s) => !have.has(s.name))) {
-          await createCohortSecret(sm, spec, await generatedValue(sm, spec));
+          arns[spec.name] = await createCohortSecret(sm, spec, await generatedValue(sm, spec, arns));
           fresh.push(spec);
         }
         writeSecretsFile(layout.savedSecrets, await readSecrets(sm, secretPrefix(config.name)));

@@ -101,6 +101,13 @@ export function localUp(file: string | undefined, opts: UpOptions, io: LocalIo):
       io.err(renderStatus(await labStatus(ctx), ctx));
       return 1;
     }
+    if (state && state.cohort !== config.name) {
+      io.err(
+        `${ctx.stateDir} holds the local lab of ${state.cohort}, not ${config.name}: give another --state, ` +
+          'or remove that lab with `cohort-lab local down --purge --state <dir>`.',
+      );
+      return 2;
+    }
     const problems = [...installProblems(), ...rootProblems(ctx), ...(await portProblems(ctx))];
     if (problems.length > 0) {
       io.err(
