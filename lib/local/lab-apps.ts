@@ -19,7 +19,7 @@ import { LabPerson } from './people';
 import { rotateSecret, RotationContext } from './rotation';
 
 /** A step of the start: runs `f`, reports its time, returns its result. */
-export type Step = <T>(name: string, f: () => Promise<T>) => Promise<T>;
+export type Step = <T>(title: string | ((result: T) => string), f: () => Promise<T>) => Promise<T>;
 
 /** What both workloads' starts share. */
 export interface AppStart {
@@ -68,13 +68,21 @@ export async function startMlflowApp(
     });
   });
   s.checkpoint();
-  await s.step(`people's MLflow users (${people.all.length}, through the rotation function)`, async () => {
-    for (const p of people.all) {
-      if (people.fresh.has(p.secretName) || !(await canLogIn(urls.mlflow, people.current[p.secretName]))) {
-        await rotateSecret(people.rotation, p.secretName);
+  await s.step(
+    (rotated: number) =>
+      `people's MLflow users: ${people.all.length} log in` +
+      (rotated > 0 ? `, ${rotated} made or reset by the rotation function` : ''),
+    async () => {
+      let rotated = 0;
+      for (const p of people.all) {
+        if (people.fresh.has(p.secretName) || !(await canLogIn(urls.mlflow, people.current[p.secretName]))) {
+          await rotateSecret(people.rotation, p.secretName);
+          rotated += 1;
+        }
       }
-    }
-  });
+      return rotated;
+    },
+  );
 }
 
 /** Feast: Redis, apply Job, sample features, pod. */

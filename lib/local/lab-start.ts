@@ -86,10 +86,11 @@ export async function startLab(opts: StartOptions): Promise<LabRun> {
   const { config, ctx, progress } = opts;
   const t0 = Date.now();
   const steps: Array<{ step: string; seconds: number }> = [];
-  const step = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+  const step = async <T>(title: string | ((result: T) => string), f: () => Promise<T>): Promise<T> => {
     const t = Date.now();
     const result = await f();
     const seconds = (Date.now() - t) / 1000;
+    const name = typeof title === 'string' ? title : title(result);
     steps.push({ step: name, seconds });
     progress(`  [${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${name}: ${seconds.toFixed(1)} s`);
     return result;

@@ -33,6 +33,8 @@ export interface StopReport {
   /** Problems (a failed save, something left running or listening). */
   readonly problems: string[];
   readonly purged: boolean;
+  /** The foreground `up` that stopped the lab when asked (its pid). */
+  readonly stoppedBy?: number;
 }
 
 export interface StopOptions {
@@ -67,6 +69,10 @@ export async function stopLab(ctx: LabContext, opts: StopOptions): Promise<StopR
     const deadline = Date.now() + 180_000;
     while (processStartTicks(sup.pid) === sup.startTicks && Date.now() < deadline) await sleep(200);
     state = readState(ctx.stateDir) ?? state;
+    // It saved and stopped everything; what follows checks that nothing is left.
+    const report = await stopServices(ctx, state, opts.progress);
+    if (opts.purge) rmSync(ctx.stateDir, { recursive: true, force: true });
+    return { ...report, wasRunning: true, purged: opts.purge === true, stoppedBy: sup.pid };
   }
   const report = await stopServices(ctx, state, opts.progress);
   if (opts.purge) rmSync(ctx.stateDir, { recursive: true, force: true });

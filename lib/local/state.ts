@@ -18,7 +18,7 @@
  * | `people/<slug>.env`   | each person's credentials (0600)                                            |
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { dirname, join } from 'path';
 import { z } from 'zod';
 
 /** The state file's name in the state directory. */
@@ -129,6 +129,8 @@ export function stateLayout(stateDir: string) {
 /** Create the state directory and its directories with their modes. */
 export function makeStateDirs(stateDir: string): ReturnType<typeof stateLayout> {
   const layout = stateLayout(stateDir);
+  // Parents with the usual mode (e.g. `.lab/`): only the state directory itself is closed.
+  mkdirSync(dirname(stateDir), { recursive: true });
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   for (const dir of [layout.logs, layout.pods, layout.redis, layout.saved, layout.private, layout.people]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -91,8 +91,13 @@ export function renderStatus(status: LabStatus, ctx: LabContext, cwd?: string): 
 /** What `down` prints. */
 export function renderStopped(report: StopReport, ctx: LabContext, cwd?: string): string {
   const lines: string[] = [];
-  if (!report.wasRunning) lines.push(`The local lab in ${shown(ctx.stateDir, cwd)} was not running.`);
-  else lines.push(`Stopped: ${report.stopped.join(', ')}.`);
+  if (report.stoppedBy !== undefined) {
+    lines.push(`The foreground \`up\` (pid ${report.stoppedBy}) stopped the lab and saved what moto held.`);
+  } else if (!report.wasRunning) {
+    lines.push(`The local lab in ${shown(ctx.stateDir, cwd)} was not running.`);
+  } else {
+    lines.push(`Stopped: ${report.stopped.join(', ')}.`);
+  }
   if (report.saved) {
     lines.push(
       `Saved what moto held: ${report.saved.objects} object(s) of the bucket, ${report.saved.secrets} secret(s).`,

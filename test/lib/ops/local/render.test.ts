@@ -139,3 +139,21 @@ describe('what `local down` says', () => {
     );
   });
 });
+
+describe('what `local down` says when a foreground `up` runs the lab', () => {
+  test('that `up` stopped it; then the checks of what is left', () => {
+    expect(
+      renderStopped(
+        { wasRunning: true, stopped: [], problems: [], purged: false, stoppedBy: 4242 },
+        ctx,
+        '/repo',
+      ),
+    ).toBe(
+      [
+        'The foreground `up` (pid 4242) stopped the lab and saved what moto held.',
+        'No process of the lab is left, and none of its ports listens.',
+        'The data stays in .lab/demo-2027-spring for the next `up` (`down --purge` deletes it).',
+      ].join('\n'),
+    );
+  });
+});
