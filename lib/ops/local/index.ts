@@ -12,7 +12,7 @@ import { healthRows } from '../../local/health';
 import { defaultStateDir, labContext, LabContext } from '../../local/lab';
 import { installProblems, portProblems, rootProblems } from '../../local/lab-checks';
 import { LabUsageError, personToken, rotateInLab, RotationTarget } from '../../local/lab-rotate';
-import { startLab } from '../../local/lab-start';
+import { LabStartError, startLab } from '../../local/lab-start';
 import { labStatus } from '../../local/lab-status';
 import { stopLab } from '../../local/lab-stop';
 import { DEFAULT_BASE_PORT } from '../../local/ports';
@@ -72,6 +72,10 @@ async function guarded(io: LocalIo, f: () => Promise<number>): Promise<number> {
     if (err instanceof LabUsageError) {
       io.err(err.message);
       return err.exitCode;
+    }
+    if (err instanceof LabStartError) {
+      io.err(err.message);
+      return 1;
     }
     if (err instanceof StateCorruptError || err instanceof RangeError) {
       io.err(err.message);
