@@ -23,7 +23,9 @@ export interface LabStatus {
 
 /** The status of the lab in `ctx`. Throws StateCorruptError when its state is not readable. */
 export async function labStatus(ctx: LabContext): Promise<LabStatus> {
-  const state = readState(ctx.stateDir);
+  const read = readState(ctx.stateDir);
+  // A foreground `up` that is gone supervises nothing any more.
+  const state = read?.supervisor && !isRunning(read.supervisor) ? { ...read, supervisor: undefined } : read;
   if (state === undefined || state.services.length === 0) return { state, rows: [], failing: [] };
   const rows = await healthRows(state.services);
   const down = rows.filter((r) => r.state !== 'up');

@@ -1,18 +1,21 @@
 /**
- * A foreground `up` waits for Ctrl-C (SIGINT) or SIGTERM (`cohort-lab local down` sends it from
- * elsewhere), then stops the lab; meanwhile it says when a service of the lab dies.
+ * A foreground `up` waits for Ctrl-C (SIGINT), SIGTERM (`cohort-lab local down` sends it from
+ * elsewhere) or SIGHUP (its terminal closed), then stops the lab; meanwhile it says when a service
+ * of the lab dies.
  */
 import { isRunning } from '../../local/pids';
 import { ServiceRecord } from '../../local/state';
 
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 export interface StopSignalWait {
-  /** Resolves with the first SIGINT or SIGTERM. */
+  /** Resolves with the first SIGINT, SIGTERM or SIGHUP. */
   readonly signalled: Promise<NodeJS.Signals>;
   /** Stop listening (the handlers are removed). */
   cancel(): void;
 }
 
-/** Listen for SIGINT and SIGTERM; `onSignal` runs on the first. Later ones are ignored while stopping. */
+/** Listen for SIGINT, SIGTERM and SIGHUP; `onSignal` runs on the first. Later ones are ignored while stopping. */
 export function waitForStopSignal(onSignal: (signal: NodeJS.Signals) => void): StopSignalWait {
   let resolveSignal: (s: NodeJS.Signals) => void = () => undefined;
   const signalled = new Promise<NodeJS.Signals>((resolve) => (resolveSignal = resolve));
@@ -23,13 +26,11 @@ export function waitForStopSignal(onSignal: (signal: NodeJS.Signals) => void): S
     onSignal(signal);
     resolveSignal(signal);
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  for (const signal of STOP_SIGNALS) process.on(signal, handler);
   return {
     signalled,
     cancel: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      for (const signal of STOP_SIGNALS) process.off(signal, handler);
     },
   };
 }
