@@ -1,4 +1,4 @@
-import { MLFLOW_PORT } from './ports';
+import { FEAST_PORT, MLFLOW_PORT } from './ports';
 import { LEARNERS_PREFIX } from './prefixes';
 
 /**
@@ -56,6 +56,11 @@ export const RELOADER_NAMESPACE = 'reloader';
 /** MLflow's address inside the cluster: its Service in the cohort namespace. */
 export function mlflowInClusterUrl(namespace: string = COHORT_NAMESPACE): string {
   return `http://mlflow.${namespace}.svc.cluster.local:${MLFLOW_PORT}`;
+}
+
+/** The Feast feature server's address inside the cluster (its only address: it has no Ingress). */
+export function feastInClusterUrl(namespace: string = COHORT_NAMESPACE): string {
+  return `http://feast.${namespace}.svc.cluster.local:${FEAST_PORT}`;
 }
 
 /** Prefix of every Secrets Manager secret of a cohort: `cohort-lab/<cohort>/`. */
