@@ -52,6 +52,7 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
     clusterSecurityGroup: cluster.cluster.clusterSecurityGroup,
     alertTopic: data.alerts.topic,
     database: cluster.database.endpoint,
+    databaseInstance: cluster.database.instance,
     artifacts: data.artifacts,
     cohortKey: data.key,
   });
