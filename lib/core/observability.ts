@@ -91,6 +91,15 @@ export function filterPatternOf(terms: TermGroups): string {
 }
 
 /**
+ * True when `event` holds every term of at least one group of `terms`: what a metric filter of
+ * `filterPatternOf(terms)` counts (quoted terms match as case-sensitive substrings). The local lab
+ * counts its services' log lines with it, so it and CloudWatch count alike.
+ */
+export function matchesTermGroups(terms: TermGroups, event: string): boolean {
+  return terms.some((group) => group.every((term) => event.includes(term)));
+}
+
+/**
  * The MLflow server's pods and container whose logs go to the `mlflow` log group: the `mlflow`
  * container of the `mlflow` Deployment's pods in the cohort namespace (the chart's names; a unit
  * test holds them together). The kubelet names the log file `<pod>_<namespace>_<container>-<id>.log`.

@@ -12,6 +12,8 @@ import { execFileSync } from 'child_process';
 import { join } from 'path';
 import { filterPatternOf, MLFLOW_ADMIN_USERNAME, MLFLOW_LOG_METRICS } from '../../lib/core';
 import { MLFLOW_PYTHON, MlflowDeployment } from '../../lib/local/mlflow';
+import { followLog } from '../../lib/local/follow-log';
+import { countLogFile, countLogLines } from '../../lib/local/log-metrics';
 import { rawLogsIn } from '../../lib/local/processes';
 import { Moto, randomPassword, startMoto } from '../../lib/local/services';
 import { matchesTextPattern } from '../support/filter-pattern';
@@ -29,12 +31,21 @@ function basic(user: string, password: string): string {
 }
 
 async function call(path: string, auth?: string, method = 'GET'): Promise<number> {
+  if (auth !== undefined) sentHeaders.push(auth);
   const res = await fetch(`${mlflow.url}${path}`, {
     method,
     headers: auth ? { authorization: auth } : {},
   });
   await res.text();
   return res.status;
+}
+
+/** Every Authorization header this file sent, to look for in the logs. */
+const sentHeaders: string[] = [];
+
+/** The MLflow server's log file of its first start. */
+function serverLogFile(): string {
+  return join(mlflow.logDir, 'mlflow-server-1.log');
 }
 
 /** The MLflow server's output lines (every start of the server), as CloudWatch events. */
@@ -129,4 +140,67 @@ describe("MLflow's failed logins, as the metric filter counts them", () => {
       expect(raw).not.toContain(secret);
     }
   }, 120_000);
+  test("the local lab counts the server's log as CloudWatch would, and follows it live", async () => {
+    // GIVEN the counts of the server's log so far, and a follower of it
+    const before = countLogFile(serverLogFile());
+    const followed: string[] = [];
+    const controller = new AbortController();
+    const following = followLog(serverLogFile(), {
+      secrets: mlflow.serviceSecretValues(),
+      lastLines: 0,
+      pollMs: 50,
+      signal: controller.signal,
+      onLine: (line) => followed.push(line),
+    });
+    await new Promise((r) => setTimeout(r, 200));
+
+    // WHEN two failed logins, one success and one unknown route arrive
+    const admin = basic(MLFLOW_ADMIN_USERNAME, adminPassword);
+    const answers = [
+      await call('/api/2.0/mlflow/experiments/search?max_results=1', basic('nobody', randomPassword())),
+      await call('/api/2.0/mlflow/experiments/search?max_results=1', basic(MLFLOW_ADMIN_USERNAME, 'x')),
+      await call('/api/2.0/mlflow/experiments/search?max_results=1', admin),
+      await call('/api/2.0/mlflow/no-such-route', admin),
+    ];
+    expect(answers).toEqual([401, 401, 200, 404]);
+    for (let i = 0; i < 50 && followed.filter((l) => ACCESS_LINE.test(l)).length < 4; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    controller.abort();
+    await following;
+
+    // THEN the follower saw exactly those four access lines arrive, and the counts grew by them
+    expect(followed.filter((l) => ACCESS_LINE.test(l)).map((l) => ACCESS_LINE.exec(l)![3])).toEqual([
+      '401',
+      '401',
+      '200',
+      '404',
+    ]);
+    const after = countLogFile(serverLogFile());
+    expect({
+      requests: after.requests - before.requests,
+      failedLogins: after.failedLogins - before.failedLogins,
+      serverErrors: after.serverErrors - before.serverErrors,
+    }).toEqual({ requests: 4, failedLogins: 2, serverErrors: 0 });
+    // and the lines it followed count the same as the file says
+    expect(countLogLines(followed.join('\n'))).toMatchObject({ requests: 4, failedLogins: 2 });
+  }, 60_000);
+
+  test('no secret value reaches any log of the lab: passwords, keys, or the headers sent', () => {
+    // GIVEN every log the lab wrote (bootstrap Job, sync-admin, the server), raw
+    const raw = mlflow.rawLogs();
+    expect(raw).toContain('HTTP/1.1');
+    // THEN none holds a service secret (database passwords, the admin password, the Flask key)
+    for (const secret of mlflow.serviceSecretValues()) {
+      expect(raw).not.toContain(secret);
+    }
+    // nor any Authorization header this test sent, encoded or decoded
+    expect(sentHeaders.length).toBeGreaterThanOrEqual(10);
+    for (const header of sentHeaders) {
+      const encoded = header.slice('Basic '.length);
+      const password = Buffer.from(encoded, 'base64').toString('utf8').split(':').slice(1).join(':');
+      expect(raw).not.toContain(encoded);
+      if (password.length >= 4) expect(raw).not.toContain(password);
+    }
+  });
 });

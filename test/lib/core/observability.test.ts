@@ -1,5 +1,6 @@
 import {
   filterPatternOf,
+  matchesTermGroups,
   MLFLOW_LOG_METRICS,
   mlflowContainerLogPath,
   mlflowLoadBalancerName,
@@ -74,6 +75,27 @@ describe("MLflow's log metrics on MLflow's own lines", () => {
 
   test('server errors are the 5xx answers', () => {
     expect(count('serverErrors')).toEqual(['serverError']);
+  });
+});
+
+describe('matchesTermGroups (what the local lab counts with)', () => {
+  test('counts exactly what the rendered filter pattern counts, for every metric and line', () => {
+    for (const metric of Object.values(MLFLOW_LOG_METRICS)) {
+      for (const line of Object.values(LINES)) {
+        expect([metric.metricName, line, matchesTermGroups(metric.terms, line)]).toEqual([
+          metric.metricName,
+          line,
+          matchesTextPattern(filterPatternOf(metric.terms), line),
+        ]);
+      }
+    }
+  });
+
+  test('a group matches only when all of its terms appear; groups are alternatives', () => {
+    expect(matchesTermGroups([['a', 'b']], 'a only')).toBe(false);
+    expect(matchesTermGroups([['a', 'b']], 'b and a')).toBe(true);
+    expect(matchesTermGroups([['x'], ['b']], 'b')).toBe(true);
+    expect(matchesTermGroups([['401 Unauthorized']], '401 unauthorized')).toBe(false);
   });
 });
 
