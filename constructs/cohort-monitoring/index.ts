@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -48,6 +49,13 @@ export interface CohortMonitoringProps {
   /** The secret rotation function. */
   readonly rotationFunction: lambda.IFunction;
   /**
+   * The rule on Secrets Manager's `RotationFailed` events of the cohort's secrets (whichever
+   * function rotates them, ours or the hosted database rotation): its matches are the failed
+   * rotations on the dashboard.
+   * @default - the dashboard shows the rotation function's invocations and errors only
+   */
+  readonly rotationFailedRule?: events.IRule;
+  /**
    * Where the runbook links of the alarm descriptions point: the repository root as a URL (or
    * path) the on-call can open.
    * @default '' - paths relative to the repository root, e.g. `docs/runbooks/failed-logins.md`
@@ -70,8 +78,8 @@ const MINUTE = 60;
  * The cohort's CloudWatch dashboard and alarms, built with cdk-monitoring-constructs: MLflow at
  * the load balancer (requests, 5xx, latency) and in its own log (requests, 5xx, failed logins),
  * the web ACL, the database (CPU, connections, free storage), the cluster from Container Insights
- * (nodes against the node group's maximum, pods, CrashLoopBackOff, Redis memory) and the secret
- * rotation function. Every alarm notifies the alert topic and names its runbook.
+ * (nodes against the node group's maximum, pods, CrashLoopBackOff, Redis memory) and the rotation
+ * outcomes (the function's invocations and errors, every failed rotation of a cohort secret). Every alarm notifies the alert topic and names its runbook.
  */
 export class CohortMonitoring extends Construct {
   /** The facade; the dashboard is `facade.createdDashboard()`. */
@@ -109,11 +117,7 @@ export class CohortMonitoring extends Construct {
     });
     this.addDatabase();
     this.addCluster();
-    this.facade.monitorLambdaFunction({
-      lambdaFunction: props.rotationFunction,
-      humanReadableName: 'Secret rotation (invocations, errors)',
-      alarmFriendlyName: 'SecretRotation',
-    });
+    this.addRotation();
   }
 
   /** The dashboard. */
@@ -379,6 +383,42 @@ export class CohortMonitoring extends Construct {
       description:
         'From the CloudWatch Observability add-on (Container Insights with enhanced observability).',
       metricGroups: groups,
+    });
+  }
+
+  /**
+   * Rotation outcomes: the function's invocations and errors (each rotation step is one
+   * invocation), and, when the rule is given, every failed rotation of a cohort secret (hosted
+   * database rotations included) as the rule's matches. The function's error alarm is its own
+   * (SecretRotation); the rule mails the alert topic itself.
+   */
+  private addRotation(): void {
+    this.facade.monitorLambdaFunction({
+      lambdaFunction: this.props.rotationFunction,
+      humanReadableName: 'Secret rotation function (invocations, errors)',
+      alarmFriendlyName: 'SecretRotation',
+    });
+    const rule = this.props.rotationFailedRule;
+    if (rule === undefined) return;
+    this.facade.monitorCustom({
+      humanReadableName: 'Secret rotations that failed',
+      alarmFriendlyName: 'RotationOutcomes',
+      description: `Secrets Manager's RotationFailed events of the cohort's secrets, any rotation function (runbook: ${this.runbook(RUNBOOKS.rotationFailed)}).`,
+      metricGroups: [
+        {
+          title: 'Failed rotations',
+          metrics: [
+            new cloudwatch.Metric({
+              namespace: 'AWS/Events',
+              metricName: 'TriggeredRules',
+              dimensionsMap: { RuleName: rule.ruleName },
+              statistic: 'Sum',
+              period: Duration.minutes(5),
+              label: 'Failed rotations (RotationFailed events)',
+            }),
+          ],
+        },
+      ],
     });
   }
 

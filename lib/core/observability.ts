@@ -146,6 +146,8 @@ export const RUNBOOKS = {
   crashLooping: 'docs/runbooks/pods-crash-looping.md',
   nodesAtMax: 'docs/runbooks/nodes-at-max.md',
   failedLogins: 'docs/runbooks/failed-logins.md',
+  /** A rotation failed (the rotation function's error alarm and the RotationFailed rule). */
+  rotationFailed: 'docs/runbooks/recover-failed-rotation.md',
 } as const;
 
 /** One alarm's figures: threshold, period and how many of the last periods must breach. */

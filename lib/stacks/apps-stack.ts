@@ -2,6 +2,7 @@ import { Annotations, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as events from 'aws-cdk-lib/aws-events';
 import { App as Cdk8sApp, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { join } from 'path';
@@ -52,6 +53,8 @@ export interface AppsStackProps extends StackProps {
   readonly clusterSecurityGroup: ec2.ISecurityGroup;
   /** The cohort's alert topic (data stack): rotation failures go there. */
   readonly alertTopic: sns.ITopic;
+  /** The data stack's rule on Secrets Manager's `RotationFailed` events: its matches are on the dashboard. */
+  readonly rotationFailedRule: events.IRule;
   /** MLflow's PostgreSQL endpoint (cluster stack); TLS is required (RDS for PostgreSQL 15+). */
   readonly database: Omit<DatabaseEndpoint, 'sslMode'>;
   /** MLflow's PostgreSQL instance (cluster stack), for its metrics and alarms. */
@@ -210,6 +213,7 @@ export class AppsStack extends Stack {
       webAcl: this.mlflowWebAcl.webAcl,
       database: props.databaseInstance,
       rotationFunction: this.rotation.function,
+      rotationFailedRule: props.rotationFailedRule,
     });
 
     if (config.mlflow.certificateArn === undefined) {

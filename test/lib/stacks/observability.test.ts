@@ -17,7 +17,7 @@ import {
 import { CohortConfig } from '../../../lib/config';
 import { CohortStacks } from '../../../lib/stacks/cohort-app';
 import { buildStacks, loadCohort, REPO_ROOT } from '../../support/cohort';
-import { KubernetesObject, kubernetesObjects } from '../../support/template-json';
+import { KubernetesObject, kubernetesObjects, parseTemplateJson } from '../../support/template-json';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- template JSON
 type Json = any;
@@ -362,30 +362,48 @@ describe('alarms and dashboard (apps stack)', () => {
 
   test('one dashboard that names every metric above', () => {
     const dashboard = only(apps, 'AWS::CloudWatch::Dashboard');
-    const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const name of [
-      'RequestCount',
-      'HTTPCode_Target_5XX_Count',
-      'HTTPCode_ELB_5XX_Count',
-      'TargetResponseTime',
-      'MlflowRequests',
-      'MlflowServerErrors',
-      'MlflowFailedLogins',
-      'CPUUtilization',
-      'DatabaseConnections',
-      'FreeStorageSpace',
-      'pod_memory_utilization_over_pod_limit',
-      'cluster_node_count',
-      'cluster_number_of_running_pods',
-      'namespace_number_of_running_pods',
-      'node_number_of_running_pods',
-      'pod_container_status_waiting_reason_crash_loop_back_off',
-      'Invocations',
-      'Errors',
-      'BlockedRequests',
-    ]) {
-      expect(body).toContain(`\\"${name}\\"`);
-    }
+    // The body is JSON text with references in it (the region, the load balancer, the function,
+    // the rule): parsed, each widget's metric lines are [namespace, name, dimension, value, ...,
+    // options], a reference standing as itself.
+    const widgets: Json[] = (parseTemplateJson(dashboard.Properties.DashboardBody) as Json).widgets;
+    const lines: Json[][] = widgets
+      .flatMap((w) => w.properties.metrics ?? [])
+      .filter((m: Json[]) => typeof m[0] === 'string');
+    const names = new Set(lines.map((m) => m[1]));
+    expect(
+      [
+        'RequestCount',
+        'HTTPCode_Target_5XX_Count',
+        'HTTPCode_ELB_5XX_Count',
+        'TargetResponseTime',
+        'MlflowRequests',
+        'MlflowServerErrors',
+        'MlflowFailedLogins',
+        'CPUUtilization',
+        'DatabaseConnections',
+        'FreeStorageSpace',
+        'pod_memory_utilization_over_pod_limit',
+        'cluster_node_count',
+        'cluster_number_of_running_pods',
+        'namespace_number_of_running_pods',
+        'node_number_of_running_pods',
+        'pod_container_status_waiting_reason_crash_loop_back_off',
+        'Invocations',
+        'Errors',
+        'BlockedRequests',
+        'TriggeredRules',
+      ].filter((name) => !names.has(name)),
+    ).toEqual([]);
+    // the failed rotations are the matches of the data stack's RotationFailed rule
+    const rotations = lines.find((m) => m[1] === 'TriggeredRules')!;
+    expect(rotations.slice(0, 3)).toEqual(['AWS/Events', 'TriggeredRules', 'RuleName']);
+    expect(rotations[3]).toEqual({
+      'Fn::GetStackOutput': {
+        StackName: 'cohortlab-demo-2027-spring-data',
+        Region: 'eu-west-1',
+        OutputName: expect.stringMatching(/^PublishOutputRefAlertsRotationFailed[0-9A-F]+$/),
+      },
+    });
     expect(dashboard.Properties.DashboardName).toBe('cohortlab-demo-2027-spring');
   });
 });
