@@ -6,12 +6,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
   acknowledgeWildcardResources,
+  CLOUDWATCH_AGENT_REQUESTS,
   CLUSTER_LOG_GROUP_KINDS,
   clusterLogGroupName,
   ClusterLogGroupKind,
   CONTAINER_INSIGHTS_NAMESPACE,
   filterPatternOf,
+  FLUENT_BIT_REQUESTS,
   LogMetric,
+  PodRequests,
 } from '../../lib/core';
 import { CohortCluster } from '../cohort-cluster';
 import { PodIdentityRole } from '../pod-identity-role';
@@ -206,6 +209,8 @@ export class ClusterObservability extends Construct {
 export function addonConfiguration(files: Record<string, string>): Record<string, unknown> {
   return {
     agent: {
+      // The chart's defaults, written out so the capacity figures (lib/core/capacity.ts) are what runs.
+      resources: { requests: kubernetesRequests(CLOUDWATCH_AGENT_REQUESTS) },
       config: {
         logs: {
           metrics_collected: {
@@ -215,8 +220,18 @@ export function addonConfiguration(files: Record<string, string>): Record<string
       },
     },
     manager: { applicationSignals: { autoMonitor: { monitorAllServices: false } } },
-    containerLogs: { enabled: true, fluentBit: { config: { extraFiles: files } } },
+    containerLogs: {
+      enabled: true,
+      fluentBit: {
+        resources: { requests: kubernetesRequests(FLUENT_BIT_REQUESTS) },
+        config: { extraFiles: files },
+      },
+    },
   };
+}
+
+function kubernetesRequests(r: PodRequests): { cpu: string; memory: string } {
+  return { cpu: `${r.cpuMillis}m`, memory: `${r.memoryMebibytes}Mi` };
 }
 
 function capitalise(s: string): string {

@@ -12,6 +12,7 @@ import {
   filterPatternOf,
   MLFLOW_LOG_METRICS,
   MLFLOW_RATE_LIMIT,
+  NODE_DAEMONSETS,
   RUNBOOKS,
 } from '../../../lib/core';
 import { CohortConfig } from '../../../lib/config';
@@ -122,6 +123,7 @@ describe('pod logs (cluster stack)', () => {
 
   test('the agent runs Container Insights only: no Application Signals, no GPU metrics', () => {
     expect(addonConfig.agent).toEqual({
+      resources: { requests: { cpu: '250m', memory: '128Mi' } },
       config: {
         logs: {
           metrics_collected: {
@@ -131,6 +133,21 @@ describe('pod logs (cluster stack)', () => {
       },
     });
     expect(addonConfig.manager.applicationSignals.autoMonitor.monitorAllServices).toBe(false);
+  });
+
+  test('the DaemonSets request what the capacity figures count on every node', () => {
+    // the figures docs/capacity.md adds per node (lib/core/capacity.ts), as the add-on runs them
+    const perNode = (name: string) => NODE_DAEMONSETS.find((g) => g.name === name)!;
+    const asRequests = (g: { cpuMillis: number; memoryMebibytes: number }) => ({
+      cpu: `${g.cpuMillis}m`,
+      memory: `${g.memoryMebibytes}Mi`,
+    });
+    expect(addonConfig.agent.resources.requests).toEqual(
+      asRequests(perNode('CloudWatch agent (Container Insights)')),
+    );
+    expect(addonConfig.containerLogs.fluentBit.resources.requests).toEqual(
+      asRequests(perNode('Fluent Bit (pod logs)')),
+    );
   });
 
   test('the agent role writes to the stack log groups and may create none', () => {
