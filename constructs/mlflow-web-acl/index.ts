@@ -23,6 +23,25 @@ export const WEB_ACL_METRICS = {
   knownBadInputs: 'MlflowAwsKnownBadInputs',
 } as const;
 
+/**
+ * Web ACL capacity units (WCUs) of the rules, by AWS WAF's published figures (Developer Guide:
+ * "Web ACL capacity units", the managed rule groups' list; from memory, not fetched): the
+ * rate-based rule 2, the common rule set 700, the known-bad-inputs rule set 200, and the common
+ * set's scope-down, two STARTS_WITH byte matches on the URI path without transformation, 2 each.
+ */
+export const WEB_ACL_WCUS = {
+  rateLimit: 2,
+  commonRules: 700,
+  commonRulesScopeDown: 4,
+  knownBadInputs: 200,
+} as const;
+
+/**
+ * WCUs a web ACL may use at the base price (AWS WAF charges extra above 1,500; the hard maximum is
+ * 5,000). The rules above stay under it: {@link MlflowWebAcl} checks.
+ */
+export const WEB_ACL_BASE_CAPACITY = 1500;
+
 /** Name of the custom response body the rate-based rule answers with. */
 const RATE_LIMITED_BODY = 'rate-limited';
 
@@ -48,6 +67,12 @@ export class MlflowWebAcl extends Construct {
     if (!Number.isInteger(requests) || requests < 10) {
       throw new Error(
         `MlflowWebAcl ${id}: rateLimit.requests must be a whole number of at least 10 (got ${requests})`,
+      );
+    }
+    const capacity = Object.values(WEB_ACL_WCUS).reduce((a, b) => a + b, 0);
+    if (capacity > WEB_ACL_BASE_CAPACITY) {
+      throw new Error(
+        `MlflowWebAcl ${id}: the rules take ${capacity} WCUs, more than the ${WEB_ACL_BASE_CAPACITY} of the base price`,
       );
     }
     const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
@@ -80,7 +105,7 @@ export class MlflowWebAcl extends Construct {
         [RATE_LIMITED_BODY]: {
           contentType: 'TEXT_PLAIN',
           content:
-            `Too many requests from your network: more than ${requests} in ${windowMinutes} minutes. ` +
+            `Too many requests from your network: more than ${requests} in ${windowMinutes} minute${windowMinutes === 1 ? '' : 's'}. ` +
             'MLflow lets you in again within a minute or two once the rate drops. If your whole class ' +
             'shares one network address, tell your instructor.',
         },

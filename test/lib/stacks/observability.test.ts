@@ -372,6 +372,14 @@ describe('alarms and dashboard (apps stack)', () => {
     }
   });
 
+  test('every alarm description fits CloudWatch (1,024 characters), with a long runbook base too', () => {
+    // CloudWatch PutMetricAlarm: AlarmDescription is at most 1,024 characters (API reference).
+    for (const a of alarms) expect(a.AlarmDescription.length).toBeLessThanOrEqual(1024);
+    const longest = Math.max(...alarms.map((a) => a.AlarmDescription.length));
+    // room for a runbook base URL of 200 characters in front of every link
+    expect(longest + 200).toBeLessThanOrEqual(1024);
+  });
+
   test('the figures in lib/core are the ones the alarms use', () => {
     expect(ALARM_FIGURES.failedLogins.threshold).toBe(50);
     expect(ALARM_FIGURES.mlflow5xxMinRequests).toBe(20);
