@@ -141,8 +141,7 @@ describe("MLflow's failed logins, as the metric filter counts them", () => {
     }
   }, 120_000);
   test("the local lab counts the server's log as CloudWatch would, and follows it live", async () => {
-    // GIVEN the counts of the server's log so far, and a follower of it
-    const before = countLogFile(serverLogFile());
+    // GIVEN a follower of the server's log, seen to follow, and the log's counts from then on
     const followed: string[] = [];
     const controller = new AbortController();
     const following = followLog(serverLogFile(), {
@@ -152,7 +151,19 @@ describe("MLflow's failed logins, as the metric filter counts them", () => {
       signal: controller.signal,
       onLine: (line) => followed.push(line),
     });
-    await new Promise((r) => setTimeout(r, 200));
+    // a marked health check at a time until the follower shows one (its first read skips what was
+    // there); requests are sequential, so once it shows, every earlier line is in too
+    for (let i = 1; i <= 20; i += 1) {
+      const marker = `/health?sync=${i}`;
+      await call(marker);
+      for (let t = 0; t < 20 && !followed.some((l) => l.includes(marker)); t += 1) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (followed.some((l) => l.includes(marker))) break;
+    }
+    expect(followed.some((l) => l.includes('/health?sync='))).toBe(true);
+    followed.length = 0;
+    const before = countLogFile(serverLogFile());
 
     // WHEN two failed logins, one success and one unknown route arrive
     const admin = basic(MLFLOW_ADMIN_USERNAME, adminPassword);
