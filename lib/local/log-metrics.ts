@@ -8,7 +8,7 @@
  * runs with `--no-access-log` (as in the cluster), so its requests are not in its log; its error
  * lines are.
  */
-import { readFileSync } from 'fs';
+import { closeSync, openSync, readSync, statSync } from 'fs';
 import { matchesTermGroups, MLFLOW_LOG_METRICS, TermGroups } from '../core';
 
 /** A Python logging record at ERROR or CRITICAL, or a traceback, as MLflow, Feast and our helpers print them. */
@@ -19,6 +19,9 @@ export const ERROR_LINE_TERMS: TermGroups = [
   ['CRITICAL:'],
   ['Traceback (most recent call last)'],
 ];
+
+/** The lab's services whose log has access lines (uvicorn's, in MLflow's server pod). */
+export const ACCESS_LOGGED_SERVICES: readonly string[] = ['mlflow-pod'];
 
 export interface LogCounts {
   /** Access lines (every answered request, health checks included). */
@@ -47,14 +50,26 @@ export function countLogLines(text: string): LogCounts {
   return { requests, serverErrors, failedLogins, errorLines };
 }
 
-/** The counts of a log file (all zero when it does not exist yet). */
-export function countLogFile(file: string): LogCounts {
-  let text: string;
+/**
+ * The counts of a log file from byte `from` on (the output of the service's current start; the
+ * lab appends each start to the same file). All zero when the file does not exist yet; from the
+ * file's start when it is shorter than `from` (it was replaced).
+ */
+export function countLogFile(file: string, from = 0): LogCounts {
+  let size: number;
   try {
-    text = readFileSync(file, 'utf8');
+    size = statSync(file).size;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return countLogLines('');
     throw err;
   }
-  return countLogLines(text);
+  const start = from <= size ? from : 0;
+  const buffer = Buffer.alloc(size - start);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buffer, 0, buffer.length, start);
+  } finally {
+    closeSync(fd);
+  }
+  return countLogLines(buffer.toString('utf8'));
 }

@@ -34,6 +34,8 @@ const serviceSchema = z.object({
   port: z.number().int().min(1).max(65535).optional(),
   url: z.string().optional(),
   log: z.string().min(1),
+  /** Where this start's output begins in `log`, in bytes (absent in a state written before it was kept). */
+  logFrom: z.number().int().nonnegative().optional(),
   startedAt: z.string().min(1),
   /** Seconds from its start to ready. */
   readySeconds: z.number().nonnegative(),

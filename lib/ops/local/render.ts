@@ -3,7 +3,8 @@
  * no secret value is ever part of that data (credentials stay in their files).
  */
 import { relative } from 'path';
-import { HealthRow, renderHealthTable } from '../../local/health';
+import { HealthRow, renderHealthTable, renderTable } from '../../local/health';
+import { ACCESS_LOGGED_SERVICES } from '../../local/log-metrics';
 import { LabContext } from '../../local/lab';
 import { LabRun } from '../../local/lab-start';
 import { LabStatus } from '../../local/lab-status';
@@ -75,6 +76,8 @@ export function renderStatus(status: LabStatus, ctx: LabContext, cwd?: string): 
       `${state.startedAt ? ` since ${state.startedAt}` : ''}${state.supervisor ? ` (in the foreground, pid ${state.supervisor.pid})` : ''}`,
     '',
     renderHealthTable(status.rows),
+    '',
+    renderActivity(status.activity),
   ];
   for (const f of status.failing) {
     lines.push(
@@ -86,6 +89,29 @@ export function renderStatus(status: LabStatus, ctx: LabContext, cwd?: string): 
   if (status.failing.length > 0)
     lines.push('', 'Restart the lab: cohort-lab local down, then cohort-lab local up.');
   return lines.join('\n');
+}
+
+/**
+ * What each service's log counts since its current start: requests, 5xx and failed logins (401)
+ * where the service writes access lines (MLflow's server), counted as the cohort's CloudWatch metric
+ * filters count them; error lines and tracebacks for every service.
+ */
+export function renderActivity(activity: LabStatus['activity']): string {
+  const cells = activity.map(({ service, counts }) => {
+    const access = ACCESS_LOGGED_SERVICES.includes(service);
+    const n = (v: number) => (access ? String(v) : '-');
+    return [
+      service,
+      n(counts.requests),
+      n(counts.serverErrors),
+      n(counts.failedLogins),
+      String(counts.errorLines),
+    ];
+  });
+  return [
+    'Since each service started, from its log (`cohort-lab local logs <service>` follows one):',
+    renderTable(['SERVICE', 'REQUESTS', '5XX', 'FAILED LOGINS', 'ERROR LINES'], cells, [1, 2, 3, 4]),
+  ].join('\n');
 }
 
 /** What `down` prints. */

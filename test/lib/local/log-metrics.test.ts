@@ -49,3 +49,23 @@ describe('countLogFile', () => {
     });
   });
 });
+
+describe('countLogFile from an offset', () => {
+  test('counts only what the service wrote since its current start; a replaced file from its start', () => {
+    // GIVEN a log that an earlier start wrote two failed logins into, then this start one more
+    const dir = testTempDir('log-offset');
+    const file = join(dir, 'mlflow-pod.log');
+    const earlier = MLFLOW_LOG.split('\n').slice(0, 4).join('\n') + '\n';
+    const now = MLFLOW_LOG.split('\n').slice(2, 3).join('\n') + '\n';
+    writeFileSync(file, earlier + now);
+    // THEN from the current start's offset there is one request, and it is a failed login
+    expect(countLogFile(file, Buffer.byteLength(earlier))).toEqual({
+      requests: 1,
+      serverErrors: 0,
+      failedLogins: 1,
+      errorLines: 0,
+    });
+    // ... and an offset past the end (the file was replaced by a shorter one) counts it all
+    expect(countLogFile(file, 10_000).failedLogins).toBe(3);
+  });
+});
