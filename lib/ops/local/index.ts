@@ -16,6 +16,7 @@ import { LabStartError, startLab } from '../../local/lab-start';
 import { labStatus } from '../../local/lab-status';
 import { stopLab } from '../../local/lab-stop';
 import { DEFAULT_BASE_PORT } from '../../local/ports';
+import { PostgresSource } from '../../local/postgres';
 import { isRunning } from '../../local/pids';
 import { LabState, readState, StateCorruptError } from '../../local/state';
 import { renderReady, renderStarting, renderStatus, renderStopped } from './render';
@@ -89,6 +90,8 @@ async function guarded(io: LocalIo, f: () => Promise<number>): Promise<number> {
 export interface UpOptions extends LabLocation {
   readonly detach?: boolean;
   readonly basePort?: number;
+  /** @default - the system's PostgreSQL when it has one, else the embedded one */
+  readonly postgres?: PostgresSource;
 }
 
 /** `local up`: start the lab (see lib/local/lab-start.ts) and, in the foreground, stop it on Ctrl-C. */
@@ -112,7 +115,11 @@ export function localUp(file: string | undefined, opts: UpOptions, io: LocalIo):
       );
       return 2;
     }
-    const problems = [...installProblems(), ...rootProblems(ctx), ...(await portProblems(ctx))];
+    const problems = [
+      ...installProblems(ctx, opts.postgres),
+      ...rootProblems(ctx, opts.postgres),
+      ...(await portProblems(ctx)),
+    ];
     if (problems.length > 0) {
       io.err(
         `Cannot start the local lab; nothing was started:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
@@ -134,6 +141,7 @@ export function localUp(file: string | undefined, opts: UpOptions, io: LocalIo):
         progress: io.out,
         foreground: !opts.detach,
         signal: abort.signal,
+        postgres: opts.postgres,
       });
     } finally {
       stopWaiting.cancel();
