@@ -123,7 +123,7 @@ function postgresVersion(bin: string): { version: string; major: string } {
  * `libicuuc.so.60 -> libicuuc.so.60.2`; npm packages cannot hold symlinks). The package's own
  * postinstall script does the same, but the project lets no dependency run install scripts
  * (package.json `allowScripts`), so the lab does it, once; it is idempotent. Written by hand: it is
- * a dozen links, and no library does it.
+ * 14 links, and no library does it.
  */
 export function linkEmbeddedLibraries(packageDir: string): void {
   const list = join(packageDir, 'native', 'pg-symlinks.json');

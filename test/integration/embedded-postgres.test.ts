@@ -8,7 +8,7 @@
  *
  * Its own instance on a free port, in its own directory: it shares nothing with the other tests.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Client } from 'pg';
@@ -47,6 +47,8 @@ describe('the embedded PostgreSQL 17 runs the lab’s database', () => {
   let mlflow: MlflowDeployment | undefined;
 
   beforeAll(async () => {
+    // The lab makes its state directory's folders before it starts anything (state.ts).
+    for (const dir of [logDir, join(scratch, 'moto'), join(scratch, 'mlflow-logs')]) mkdirSync(dir);
     binaries = findPostgres({ source: PostgresSource.EMBEDDED })!;
     port = await freePort();
     pg = new PrivatePostgres({
