@@ -1,6 +1,6 @@
 // The `cohort-lab local` command group: parses arguments and hands them to lib/ops/local. No
 // logic lives here. Exit codes: 0 done, 1 failures, 2 bad input (a usage error included).
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   localDown,
   LocalIo,
@@ -11,6 +11,7 @@ import {
   localUp,
 } from '../lib/ops/local';
 import { DEFAULT_BASE_PORT } from '../lib/local/ports';
+import { PostgresSource } from '../lib/local/postgres';
 
 const io: LocalIo = { out: (text) => console.log(text), err: (text) => console.error(text) };
 
@@ -58,10 +59,20 @@ export function localCommand(): Command {
       `first of the lab's seven ports on 127.0.0.1 (default: ${DEFAULT_BASE_PORT})`,
       port,
     )
+    .addOption(
+      new Option(
+        '--postgres <which>',
+        "the PostgreSQL to run: the system's (Debian's package) or the embedded one (npm package, PostgreSQL 17) " +
+          "(default: the system's when it has one, else the embedded one)",
+      ).choices(Object.values(PostgresSource)),
+    )
     .option(...stateOption)
     .exitOverride(usageExit)
-    .action((file: string | undefined, opts: { detach: boolean; basePort?: number; state?: string }) =>
-      finish(localUp(file, opts, io)),
+    .action(
+      (
+        file: string | undefined,
+        opts: { detach: boolean; basePort?: number; state?: string; postgres?: PostgresSource },
+      ) => finish(localUp(file, opts, io)),
     );
 
   local

@@ -20,6 +20,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { z } from 'zod';
+import { PostgresSource } from './postgres';
 
 /** The state file's name in the state directory. */
 export const STATE_FILE = 'lab.json';
@@ -52,6 +53,11 @@ const stateSchema = z
     supervisor: z.object({ pid: z.number().int().positive(), startTicks: z.number().int() }).optional(),
     startedAt: z.string().optional(),
     stoppedAt: z.string().optional(),
+    /** Which PostgreSQL runs the lab's database (the system's or the embedded one) and its version. */
+    postgres: z
+      .object({ source: z.enum(PostgresSource), version: z.string().min(1), bin: z.string().min(1) })
+      .strict()
+      .optional(),
     /** Jobs that ran to completion, by name (Kubernetes runs a Job of one name once). */
     completedJobs: z.array(z.string()),
     services: z.array(serviceSchema),

@@ -213,7 +213,7 @@ describe('cohort-lab local: the demo cohort on this machine', () => {
     expect(up.code).toBe(1);
     expect(up.stderr.trim()).toBe(
       'Cannot start the local lab; nothing was started:\n' +
-        '  - Redis is not installed (no redis-server on PATH). Install it with: sudo apt-get install postgresql redis-server',
+        '  - Redis is not installed (no redis-server on PATH). Install it with: sudo apt-get install redis-server',
     );
   });
 

