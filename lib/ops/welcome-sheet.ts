@@ -14,9 +14,9 @@ export const TEMPORARY_PASSWORD_DAYS = 7;
 /** Where the `.env` files go unless `--out` says otherwise. */
 export const DEFAULT_WELCOME_DIR = 'welcome';
 
-/** A value only the deployed stacks know, shown as `placeholder` until someone fills it in. */
+/** A value only the deployed stacks know, shown as a fill-in marker until someone fills it in. */
 export interface FillIn {
-  readonly placeholder: string;
+  readonly marker: string;
   /** What the value is and where it comes from. */
   readonly where: string;
   /** The command that prints it, where there is one. */
@@ -94,8 +94,8 @@ export interface WelcomeSheet {
   readonly fillIn: readonly FillIn[];
 }
 
-/** The placeholders, each spelt once. */
-export const PLACEHOLDER = {
+/** The fill-in markers, each spelt once. */
+export const FILL_IN = {
   account: '<account>',
   region: '<region>',
   bucket: '<bucket>',

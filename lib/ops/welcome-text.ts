@@ -6,7 +6,7 @@
  */
 import { LEARNER_OBJECTS } from '../../cdk8s/learner';
 import { LEARNER_SERVICE_ACCOUNT, LEARNERS_PREFIX, PersonRole } from '../core';
-import { PLACEHOLDER, TEMPORARY_PASSWORD_DAYS, WelcomeSheet } from './welcome-sheet';
+import { FILL_IN, TEMPORARY_PASSWORD_DAYS, WelcomeSheet } from './welcome-sheet';
 
 /** Text wraps at this column; commands keep their own line breaks. */
 const WIDTH = 100;
@@ -107,10 +107,10 @@ export function renderSheet(sheet: WelcomeSheet, envFile: string, password?: str
 
   if (sheet.fillIn.length > 0) {
     lines.push('', 'To fill in');
-    const width = Math.max(...sheet.fillIn.map((f) => f.placeholder.length));
+    const width = Math.max(...sheet.fillIn.map((f) => f.marker.length));
     for (const f of sheet.fillIn) {
       const where = wrap(f.where + (f.command === undefined ? '' : ':'), WIDTH - width - 4);
-      lines.push(...where.map((l, i) => `  ${(i === 0 ? f.placeholder : '').padEnd(width)}  ${l}`));
+      lines.push(...where.map((l, i) => `  ${(i === 0 ? f.marker : '').padEnd(width)}  ${l}`));
       if (f.command !== undefined) commands(f.command.split('\n'));
     }
   }
@@ -165,7 +165,7 @@ export function renderJson(
 /**
  * The `.env` the course asks for: `KEY=value` lines, each under a comment saying what it is. The
  * password line is always empty: the file says how to fetch the value, and never holds it. A value
- * still unknown (a placeholder) is left empty, its comment saying where to find it.
+ * still unknown (a fill-in marker) is left empty, its comment saying where to find it.
  */
 export function renderEnv(sheet: WelcomeSheet): string {
   const learner = sheet.role === PersonRole.LEARNER;
@@ -177,8 +177,8 @@ export function renderEnv(sheet: WelcomeSheet): string {
     '# An empty value is yours to fill in: the comment above it says where to find it.',
   ];
   const entry = (comment: string, key: string, value: string) => {
-    const fill = sheet.fillIn.find((f) => value.includes(f.placeholder));
-    const unknown = Object.values(PLACEHOLDER).some((p) => value.includes(p));
+    const fill = sheet.fillIn.find((f) => value.includes(f.marker));
+    const unknown = Object.values(FILL_IN).some((p) => value.includes(p));
     lines.push('', `# ${comment}`);
     if (fill !== undefined) {
       lines.push(`# Not known yet: ${fill.where}`);

@@ -34,13 +34,7 @@ import {
   stackName,
 } from '../core';
 import { assumeRoleCommands, cognitoCommands, passwordCommand, stackOutputCommand } from './welcome-commands';
-import {
-  FillIn,
-  PASSWORD_ROTATION_DAYS,
-  PLACEHOLDER,
-  TOKEN_VALIDITY_HOURS,
-  WelcomeSheet,
-} from './welcome-sheet';
+import { FillIn, PASSWORD_ROTATION_DAYS, FILL_IN, TOKEN_VALIDITY_HOURS, WelcomeSheet } from './welcome-sheet';
 
 export * from './welcome-sheet';
 
@@ -64,11 +58,11 @@ export class WelcomeFailure extends Error {
 export interface WelcomeOptions {
   /** One person, by slug or by the id as the cohort file writes it. @default everyone */
   readonly person?: string;
-  /** The artifact bucket (the data stack's `ArtifactBucketName` output). @default a placeholder */
+  /** The artifact bucket (the data stack's `ArtifactBucketName` output). @default a fill-in marker */
   readonly bucket?: string;
-  /** The Cognito app client id (the apps stack's `UserPoolClientId` output). @default a placeholder */
+  /** The Cognito app client id (the apps stack's `UserPoolClientId` output). @default a fill-in marker */
   readonly clientId?: string;
-  /** The region, for a cohort file that names none. @default the file's `region`, else a placeholder */
+  /** The region, for a cohort file that names none. @default the file's `region`, else a fill-in marker */
   readonly region?: string;
 }
 
@@ -125,9 +119,9 @@ function sheetOf(config: CohortConfig, person: RosterPerson, options: WelcomeOpt
   const learner = person.role === PersonRole.LEARNER;
   const { slug, namespace, iamPrincipalArn: principal } = person;
   const regionName = config.region ?? options.region;
-  const region = regionName ?? PLACEHOLDER.region;
-  const bucket = options.bucket ?? PLACEHOLDER.bucket;
-  const clientId = options.clientId ?? PLACEHOLDER.clientId;
+  const region = regionName ?? FILL_IN.region;
+  const bucket = options.bucket ?? FILL_IN.bucket;
+  const clientId = options.clientId ?? FILL_IN.clientId;
   const hostname = config.mlflow.hostname;
   const names = secretNames(config.name);
   const secret = learner ? names.learnerMlflow(slug) : names.instructorMlflow(slug);
@@ -137,7 +131,7 @@ function sheetOf(config: CohortConfig, person: RosterPerson, options: WelcomeOpt
       ? undefined
       : personRoleArn(
           regionName === undefined ? DEFAULT_PARTITION : partitionOfRegion(regionName),
-          config.account ?? PLACEHOLDER.account,
+          config.account ?? FILL_IN.account,
           config.name,
           slug,
         );
@@ -153,7 +147,7 @@ function sheetOf(config: CohortConfig, person: RosterPerson, options: WelcomeOpt
     region,
     stack: stackName(config.name, shardPart(person.shard)),
     mlflow: {
-      url: hostname === undefined ? PLACEHOLDER.mlflowUrl : `https://${hostname}`,
+      url: hostname === undefined ? FILL_IN.mlflowUrl : `https://${hostname}`,
       plainHttp: hostname === undefined,
       username: slug,
       ...(learner ? { experiment: personalExperimentName(slug) } : {}),
@@ -202,42 +196,42 @@ function sheetOf(config: CohortConfig, person: RosterPerson, options: WelcomeOpt
   };
 }
 
-/** The placeholders a sheet still holds, each with where its value is. */
+/** The fill-in markers a sheet still holds, each with where its value is. */
 function fillIns(config: CohortConfig, options: WelcomeOptions, printsRoleArn: boolean): FillIn[] {
   const fill: FillIn[] = [];
-  const output = (placeholder: string, part: string, name: string, option: string) =>
+  const output = (marker: string, part: string, name: string, option: string) =>
     fill.push({
-      placeholder,
+      marker,
       where: `output ${name} of stack ${stackName(config.name, part)} (or run welcome with ${option})`,
       command: stackOutputCommand(config.name, part, name),
     });
   if (config.mlflow.hostname === undefined) {
     fill.push({
-      placeholder: PLACEHOLDER.mlflowUrl,
+      marker: FILL_IN.mlflowUrl,
       where: `http://<ADDRESS of Ingress ${COHORT_NAMESPACE}/mlflow> (the cohort file gives MLflow no host name)`,
       command: `kubectl -n ${COHORT_NAMESPACE} get ingress mlflow`,
     });
   }
   if (config.region === undefined && options.region === undefined) {
     fill.push({
-      placeholder: PLACEHOLDER.region,
+      marker: FILL_IN.region,
       where:
         'the region the cohort is deployed to (the cohort file names none; or run welcome with --region)',
     });
   }
   if (config.account === undefined && printsRoleArn) {
     fill.push({
-      placeholder: PLACEHOLDER.account,
+      marker: FILL_IN.account,
       where:
         'the account the cohort is deployed to (the cohort file names none), with the credentials that deployed it',
       command: 'aws sts get-caller-identity --query Account --output text',
     });
   }
   if (options.clientId === undefined) {
-    output(PLACEHOLDER.clientId, 'apps', 'UserPoolClientId', '--client-id');
+    output(FILL_IN.clientId, 'apps', 'UserPoolClientId', '--client-id');
   }
   if (options.bucket === undefined) {
-    output(PLACEHOLDER.bucket, 'data', 'ArtifactBucketName', '--bucket');
+    output(FILL_IN.bucket, 'data', 'ArtifactBucketName', '--bucket');
   }
   return fill;
 }

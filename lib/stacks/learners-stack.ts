@@ -98,7 +98,7 @@ export class LearnersStack extends Stack {
     if (props.members.length === 0) {
       // CloudFormation refuses a template without resources. A shard whose last person left must
       // still deploy, empty, so that the person's role, secret and namespace are removed with it.
-      new CfnWaitConditionHandle(this, 'Placeholder');
+      new CfnWaitConditionHandle(this, 'EmptyShard');
     }
     this.people = people;
     this.manifests = manifests;

@@ -4,7 +4,7 @@ import { join } from 'path';
 import { PersonRole } from '../../../lib/core';
 import {
   fetchPassword,
-  PLACEHOLDER,
+  FILL_IN,
   WelcomeFailure,
   WelcomeInputError,
   WelcomeSheet,
@@ -91,10 +91,10 @@ describe('welcome: the sheets', () => {
         canWrite: false,
       }),
     );
-    // AND what the cohort file cannot know is left as a placeholder, with where to read it
-    expect(sheet.fillIn.map((f) => f.placeholder)).toEqual(['<account>', '<client id>', '<bucket>']);
+    // AND what the cohort file cannot know is left as a fill-in marker, with where to read it
+    expect(sheet.fillIn.map((f) => f.marker)).toEqual(['<account>', '<client id>', '<bucket>']);
     expect(sheet.fillIn[2]).toEqual({
-      placeholder: '<bucket>',
+      marker: '<bucket>',
       where:
         'output ArtifactBucketName of stack cohortlab-demo-2027-spring-data (or run welcome with --bucket)',
       command:
@@ -116,7 +116,7 @@ describe('welcome: the sheets', () => {
         `your own (no iamPrincipalArn on the roster): they hand it over with cohort-lab welcome ` +
         `${demo.sourceFile} --person alan-turing --reveal`,
     );
-    expect(sheet.fillIn.map((f) => f.placeholder)).toEqual(['<client id>', '<bucket>']);
+    expect(sheet.fillIn.map((f) => f.marker)).toEqual(['<client id>', '<bucket>']);
   });
 
   test('an instructor: MLflow admin, their own secret, cluster admin, writes shared/ and reads learners/', () => {
@@ -136,15 +136,15 @@ describe('welcome: the sheets', () => {
     expect(sheet.s3.readOnly).toEqual(['learners/']);
   });
 
-  test('the deployed values given as options replace their placeholders everywhere', () => {
+  test('the deployed values given as options replace their fill-in markers everywhere', () => {
     const sheet = sheetOf('grace-hopper', DEPLOYED);
     expect(sheet.s3.uri).toBe('s3://cohortlab-demo-artifacts-1a2b3c/learners/grace-hopper/');
     expect(sheet.feast.clientId).toBe('5example0client0id');
-    expect([...sheet.feast.firstSignIn, ...sheet.feast.token].join('\n')).not.toContain(PLACEHOLDER.clientId);
-    expect(sheet.fillIn.map((f) => f.placeholder)).toEqual(['<account>']);
+    expect([...sheet.feast.firstSignIn, ...sheet.feast.token].join('\n')).not.toContain(FILL_IN.clientId);
+    expect(sheet.fillIn.map((f) => f.marker)).toEqual(['<account>']);
   });
 
-  test('a cohort file without region or account: placeholders, and --region fills the region', () => {
+  test('a cohort file without region or account: fill-in markers, and --region fills the region', () => {
     // GIVEN a cohort file that names neither (the test base file), with a principal
     const config = configFrom((doc) => {
       (doc.learners as Array<Record<string, unknown>>)[0].iamPrincipalArn =
@@ -153,12 +153,7 @@ describe('welcome: the sheets', () => {
     const [sheet] = welcomeSheets(config, { person: 'grace-hopper' });
     expect(sheet.region).toBe('<region>');
     expect(sheet.mlflow.passwordCommand).toContain('--region <region> |');
-    expect(sheet.fillIn.map((f) => f.placeholder)).toEqual([
-      '<region>',
-      '<account>',
-      '<client id>',
-      '<bucket>',
-    ]);
+    expect(sheet.fillIn.map((f) => f.marker)).toEqual(['<region>', '<account>', '<client id>', '<bucket>']);
     // WHEN --region is given THEN it is used, with its partition
     const [china] = welcomeSheets(config, { person: 'grace-hopper', region: 'cn-north-1' });
     expect(china.region).toBe('cn-north-1');

@@ -30,7 +30,7 @@ describe('LearnersStack', () => {
     }
   });
 
-  test('an empty shard holds one placeholder, so that its stack still deploys when its last person leaves', () => {
+  test('an empty shard holds one no-op resource (EmptyShard), so that its stack still deploys when its last person leaves', () => {
     const occupied = new Set([...config.instructors, ...config.learners].map((p) => shardOfSlug(p.slug)));
     const empty = [...stacks.learners.entries()].find(([shard]) => !occupied.has(shard))![1];
     const resources = Template.fromStack(empty).toJSON().Resources as Record<string, { Type: string }>;

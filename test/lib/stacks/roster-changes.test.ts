@@ -147,7 +147,7 @@ describe('roster changes touch only the person who joins or leaves', () => {
     );
     // THEN his shard's stack stays in the app (a stack that left the app would not be touched by
     // `cdk deploy`, and his role, secret and namespace would stay); it alone changed: his
-    // resources went and the empty shard's placeholder came, and every other template is
+    // resources went and the empty shard's no-op EmptyShard resource came, and every other template is
     // byte-identical
     expect(d.changed).toEqual([shard]);
     expect(d.onlyBefore).toEqual([]);
@@ -156,12 +156,12 @@ describe('roster changes touch only the person who joins or leaves', () => {
       personLogicalIds(demo, 'alan-turing'),
     );
     expect(d.resources(shard)).toEqual({
-      added: ['Placeholder'],
+      added: ['EmptyShard'],
       removed: personLogicalIds(demo, 'alan-turing'),
       modified: [],
       otherSectionsEqual: true,
     });
-    expect(minusAlan.templates.get(shard)!.Resources!.Placeholder.Type).toBe(
+    expect(minusAlan.templates.get(shard)!.Resources!.EmptyShard.Type).toBe(
       'AWS::CloudFormation::WaitConditionHandle',
     );
   });
