@@ -1,3 +1,11 @@
+/**
+ * CohortMonitoring: the cohort's one dashboard and its alarms (cdk-monitoring-constructs), each alarm
+ * to the alert topic with its runbook. One file on purpose: it is one construct whose private
+ * methods are the dashboard's sections in the order they appear (MLflow's edge, MLflow's log,
+ * the database, the cluster, rotation, then drift alerts once they exist), sharing one facade, the
+ * thresholds and the runbook links; split, each section would be a file of imports around a dozen
+ * lines of facade calls. The load balancer lookup it needs is load-balancer.ts.
+ */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
