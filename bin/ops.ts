@@ -3,7 +3,8 @@
 import { Command } from 'commander';
 import { CohortConfigError, loadCohortFile } from '../lib/config';
 import { debugRequested, failureReport } from '../lib/ops/failure';
-import { planCohort, renderPlan } from '../lib/ops/plan';
+import { calendarDate, OpsInputError } from '../lib/ops/input-error';
+import { planCohort, planJson, renderPlan } from '../lib/ops/plan';
 import {
   DEFAULT_WELCOME_DIR,
   fetchPassword,
@@ -28,27 +29,38 @@ program
     'plan a cohort whose course has ended (to review it before tearing it down)',
     false,
   )
-  .option('--verbose', 'print the stack trace of an unexpected error (as COHORT_LAB_DEBUG=1 does)', false)
-  .action((file: string, opts: { out: string; today: string; allowExpired: boolean; verbose: boolean }) => {
-    try {
-      const config = loadCohortFile(file, { today: opts.today, allowExpired: opts.allowExpired });
-      const plan = planCohort(config, opts.out, opts.today);
-      console.log(renderPlan(plan));
-      if (plan.violations.length > 0 || plan.limitProblems.length > 0) {
-        console.error('\nPlan FAILED: fix or acknowledge the findings above.');
+  .option(
+    '--verbose',
+    'list every acknowledgement with its reason, and print the stack trace of an unexpected error (as COHORT_LAB_DEBUG=1 does)',
+    false,
+  )
+  .option('--json', 'print the plan as one JSON document', false)
+  .action(
+    (
+      file: string,
+      opts: { out: string; today: string; allowExpired: boolean; verbose: boolean; json: boolean },
+    ) => {
+      const today = calendarDate('--today', opts.today);
+      try {
+        const config = loadCohortFile(file, { today, allowExpired: opts.allowExpired });
+        const plan = planCohort(config, opts.out, today);
+        console.log(opts.json ? JSON.stringify(planJson(plan), null, 2) : renderPlan(plan, opts.verbose));
+        if (plan.violations.length > 0 || plan.limitProblems.length > 0) {
+          console.error('\nPlan FAILED: fix or acknowledge the findings above.');
+          process.exitCode = 1;
+        }
+      } catch (err) {
+        if (err instanceof CohortConfigError) {
+          throw err;
+        }
+        // Anything else (a CDK synth error, a bug): one line, the stack trace only when asked for.
+        for (const line of failureReport('Plan', err, opts.verbose || debugRequested())) {
+          console.error(line);
+        }
         process.exitCode = 1;
       }
-    } catch (err) {
-      if (err instanceof CohortConfigError) {
-        throw err;
-      }
-      // Anything else (a CDK synth error, a bug): one line, the stack trace only when asked for.
-      for (const line of failureReport('Plan', err, opts.verbose || debugRequested())) {
-        console.error(line);
-      }
-      process.exitCode = 1;
-    }
-  });
+    },
+  );
 
 interface WelcomeCliOptions {
   person?: string;
@@ -133,6 +145,10 @@ program
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof CohortConfigError) {
     console.error(`Invalid cohort file:\n${err.message}`);
+    process.exit(2);
+  }
+  if (err instanceof OpsInputError) {
+    console.error(err.message);
     process.exit(2);
   }
   if (err instanceof WelcomeInputError) {

@@ -22,7 +22,12 @@ function plan(file: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) {
     { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, COHORT_LAB_DEBUG: '', ...env } },
   );
   const stderr = run.stderr.split('\n').filter((line) => line !== '');
-  return { status: run.status, stderr, failed: stderr.filter((line) => line.startsWith('Plan failed')) };
+  return {
+    status: run.status,
+    stdout: run.stdout,
+    stderr,
+    failed: stderr.filter((line) => line.startsWith('Plan failed')),
+  };
 }
 
 /** The demo cohort with a node group of two CPU architectures: the config accepts it, CDK does not. */
@@ -81,6 +86,27 @@ describe('cohort-lab plan, when something other than the cohort file fails', () 
           /^\s+at new CohortCluster \(.*constructs\/cohort-cluster\/index\.ts:/.test(line),
         ),
       ).toBe(true);
+    },
+    120_000,
+  );
+
+  test('prints each warning once (not also in the synth report), after the verdict', () => {
+    // GIVEN the sandbox example, whose MLflow has no TLS (one warning)
+    // WHEN it is planned
+    const run = plan('cohorts/sandbox-example.yaml');
+    // THEN the warning appears once in everything printed
+    const all = `${run.stdout}\n${run.stderr.join('\n')}`;
+    expect(run.status).toBe(0);
+    expect(all.split('MLFLOW WITHOUT TLS').length - 1).toBe(1);
+    expect(run.stdout.split('\n')[0]).toBe('Verdict: READY to deploy sandbox-grace (1 warning(s) below)');
+  }, 180_000);
+
+  test.each(['2026-13-45', '2026-02-30', 'tomorrow'])(
+    'fails when --today is not a calendar date (%s): one line, exit 2',
+    (today) => {
+      const run = plan('cohorts/demo.yaml', ['--today', today]);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toEqual([`--today: must be a calendar date written YYYY-MM-DD (got "${today}")`]);
     },
     120_000,
   );

@@ -1,16 +1,20 @@
 import { artifactsRule } from './artifacts';
+import { budgetRule } from './budget';
 import { clusterRule } from './cluster';
 import { computeRule } from './compute';
 import { courseRule } from './course';
+import { expiryRule } from './expiry';
 import { ingressRule } from './ingress';
 import { peopleRule, principalPartitionRule } from './people';
 import { rule, RuleEntry } from './rule';
 import { shardsRule } from './shards';
 
 export * from './artifacts';
+export * from './budget';
 export * from './cluster';
 export * from './compute';
 export * from './course';
+export * from './expiry';
 export * from './ingress';
 export * from './people';
 export * from './rule';
@@ -30,4 +34,6 @@ export const COHORT_RULES: readonly RuleEntry[] = [
   rule('compute', ['compute'], computeRule),
   rule('ingress', ['mlflow'], ingressRule),
   rule('cluster', ['cluster'], clusterRule),
+  rule('expiry', ['expiry', 'course'], expiryRule),
+  rule('budget', ['budget', 'region', 'compute'], budgetRule),
 ];
