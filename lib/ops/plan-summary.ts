@@ -1,4 +1,4 @@
-import { CohortConfig, CostEstimate, estimateCost, NoPriceError } from '../config';
+import { CohortConfig, CostEstimate, defaultMonthlyBudgetUsd, estimateCost, NoPriceError } from '../config';
 import { clusterName, ExpiryAction, stackName } from '../core';
 
 /**
@@ -92,4 +92,40 @@ export function nextCommand(config: CohortConfig, ready: boolean): string {
     return `fix the findings above, then: npm run plan -- ${config.sourceFile}`;
   }
   return `npx cdk deploy -c cohort=${config.sourceFile} --all`;
+}
+
+/** `152 days from today`, `today`, or `EXPIRED 3 day(s) ago`. */
+export function expiryText(days: number): string {
+  if (days < 0) {
+    return `EXPIRED ${-days} day(s) ago`;
+  }
+  return days === 0 ? 'today' : `${days} days from today`;
+}
+
+function usd(n: number): string {
+  return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+/** The cost lines of the plan, or why there are none. */
+export function renderCost(cost: PlanCost, budgetUsd: number | undefined): string[] {
+  if ('unpriced' in cost) {
+    return [`Cost: not estimated: ${cost.unpriced}`];
+  }
+  const e = cost.estimate;
+  const lines = [
+    `Cost (on-demand list prices of ${e.region}${e.regionAssumed ? ', assumed: the cohort file names no region' : ''}, ` +
+      `table of ${e.pricesAsOf}, lib/core/prices.ts):`,
+    `  per hour    ${usd(e.usdPerHour)} = fixed ${usd(e.fixedUsdPerHour)} + ${e.learners} learner(s) x ${usd(e.perLearnerUsdPerHour)}` +
+      ` (ceiling at compute.maxNodes ${usd(e.ceilingUsdPerHour)})`,
+    `  per course  ${usd(e.courseUsd)} (${e.courseHours} hours); per month ${usd(e.monthlyUsd)}`,
+    `  budget      ${budgetUsd !== undefined ? `${usd(budgetUsd)} a month (budget.monthlyUsd)` : `${usd(defaultMonthlyBudgetUsd(e))} a month (default: the ceiling's month)`}`,
+  ];
+  for (const line of e.fixed) {
+    lines.push(`    fixed       ${usd(line.usdPerHour).padStart(8)}/h  ${line.item}`);
+  }
+  for (const line of e.perLearner) {
+    lines.push(`    per learner ${usd(line.usdPerHour).padStart(8)}/h  ${line.item}`);
+  }
+  lines.push(`  not counted: ${e.excluded.join('; ')}`);
+  return lines;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { CohortConfig, defaultMonthlyBudgetUsd, maxNodesWarning } from '../config';
+import { CohortConfig, maxNodesWarning } from '../config';
 import { labTags, Limit, peopleRolePath, STACK_RESOURCES, TEMPLATE_BYTES } from '../core';
 import { addCohortStacks, allStacks, newCohortApp } from '../stacks/cohort-app';
 import { enablePolicyChecks, PolicyViolation, synthWithPolicyChecks } from '../stacks/policy-checks';
@@ -14,6 +14,7 @@ import {
   rolesWarning,
 } from './limits-check';
 import {
+  expiryText,
   nextCommand,
   PlanCost,
   planCost,
@@ -21,6 +22,7 @@ import {
   planEndpoints,
   PlanExpiry,
   planExpiry,
+  renderCost,
 } from './plan-summary';
 
 /** What one synthesised stack contains. */
@@ -296,38 +298,4 @@ export function planJson(plan: CohortPlan): Record<string, unknown> {
     ...rest,
     acknowledgementsByRule: acknowledgementCounts(plan),
   };
-}
-
-function expiryText(days: number): string {
-  if (days < 0) {
-    return `EXPIRED ${-days} day(s) ago`;
-  }
-  return days === 0 ? 'today' : `${days} days from today`;
-}
-
-function usd(n: number): string {
-  return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}
-
-function renderCost(cost: PlanCost, budgetUsd: number | undefined): string[] {
-  if ('unpriced' in cost) {
-    return [`Cost: not estimated: ${cost.unpriced}`];
-  }
-  const e = cost.estimate;
-  const lines = [
-    `Cost (on-demand list prices of ${e.region}${e.regionAssumed ? ', assumed: the cohort file names no region' : ''}, ` +
-      `table of ${e.pricesAsOf}, lib/core/prices.ts):`,
-    `  per hour    ${usd(e.usdPerHour)} = fixed ${usd(e.fixedUsdPerHour)} + ${e.learners} learner(s) x ${usd(e.perLearnerUsdPerHour)}` +
-      ` (ceiling at compute.maxNodes ${usd(e.ceilingUsdPerHour)})`,
-    `  per course  ${usd(e.courseUsd)} (${e.courseHours} hours); per month ${usd(e.monthlyUsd)}`,
-    `  budget      ${budgetUsd !== undefined ? `${usd(budgetUsd)} a month (budget.monthlyUsd)` : `${usd(defaultMonthlyBudgetUsd(e))} a month (default: the ceiling's month)`}`,
-  ];
-  for (const line of e.fixed) {
-    lines.push(`    fixed       ${usd(line.usdPerHour).padStart(8)}/h  ${line.item}`);
-  }
-  for (const line of e.perLearner) {
-    lines.push(`    per learner ${usd(line.usdPerHour).padStart(8)}/h  ${line.item}`);
-  }
-  lines.push(`  not counted: ${e.excluded.join('; ')}`);
-  return lines;
 }
