@@ -15,6 +15,8 @@ describe('COHORT_RULES', () => {
       'compute',
       'ingress',
       'cluster',
+      'expiry',
+      'budget',
     ]);
   });
 
