@@ -338,5 +338,10 @@ program.parseAsync().catch((err: unknown) => {
     console.error(err.message);
     process.exit(1);
   }
-  throw err;
+  // Anything else (an AWS error: no credentials, no region, access denied): one line, exit 1; the
+  // stack trace only with COHORT_LAB_DEBUG=1.
+  for (const line of failureReport(program.args[0] ?? 'cohort-lab', err, debugRequested())) {
+    console.error(line);
+  }
+  process.exit(1);
 });

@@ -120,3 +120,47 @@ describe('cohort-lab plan, when something other than the cohort file fails', () 
     ]);
   }, 120_000);
 });
+
+describe('cohort-lab list, sweep, teardown without AWS', () => {
+  test('fails with one line and exit 1 when the SDK has no region (no stack trace)', () => {
+    // GIVEN an environment with no region, no profile and no credentials
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      if (!k.startsWith('AWS_')) env[k] = v;
+    }
+    // WHEN list runs
+    const run = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'bin', 'ops.ts'), 'list'],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: {
+          ...env,
+          AWS_CONFIG_FILE: '/nonexistent',
+          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+          COHORT_LAB_DEBUG: '',
+        },
+      },
+    );
+    // THEN
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('list failed: Region is missing\n');
+  }, 60_000);
+
+  test('--version prints the package version', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(REPO_ROOT, 'bin', 'ops.ts'),
+        '--version',
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8' },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(
+      `${(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`,
+    );
+  }, 60_000);
+});
