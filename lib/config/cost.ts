@@ -49,10 +49,18 @@ export interface CostEstimate {
   readonly fixedUsdPerHour: number;
   readonly perLearnerUsdPerHour: number;
   readonly learners: number;
-  /** Fixed plus the learners' share, never above {@link ceilingUsdPerHour}. */
+  readonly instructors: number;
+  /** The instructors' MLflow credential secrets. */
+  readonly instructorsUsdPerHour: number;
+  /** Fixed, plus the learners' share, plus the instructors' secrets; never above {@link ceilingUsdPerHour}. */
   readonly usdPerHour: number;
   /** The most the cohort can cost an hour: every node of the node group's maximum running. */
   readonly ceilingUsdPerHour: number;
+  /**
+   * The ceiling without the people's secrets: the same whoever is on the roster, so that what is
+   * computed from it (the default budget) does not change the data stack when someone joins.
+   */
+  readonly capacityCeilingUsdPerHour: number;
   /** Course hours: from the first day's start to the last day's end. */
   readonly courseHours: number;
   readonly courseUsd: number;
@@ -91,12 +99,14 @@ export function estimateCost(config: CohortConfig): CostEstimate {
   ];
   const fixedUsdPerHour = sum(fixed);
   const perLearnerUsdPerHour = sum(perLearner);
+  const instructorsUsdPerHour = (config.instructors.length * prices.secretPerMonth) / HOURS_PER_MONTH;
   const extraNodes = config.compute.maxNodes - config.compute.minNodes;
-  const ceilingUsdPerHour =
-    fixedUsdPerHour + extraNodes * perNodeHour + config.learners.length * perLearner[1].usdPerHour;
+  const capacityCeilingUsdPerHour = fixedUsdPerHour + extraNodes * perNodeHour;
+  const peopleSecrets = config.learners.length * perLearner[1].usdPerHour + instructorsUsdPerHour;
+  const ceilingUsdPerHour = capacityCeilingUsdPerHour + peopleSecrets;
   const usdPerHour = Math.min(
     ceilingUsdPerHour,
-    fixedUsdPerHour + config.learners.length * perLearnerUsdPerHour,
+    fixedUsdPerHour + config.learners.length * perLearnerUsdPerHour + instructorsUsdPerHour,
   );
   const courseHours = (daysBetween(config.course.start, config.course.end) + 1) * 24;
   return {
@@ -108,8 +118,11 @@ export function estimateCost(config: CohortConfig): CostEstimate {
     fixedUsdPerHour,
     perLearnerUsdPerHour,
     learners: config.learners.length,
+    instructors: config.instructors.length,
+    instructorsUsdPerHour,
     usdPerHour,
     ceilingUsdPerHour,
+    capacityCeilingUsdPerHour,
     courseHours,
     courseUsd: usdPerHour * courseHours,
     monthlyUsd: usdPerHour * HOURS_PER_MONTH,
@@ -122,11 +135,13 @@ export function estimateCost(config: CohortConfig): CostEstimate {
 }
 
 /**
- * The monthly budget a cohort file that names none gets: the ceiling's month (every node of the
- * maximum running all month), rounded up to whole tens of dollars.
+ * The monthly budget a cohort file that names none gets: the capacity ceiling's month (every node of
+ * the maximum running all month), rounded up to whole tens of dollars. It leaves out the people's
+ * secrets ($0.40 a month each) so that a roster change never changes the data stack; a large roster
+ * sets `budget.monthlyUsd`.
  */
 export function defaultMonthlyBudgetUsd(estimate: CostEstimate): number {
-  return Math.ceil((estimate.ceilingUsdPerHour * HOURS_PER_MONTH) / 10) * 10;
+  return Math.ceil((estimate.capacityCeilingUsdPerHour * HOURS_PER_MONTH) / 10) * 10;
 }
 
 function fixedLines(
@@ -150,7 +165,7 @@ function fixedLines(
       `no price for RDS db.${database.instanceClass} in ${region} in lib/core/prices.ts`,
     );
   }
-  const secrets = SERVICE_SECRETS + config.instructors.length;
+  const secrets = SERVICE_SECRETS;
   return [
     { item: 'EKS control plane', usdPerHour: prices.eksClusterPerHour, source: PRICE_SOURCES.eks },
     {
@@ -180,7 +195,7 @@ function fixedLines(
       source: PRICE_SOURCES.kms,
     },
     {
-      item: `${secrets} service and instructor secrets`,
+      item: `${secrets} service secrets`,
       usdPerHour: (secrets * prices.secretPerMonth) / HOURS_PER_MONTH,
       source: PRICE_SOURCES.secretsManager,
     },

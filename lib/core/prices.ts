@@ -95,5 +95,12 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
 /** The region a cohort file without `region` is priced in (the plan says so). */
 export const DEFAULT_PRICE_REGION = 'us-east-1';
 
-/** The data stack's output holding the estimated cost per hour (`cohort-lab list` reads it). */
-export const ESTIMATED_USD_PER_HOUR_OUTPUT = 'EstimatedUsdPerHour';
+/**
+ * The data stack's outputs holding the estimated cost per hour, fixed and per learner (`cohort-lab
+ * list` reads them). Neither depends on who is on the roster, so a roster change leaves the data
+ * stack as it is.
+ */
+export const ESTIMATE_OUTPUTS = {
+  fixedUsdPerHour: 'EstimatedFixedUsdPerHour',
+  perLearnerUsdPerHour: 'EstimatedUsdPerLearnerHour',
+} as const;

@@ -1,11 +1,12 @@
-import { ESTIMATED_USD_PER_HOUR_OUTPUT, LAB_TAG, secretPrefix } from '../core';
+import { ESTIMATE_OUTPUTS, LAB_TAG, secretPrefix } from '../core';
 import { LabResource } from './inventory';
 
 /**
  * `cohort-lab list`: every lab environment of the account and region, from the inventory's stacks
  * (named `cohortlab-<cohort>-<part>`, tagged `lab:cohort`): owner, profile, expiry, stack status,
  * learner count (their MLflow credential secrets) and the cost so far (the data stack's estimated
- * hourly cost times the hours since its first stack was created). Pure: takes the inventory.
+ * fixed cost plus the learners' share, per hour, times the hours since its first stack was
+ * created; instructors' secrets, cents a month, are left out). Pure: takes the inventory.
  */
 
 /** One environment as `list` shows it. */
@@ -19,7 +20,7 @@ export interface EnvironmentRow {
   readonly expired: boolean;
   readonly stacks: ReadonlyArray<{ readonly name: string; readonly status: string }>;
   readonly learners: number;
-  /** From the data stack's EstimatedUsdPerHour output. @default - not known (no data stack, no output) */
+  /** From the data stack's estimate outputs and the learner count. @default - not known (no data stack, no outputs) */
   readonly estimatedUsdPerHour?: number;
   /** Hours since the first stack was created times the hourly estimate. */
   readonly costSoFarUsd?: number;
@@ -60,14 +61,19 @@ function row(
       r.id.startsWith(prefix) &&
       r.id.endsWith('/mlflow'),
   ).length;
-  const hourly = stacks
-    .map((s) => s.outputs?.[ESTIMATED_USD_PER_HOUR_OUTPUT])
-    .find((v): v is string => v !== undefined);
+  const output = (key: string) =>
+    stacks.map((s) => s.outputs?.[key]).find((v): v is string => v !== undefined);
+  const fixed = output(ESTIMATE_OUTPUTS.fixedUsdPerHour);
+  const perLearner = output(ESTIMATE_OUTPUTS.perLearnerUsdPerHour);
+  const hourly =
+    fixed === undefined || perLearner === undefined
+      ? undefined
+      : Number(fixed) + learners * Number(perLearner);
   const first = stacks
     .map((s) => (s.created === undefined ? NaN : Date.parse(s.created)))
     .filter((t) => !Number.isNaN(t))
     .sort((a, b) => a - b)[0];
-  const estimatedUsdPerHour = hourly === undefined ? undefined : Number(hourly);
+  const estimatedUsdPerHour = hourly;
   const costSoFarUsd =
     estimatedUsdPerHour === undefined || first === undefined
       ? undefined

@@ -116,9 +116,10 @@ export function renderCost(cost: PlanCost, budgetUsd: number | undefined): strin
     `Cost (on-demand list prices of ${e.region}${e.regionAssumed ? ', assumed: the cohort file names no region' : ''}, ` +
       `table of ${e.pricesAsOf}, lib/core/prices.ts):`,
     `  per hour    ${usd(e.usdPerHour)} = fixed ${usd(e.fixedUsdPerHour)} + ${e.learners} learner(s) x ${usd(e.perLearnerUsdPerHour)}` +
+      (e.instructors > 0 ? ` + ${e.instructors} instructor secret(s) ${usd(e.instructorsUsdPerHour)}` : '') +
       ` (ceiling at compute.maxNodes ${usd(e.ceilingUsdPerHour)})`,
     `  per course  ${usd(e.courseUsd)} (${e.courseHours} hours); per month ${usd(e.monthlyUsd)}`,
-    `  budget      ${budgetUsd !== undefined ? `${usd(budgetUsd)} a month (budget.monthlyUsd)` : `${usd(defaultMonthlyBudgetUsd(e))} a month (default: the ceiling's month)`}`,
+    `  budget      ${budgetUsd !== undefined ? `${usd(budgetUsd)} a month (budget.monthlyUsd)` : `${usd(defaultMonthlyBudgetUsd(e))} a month (default: the capacity ceiling's month, people's secrets left out)`}`,
   ];
   for (const line of e.fixed) {
     lines.push(`    fixed       ${usd(line.usdPerHour).padStart(8)}/h  ${line.item}`);

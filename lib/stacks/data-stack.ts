@@ -6,10 +6,10 @@ import { CohortBudget } from '../../constructs/cohort-budget';
 import { CohortExpiry } from '../../constructs/cohort-expiry';
 import { CohortKey } from '../../constructs/cohort-key';
 import { PeoplePolicies } from '../../constructs/lab-person';
-import { budgetAmountUsd, CohortConfig, estimateCost, NoPriceError } from '../config';
+import { budgetAmountUsd, CohortConfig, CostEstimate, estimateCost, NoPriceError } from '../config';
 import {
   ArtifactRetention,
-  ESTIMATED_USD_PER_HOUR_OUTPUT,
+  ESTIMATE_OUTPUTS,
   ExpiryAction,
   LAB_TAG,
   PRICES_AS_OF,
@@ -113,12 +113,16 @@ export class DataStack extends Stack {
       value: this.artifacts.bucketName,
       description: 'Cohort artifact bucket (shared/, learners/<id>/, mlflow/, feast/)',
     });
-    const cost = planCostOrUndefined(config);
+    const cost = costOrUndefined(config);
     if (cost !== undefined) {
-      // `cohort-lab list` multiplies it by the hours since the stack was created: cost so far.
-      new CfnOutput(this, ESTIMATED_USD_PER_HOUR_OUTPUT, {
-        value: cost.toFixed(4),
-        description: `Estimated USD per hour at the roster's peak (lib/core/prices.ts of ${PRICES_AS_OF})`,
+      // `cohort-lab list` computes the cost so far from them; neither depends on the roster.
+      new CfnOutput(this, ESTIMATE_OUTPUTS.fixedUsdPerHour, {
+        value: cost.fixedUsdPerHour.toFixed(4),
+        description: `Estimated fixed USD per hour (lib/core/prices.ts of ${PRICES_AS_OF})`,
+      });
+      new CfnOutput(this, ESTIMATE_OUTPUTS.perLearnerUsdPerHour, {
+        value: cost.perLearnerUsdPerHour.toFixed(4),
+        description: `Estimated USD per learner per hour at the lab's peak (lib/core/prices.ts of ${PRICES_AS_OF})`,
       });
     }
     new CfnOutput(this, 'CohortKeyArn', { value: this.key.keyArn, description: 'Cohort KMS key' });
@@ -134,9 +138,9 @@ const EXPIRY_DESCRIPTIONS: Readonly<Record<ExpiryAction, string>> = {
     'the learner, apps and cluster stacks are deleted (over three hours); the data stack stays for cohort-lab teardown',
 };
 
-function planCostOrUndefined(config: CohortConfig): number | undefined {
+function costOrUndefined(config: CohortConfig): CostEstimate | undefined {
   try {
-    return estimateCost(config).usdPerHour;
+    return estimateCost(config);
   } catch (err) {
     if (err instanceof NoPriceError) {
       return undefined;

@@ -105,7 +105,10 @@ function template(part: string, o: SeedOptions): string {
       },
     };
   }
-  const outputs = part === 'data' ? { EstimatedUsdPerHour: { Value: '0.2800' } } : {};
+  const outputs =
+    part === 'data'
+      ? { EstimatedFixedUsdPerHour: { Value: '0.2600' }, EstimatedUsdPerLearnerHour: { Value: '0.0200' } }
+      : {};
   return JSON.stringify({ Resources: resources, Outputs: outputs });
 }
 

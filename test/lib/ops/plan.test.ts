@@ -107,7 +107,10 @@ describe('plan', () => {
     const sum = (xs: ReadonlyArray<{ usdPerHour: number }>) => xs.reduce((a, b) => a + b.usdPerHour, 0);
     expect(e.fixedUsdPerHour).toBeCloseTo(sum(e.fixed), 10);
     expect(e.perLearnerUsdPerHour).toBeCloseTo(sum(e.perLearner), 10);
-    expect(e.usdPerHour).toBeCloseTo(e.fixedUsdPerHour + 3 * e.perLearnerUsdPerHour, 10);
+    expect(e.usdPerHour).toBeCloseTo(
+      e.fixedUsdPerHour + 3 * e.perLearnerUsdPerHour + e.instructorsUsdPerHour,
+      10,
+    );
     expect(e.courseHours).toBe(110 * 24);
     expect(e.courseUsd).toBeCloseTo(e.usdPerHour * 110 * 24, 6);
     // and the control plane is EKS's published $0.10 an hour

@@ -104,13 +104,17 @@ describe('cohort lifecycle wiring', () => {
     // THEN the node group can never exceed compute.maxNodes, and the ceiling prices exactly that many nodes
     expect(scaling.MaxSize).toBe(config.compute.maxNodes);
     const perNode = e.fixed[1].usdPerHour / config.compute.minNodes;
-    expect(e.ceilingUsdPerHour).toBeCloseTo(
-      e.fixedUsdPerHour +
-        (scaling.MaxSize - config.compute.minNodes) * perNode +
-        3 * e.perLearner[1].usdPerHour,
+    expect(e.capacityCeilingUsdPerHour).toBeCloseTo(
+      e.fixedUsdPerHour + (scaling.MaxSize - config.compute.minNodes) * perNode,
       10,
     );
-    // and the default budget is that ceiling for a whole month, rounded up to tens of dollars
-    expect(budgetAmountUsd(config)).toBe(Math.ceil((e.ceilingUsdPerHour * HOURS_PER_MONTH) / 10) * 10);
+    expect(e.ceilingUsdPerHour).toBeCloseTo(
+      e.capacityCeilingUsdPerHour + 3 * e.perLearner[1].usdPerHour + e.instructorsUsdPerHour,
+      10,
+    );
+    // and the default budget is the capacity ceiling for a whole month, rounded up to tens of dollars
+    expect(budgetAmountUsd(config)).toBe(
+      Math.ceil((e.capacityCeilingUsdPerHour * HOURS_PER_MONTH) / 10) * 10,
+    );
   });
 });
