@@ -102,6 +102,11 @@ export function expiryText(days: number): string {
   return days === 0 ? 'today' : `${days} days from today`;
 }
 
+/** A rate per hour: cents and below shown to four decimals (a KMS key is $0.0014 an hour). */
+function rate(n: number): string {
+  return n > 0 && n < 0.01 ? `$${n.toFixed(4)}` : usd(n);
+}
+
 function usd(n: number): string {
   return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
@@ -116,16 +121,16 @@ export function renderCost(cost: PlanCost, budgetUsd: number | undefined): strin
     `Cost (on-demand list prices of ${e.region}${e.regionAssumed ? ', assumed: the cohort file names no region' : ''}, ` +
       `table of ${e.pricesAsOf}, lib/core/prices.ts):`,
     `  per hour    ${usd(e.usdPerHour)} = fixed ${usd(e.fixedUsdPerHour)} + ${e.learners} learner(s) x ${usd(e.perLearnerUsdPerHour)}` +
-      (e.instructors > 0 ? ` + ${e.instructors} instructor secret(s) ${usd(e.instructorsUsdPerHour)}` : '') +
+      (e.instructors > 0 ? ` + ${e.instructors} instructor secret(s) ${rate(e.instructorsUsdPerHour)}` : '') +
       ` (ceiling at compute.maxNodes ${usd(e.ceilingUsdPerHour)})`,
     `  per course  ${usd(e.courseUsd)} (${e.courseHours} hours); per month ${usd(e.monthlyUsd)}`,
     `  budget      ${budgetUsd !== undefined ? `${usd(budgetUsd)} a month (budget.monthlyUsd)` : `${usd(defaultMonthlyBudgetUsd(e))} a month (default: the capacity ceiling's month, people's secrets left out)`}`,
   ];
   for (const line of e.fixed) {
-    lines.push(`    fixed       ${usd(line.usdPerHour).padStart(8)}/h  ${line.item}`);
+    lines.push(`    fixed       ${rate(line.usdPerHour).padStart(8)}/h  ${line.item}`);
   }
   for (const line of e.perLearner) {
-    lines.push(`    per learner ${usd(line.usdPerHour).padStart(8)}/h  ${line.item}`);
+    lines.push(`    per learner ${rate(line.usdPerHour).padStart(8)}/h  ${line.item}`);
   }
   lines.push(`  not counted: ${e.excluded.join('; ')}`);
   return lines;
