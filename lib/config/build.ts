@@ -8,7 +8,13 @@ import {
   normaliseId,
   shardOf,
 } from '../core';
-import { computeWithDefaults, endpointAccessWithDefault, retentionWithDefault } from './defaults';
+import {
+  budgetWithDefaults,
+  computeWithDefaults,
+  endpointAccessWithDefault,
+  expiryWithDefaults,
+  retentionWithDefault,
+} from './defaults';
 import { Profile } from './profile';
 import { CohortFile } from './schema';
 import { ClusterConfig, CohortConfig, Instructor, Learner } from './types';
@@ -52,6 +58,8 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
     },
     cluster: buildCluster(doc.cluster),
     artifacts: { retention: retentionWithDefault(doc.artifacts, profile) },
+    expiry: expiryWithDefaults(doc.expiry, profile),
+    budget: budgetWithDefaults(doc.budget),
     tags: doc.tags,
   };
 }

@@ -20,6 +20,7 @@ export * from './patterns';
 export * from './people';
 export * from './ports';
 export * from './prefixes';
+export * from './prices';
 export * from './roster';
 export * from './secret-kinds';
 export * from './shards';

@@ -13,6 +13,17 @@ import {
   problemsOf,
   rolesWarning,
 } from './limits-check';
+import {
+  expiryText,
+  nextCommand,
+  PlanCost,
+  planCost,
+  PlanEndpoints,
+  planEndpoints,
+  PlanExpiry,
+  planExpiry,
+  renderCost,
+} from './plan-summary';
 
 /** What one synthesised stack contains. */
 export interface StackPlan {
@@ -48,6 +59,12 @@ export interface CohortPlan {
   readonly tags: Readonly<Record<string, string>>;
   /** Whole days from `today` to the expiry date. */
   readonly daysToExpiry: number;
+  /** True when nothing fails the plan: no unacknowledged finding, no figure over its limit. */
+  readonly ready: boolean;
+  readonly cost: PlanCost;
+  readonly expiry: PlanExpiry;
+  readonly endpoints: PlanEndpoints;
+  readonly nextCommand: string;
 }
 
 /** Synthesise `config` into `outdir` with policy checks on, and describe what came out. */
@@ -55,7 +72,7 @@ export function planCohort(config: CohortConfig, outdir: string, today: string):
   const app = newCohortApp(outdir);
   enablePolicyChecks(app);
   const stacks = addCohortStacks(app, config);
-  const result = synthWithPolicyChecks(app);
+  const result = withoutConsole(() => synthWithPolicyChecks(app));
   const templates = allStacks(stacks).map((stack) =>
     readTemplate(stack.stackName, join(outdir, stack.templateFile)),
   );
@@ -69,17 +86,41 @@ export function planCohort(config: CohortConfig, outdir: string, today: string):
     ),
     maxNodesWarning(config),
   ].filter((w): w is string => w !== undefined);
+  const limitProblems = problemsOf(measures);
+  const ready = result.violations.length === 0 && limitProblems.length === 0;
   return {
     config,
     outdir,
     stacks: stackPlans,
     violations: result.violations,
-    warnings,
-    limitProblems: problemsOf(measures),
+    // A warning CDK raises once per stack (or twice, from a construct and its stack) is said once.
+    warnings: [...new Set(warnings)],
+    limitProblems,
     largest: largestOfEach(measures),
     tags: labTags(config),
     daysToExpiry: Math.round((Date.parse(config.expires) - Date.parse(today)) / 86_400_000),
+    ready,
+    cost: planCost(config),
+    expiry: planExpiry(config, today),
+    endpoints: planEndpoints(config),
+    nextCommand: nextCommand(config, ready),
   };
+}
+
+/**
+ * Run `fn` with console output dropped. CDK prints its validation report (every cdk-nag finding
+ * and annotation) while it synthesises; the plan prints the same findings and warnings itself, so
+ * each is said once.
+ */
+function withoutConsole<T>(fn: () => T): T {
+  const saved = { log: console.log, warn: console.warn, error: console.error };
+  const drop = () => undefined;
+  Object.assign(console, { log: drop, warn: drop, error: drop });
+  try {
+    return fn();
+  } finally {
+    Object.assign(console, saved);
+  }
 }
 
 interface NagMetadata {
@@ -130,21 +171,67 @@ function largestOfEach(measures: readonly LimitMeasure[]): LimitMeasure[] {
   return [...largest.values()];
 }
 
-/** Render a plan as the text `cohort-lab plan` prints. */
-export function renderPlan(plan: CohortPlan): string {
+/**
+ * Acknowledgements counted per rule (`AwsSolutions-IAM5`, whatever the finding names in brackets),
+ * most first (ties by rule id).
+ */
+export function acknowledgementCounts(
+  plan: CohortPlan,
+): Array<{ readonly id: string; readonly count: number }> {
+  const counts = new Map<string, number>();
+  for (const a of plan.stacks.flatMap((s) => s.acknowledgements)) {
+    const rule = a.id.split('[')[0];
+    counts.set(rule, (counts.get(rule) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .map(([id, count]) => ({ id, count }))
+    .sort((a, b) => b.count - a.count || a.id.localeCompare(b.id));
+}
+
+/**
+ * Render a plan as the text `cohort-lab plan` prints: the verdict first, then what a person acts
+ * on (cost, expiry, addresses, next command), then the detail. Acknowledgements are counted per
+ * rule; `verbose` lists each one with its reason.
+ */
+export function renderPlan(plan: CohortPlan, verbose = false): string {
   const { config } = plan;
   const lines: string[] = [];
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  const problems = plan.violations.length + plan.limitProblems.length;
+  lines.push(
+    plan.ready
+      ? `Verdict: READY to deploy ${config.name}${plan.warnings.length > 0 ? ` (${plan.warnings.length} warning(s) below)` : ''}`
+      : `Verdict: NOT READY: ${plan.violations.length} unacknowledged finding(s), ${plan.limitProblems.length} figure(s) over a limit (${problems} to fix)`,
+  );
+  lines.push('');
   lines.push(`Cohort Lab plan: ${config.name} (profile ${config.profile.name}) from ${config.sourceFile}`);
   lines.push(`  owner      ${config.owner}`);
   lines.push(`  course     ${config.course.start} to ${config.course.end}`);
-  lines.push(`  expires    ${config.expires} (${plan.daysToExpiry} days from today)`);
+  lines.push(`  expires    ${config.expires} (${expiryText(plan.daysToExpiry)})`);
+  lines.push(
+    `  at expiry  ${plan.expiry.action}; reminders ${plan.expiry.reminders.length > 0 ? plan.expiry.reminders.join(', ') : 'none'}`,
+  );
   lines.push(
     `  people     ${config.instructors.length} instructor(s), ${config.learners.length} learner(s): ` +
       config.learners.map((l) => l.slug).join(', '),
   );
   lines.push(`  artifacts  retention ${config.artifacts.retention}`);
   lines.push(`  target     ${config.account ?? '(any account)'} / ${config.region ?? '(any region)'}`);
+  lines.push('');
+  lines.push(...renderCost(plan.cost, config.budget.monthlyUsd));
+  lines.push('');
+  lines.push('Addresses:');
+  for (const u of plan.endpoints.urls) {
+    lines.push(`  ${u.what}: ${u.url}`);
+  }
+  lines.push(
+    plan.endpoints.dnsRecords.length === 0 ? 'DNS records to create: none' : 'DNS records to create:',
+  );
+  for (const r of plan.endpoints.dnsRecords) {
+    lines.push(`  ${r.name}  ${r.type}  ->  ${r.value}`);
+  }
+  lines.push('');
+  lines.push(`Next: ${plan.nextCommand}`);
   lines.push('');
   lines.push('Tags on every resource:');
   for (const [k, v] of Object.entries(plan.tags)) {
@@ -165,10 +252,17 @@ export function renderPlan(plan: CohortPlan): string {
   const acks = plan.stacks.flatMap((s) => s.acknowledgements.map((a) => ({ ...a, stack: s.stackName })));
   lines.push(
     `Policy: cdk-nag AwsSolutions: ${plan.violations.length} unacknowledged finding(s), ` +
-      `${acks.length} acknowledged with a reason`,
+      `${acks.length} acknowledged with a reason` +
+      (verbose ? '' : ' (each with its reason: --verbose)'),
   );
-  for (const a of acks) {
-    lines.push(`  ack ${a.id} on ${a.stack}/${a.resource}: ${a.reason}`);
+  if (verbose) {
+    for (const a of acks) {
+      lines.push(`  ack ${a.id} on ${a.stack}/${a.resource}: ${a.reason}`);
+    }
+  } else {
+    for (const { id, count } of acknowledgementCounts(plan)) {
+      lines.push(`  ack ${id} x${count}`);
+    }
   }
   for (const v of plan.violations) {
     lines.push(`  FINDING ${v.rule} at ${v.constructPath}: ${v.description}`);
@@ -192,4 +286,16 @@ export function renderPlan(plan: CohortPlan): string {
   lines.push('');
   lines.push(`Templates written to ${plan.outdir}/`);
   return lines.join('\n');
+}
+
+/** The plan as `--json` prints it: everything but the config object, which the file already holds. */
+export function planJson(plan: CohortPlan): Record<string, unknown> {
+  const { config, ...rest } = plan;
+  return {
+    cohort: config.name,
+    profile: config.profile.name,
+    sourceFile: config.sourceFile,
+    ...rest,
+    acknowledgementsByRule: acknowledgementCounts(plan),
+  };
 }

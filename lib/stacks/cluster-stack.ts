@@ -6,6 +6,7 @@ import { ClusterAutoscaler } from '../../constructs/cluster-autoscaler';
 import { ClusterObservability } from '../../constructs/cluster-observability';
 import { ClusterEndpoint, CohortCluster } from '../../constructs/cohort-cluster';
 import { CohortDatabase } from '../../constructs/cohort-database';
+import { CohortExpiry } from '../../constructs/cohort-expiry';
 import { CohortKey } from '../../constructs/cohort-key';
 import { CohortNetwork } from '../../constructs/cohort-network';
 import { PodIdentityRole } from '../../constructs/pod-identity-role';
@@ -19,8 +20,10 @@ import {
   mlflowContainerLogPath,
   peopleRolePath,
   COHORT_NAMESPACE,
+  ExpiryAction,
   EXTERNAL_SECRETS,
   FEAST_PREFIX,
+  labTags,
   MLFLOW_PREFIX,
   PRODUCT_PREFIX,
   RELOADER_NAMESPACE,
@@ -76,6 +79,8 @@ export class ClusterStack extends Stack {
       encryptionKey: cohortKey.key,
       endpoint: endpointFrom(config.cluster),
       logRetention: profile.logRetention,
+      // What Kubernetes creates in AWS carries the cohort's tags: sweep finds it by lab:cohort.
+      controllerResourceTags: labTags(config),
       capacity: {
         instanceTypes: config.compute.instanceTypes.map((t) => new ec2.InstanceType(t)),
         minNodes: config.compute.minNodes,
@@ -135,6 +140,14 @@ export class ClusterStack extends Stack {
     });
     // Pods (on the nodes, which carry the cluster security group) reach PostgreSQL; nothing else.
     this.database.allowFrom(this.cluster.clusterSecurityGroup, 'MLflow pods on the cohort cluster');
+
+    if (config.expiry.action === ExpiryAction.SCALE_TO_ZERO) {
+      // Here, not in the data stack with the reminders: it needs the node group's generated name.
+      new CohortExpiry(this, 'Expiry', { cohortName: config.name, expires: config.expires }).scaleToZero(
+        this.cluster.nodegroup,
+        clusterName(config.name),
+      );
+    }
 
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName, description: 'EKS cluster' });
     new CfnOutput(this, 'KubeconfigCommand', {

@@ -22,7 +22,12 @@ function plan(file: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) {
     { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, COHORT_LAB_DEBUG: '', ...env } },
   );
   const stderr = run.stderr.split('\n').filter((line) => line !== '');
-  return { status: run.status, stderr, failed: stderr.filter((line) => line.startsWith('Plan failed')) };
+  return {
+    status: run.status,
+    stdout: run.stdout,
+    stderr,
+    failed: stderr.filter((line) => line.startsWith('Plan failed')),
+  };
 }
 
 /** The demo cohort with a node group of two CPU architectures: the config accepts it, CDK does not. */
@@ -85,6 +90,27 @@ describe('cohort-lab plan, when something other than the cohort file fails', () 
     120_000,
   );
 
+  test('prints each warning once (not also in the synth report), after the verdict', () => {
+    // GIVEN the sandbox example, whose MLflow has no TLS (one warning)
+    // WHEN it is planned
+    const run = plan('cohorts/sandbox-example.yaml');
+    // THEN the warning appears once in everything printed
+    const all = `${run.stdout}\n${run.stderr.join('\n')}`;
+    expect(run.status).toBe(0);
+    expect(all.split('MLFLOW WITHOUT TLS').length - 1).toBe(1);
+    expect(run.stdout.split('\n')[0]).toBe('Verdict: READY to deploy sandbox-grace (1 warning(s) below)');
+  }, 180_000);
+
+  test.each(['2026-13-45', '2026-02-30', 'tomorrow'])(
+    'fails when --today is not a calendar date (%s): one line, exit 2',
+    (today) => {
+      const run = plan('cohorts/demo.yaml', ['--today', today]);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toEqual([`--today: must be a calendar date written YYYY-MM-DD (got "${today}")`]);
+    },
+    120_000,
+  );
+
   test('an invalid cohort file is still reported as one, with exit code 2', () => {
     const run = plan('test/fixtures/cohorts/bad/bad-email.yaml');
     expect(run.status).toBe(2);
@@ -93,4 +119,48 @@ describe('cohort-lab plan, when something other than the cohort file fails', () 
       'test/fixtures/cohorts/bad/bad-email.yaml: learners[1].email: must be an email address (got "alan-at-example.edu")',
     ]);
   }, 120_000);
+});
+
+describe('cohort-lab list, sweep, teardown without AWS', () => {
+  test('fails with one line and exit 1 when the SDK has no region (no stack trace)', () => {
+    // GIVEN an environment with no region, no profile and no credentials
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      if (!k.startsWith('AWS_')) env[k] = v;
+    }
+    // WHEN list runs
+    const run = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'bin', 'ops.ts'), 'list'],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: {
+          ...env,
+          AWS_CONFIG_FILE: '/nonexistent',
+          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+          COHORT_LAB_DEBUG: '',
+        },
+      },
+    );
+    // THEN
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('list failed: Region is missing\n');
+  }, 60_000);
+
+  test('--version prints the package version', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(REPO_ROOT, 'bin', 'ops.ts'),
+        '--version',
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8' },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(
+      `${(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`,
+    );
+  }, 60_000);
 });

@@ -1,7 +1,9 @@
 import { artifactsRule } from './artifacts';
+import { budgetRule } from './budget';
 import { clusterRule } from './cluster';
 import { computeRule } from './compute';
 import { courseRule } from './course';
+import { expiryRule } from './expiry';
 import { ingressRule, mlflowAccessRule } from './ingress';
 import { peopleRule, principalPartitionRule } from './people';
 import { rule, RuleEntry } from './rule';
@@ -9,9 +11,11 @@ import { shardsRule } from './shards';
 
 export * from './artifacts';
 export * from './cidrs';
+export * from './budget';
 export * from './cluster';
 export * from './compute';
 export * from './course';
+export * from './expiry';
 export * from './ingress';
 export * from './people';
 export * from './rule';
@@ -32,4 +36,6 @@ export const COHORT_RULES: readonly RuleEntry[] = [
   rule('ingress', ['mlflow'], ingressRule),
   rule('mlflow access', ['mlflow'], mlflowAccessRule),
   rule('cluster', ['cluster'], clusterRule),
+  rule('expiry', ['expiry', 'course'], expiryRule),
+  rule('budget', ['budget', 'region', 'compute'], budgetRule),
 ];

@@ -218,6 +218,26 @@ describe('bad cohort files', () => {
         'artifacts.retention: is not allowed for profile cohort; use one of retain, export (a cohort keeps its artifacts; export them before teardown instead) (got "delete")',
       ],
     ],
+    [
+      'cohort-expiry-teardown.yaml',
+      [
+        'expiry.action: is not allowed for profile cohort; use one of notify, scale-to-zero (its stacks have termination protection: tear it down with cohort-lab teardown) (got "teardown")',
+        'expiry.remindDaysBefore[1]: puts the reminder on 2026-12-26, before course.start (2027-01-04) (got 90)',
+      ],
+    ],
+    [
+      'budget-unpriced-region.yaml',
+      [
+        'budget.actualPercent[1]: is listed twice (got 80)',
+        'budget.monthlyUsd: must be set: the price table has no prices for region ap-south-2 (priced: us-east-1, eu-west-1), so no default can be estimated',
+      ],
+    ],
+    [
+      'budget-too-many-thresholds.yaml',
+      [
+        "budget.actualPercent: must list at most 4 percentages (a budget holds 5 notifications, one is the forecast's) (got [50,80,90,100,120])",
+      ],
+    ],
     ['account-unquoted.yaml', ['account: must be a quoted 12-digit string (got 111122223333)']],
     [
       'reserved-tag.yaml',

@@ -16,6 +16,8 @@ describe('COHORT_RULES', () => {
       'ingress',
       'mlflow access',
       'cluster',
+      'expiry',
+      'budget',
     ]);
   });
 
