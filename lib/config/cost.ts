@@ -22,6 +22,8 @@ import { CohortConfig } from './types';
 
 /** Secrets every cohort holds whatever its roster (lib/core/names.ts, secretNames). */
 const SERVICE_SECRETS = 5;
+/** Rules of the MLflow web ACL (constructs/mlflow-web-acl: the rate limit and two AWS managed groups). */
+const WEB_ACL_RULES = 3;
 /** Public IPv4 addresses of the shared load balancer (one per subnet; two subnets). */
 const LOAD_BALANCER_ADDRESSES = 2;
 /** Root volume of each node (constructs/cohort-cluster, diskSizeGiB default). */
@@ -188,6 +190,16 @@ function fixedLines(
       item: 'Application Load Balancer (MLflow ingress)',
       usdPerHour: prices.albPerHour,
       source: PRICE_SOURCES.alb,
+    },
+    {
+      item: 'internal Application Load Balancer (the rotation function to MLflow)',
+      usdPerHour: prices.albPerHour,
+      source: PRICE_SOURCES.alb,
+    },
+    {
+      item: `web ACL in front of MLflow, ${WEB_ACL_RULES} rules`,
+      usdPerHour: (prices.wafWebAclPerMonth + WEB_ACL_RULES * prices.wafRulePerMonth) / HOURS_PER_MONTH,
+      source: PRICE_SOURCES.waf,
     },
     {
       item: 'KMS cohort key',

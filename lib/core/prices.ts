@@ -27,6 +27,7 @@ export const PRICE_SOURCES = {
   alb: 'https://aws.amazon.com/elasticloadbalancing/pricing/ (Application Load Balancer per hour; LCUs excluded)',
   ebs: 'https://aws.amazon.com/ebs/pricing/ (gp3 per GB-month)',
   kms: 'https://aws.amazon.com/kms/pricing/ (customer managed key per month)',
+  waf: 'https://aws.amazon.com/waf/pricing/ (web ACL per month, rule per month; requests excluded)',
   secretsManager: 'https://aws.amazon.com/secrets-manager/pricing/ (per secret per month)',
 } as const;
 
@@ -43,6 +44,8 @@ export interface RegionPrices {
   readonly albPerHour: number;
   readonly ebsGp3PerGibMonth: number;
   readonly kmsKeyPerMonth: number;
+  readonly wafWebAclPerMonth: number;
+  readonly wafRulePerMonth: number;
   readonly secretPerMonth: number;
 }
 
@@ -67,6 +70,8 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
     albPerHour: 0.0225,
     ebsGp3PerGibMonth: 0.08,
     kmsKeyPerMonth: 1,
+    wafWebAclPerMonth: 5,
+    wafRulePerMonth: 1,
     secretPerMonth: 0.4,
   },
   'eu-west-1': {
@@ -88,6 +93,8 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
     albPerHour: 0.0252,
     ebsGp3PerGibMonth: 0.088,
     kmsKeyPerMonth: 1,
+    wafWebAclPerMonth: 5,
+    wafRulePerMonth: 1,
     secretPerMonth: 0.4,
   },
 };

@@ -118,3 +118,24 @@ describe('cohort lifecycle wiring', () => {
     );
   });
 });
+
+describe('the fixed cost counts every billed part the stacks create whatever the roster', () => {
+  test('both load balancers and the web ACL with as many rules as the template holds', () => {
+    // GIVEN the demo cohort
+    const config = loadCohort('cohorts/demo.yaml');
+    const { stacks } = buildStacks(config);
+    const apps = Template.fromStack(stacks.apps);
+    const cluster = Template.fromStack(stacks.cluster);
+    // WHEN the cost is estimated
+    const items = estimateCost(config).fixed.map((f) => f.item);
+    // THEN the load balancers priced are the apps stack's own one plus the Ingress's (made by the
+    // controller, not in a template), and the web ACL's rules are the template's
+    const ownAlbs =
+      Object.keys(apps.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer')).length +
+      Object.keys(cluster.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer')).length;
+    expect(items.filter((i) => /Application Load Balancer/.test(i))).toHaveLength(ownAlbs + 1);
+    const [acl] = Object.values(apps.findResources('AWS::WAFv2::WebACL'));
+    const rules = (acl.Properties as { Rules: unknown[] }).Rules.length;
+    expect(items).toContain(`web ACL in front of MLflow, ${rules} rules`);
+  });
+});
