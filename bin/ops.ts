@@ -13,6 +13,8 @@ import {
   writeEnvFiles,
 } from '../lib/ops/welcome';
 import { renderEnv, renderJson, renderSheet, SHEET_SEPARATOR } from '../lib/ops/welcome-text';
+import { validateCommand, ValidateOptions } from '../lib/ops/validate/command';
+import { CHECK_IDS } from '../lib/ops/validate/types';
 import { localCommand } from './local';
 
 const program = new Command();
@@ -132,6 +134,33 @@ program
   });
 
 program.addCommand(localCommand());
+
+program
+  .command('validate')
+  .description(
+    'Check a running cohort end to end (MLflow, Feast, secrets, bucket, cluster, logs): pass or fail with evidence; exit 1 on any failure.',
+  )
+  .argument('<cohort-file>', 'cohort YAML file')
+  .option('--local', "validate the cohort's local lab instead of AWS", false)
+  .option('--state <dir>', "the local lab's state directory (default .lab/<cohort>)")
+  .option('--junit <file>', 'also write the results as JUnit XML')
+  .option('--json', 'print one JSON document instead of the text', false)
+  .option('--only <checks>', `comma-separated checks to run (${CHECK_IDS.join(', ')})`)
+  .option('--region <region>', 'the region, when the cohort file names none')
+  .option('--profile <name>', 'AWS profile (default: the standard credential chain)')
+  .option('--mlflow-url <url>', "MLflow's address (default https://<mlflow.hostname>)")
+  .option(
+    '--feast-url <url>',
+    'Feast, port-forwarded (it has no Ingress); a learner token in COHORT_LAB_FEAST_TOKEN',
+  )
+  .option('--bucket <name>', "the artifact bucket (default: the data stack's ArtifactBucketName output)")
+  .option('--today <date>', 'date used for expiry checks (YYYY-MM-DD)', new Date().toISOString().slice(0, 10))
+  .action(async (file: string, opts: ValidateOptions) => {
+    process.exitCode = await validateCommand(file, opts, {
+      out: (t) => console.log(t),
+      err: (t) => console.error(t),
+    });
+  });
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof CohortConfigError) {
