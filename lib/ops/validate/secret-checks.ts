@@ -26,7 +26,6 @@ const WINDOW_MS = 86_400_000;
 interface SecretRecord {
   readonly name: string;
   readonly meta: DescribeSecretCommandOutput;
-  readonly tags: Record<string, string>;
 }
 
 async function cohortSecrets(sm: SecretsManagerClient, prefix: string): Promise<SecretRecord[]> {
@@ -39,8 +38,7 @@ async function cohortSecrets(sm: SecretsManagerClient, prefix: string): Promise<
     for (const s of page.SecretList ?? []) {
       if (s.Name === undefined || !s.Name.startsWith(prefix)) continue;
       const meta = await sm.send(new DescribeSecretCommand({ SecretId: s.ARN }));
-      const tags = Object.fromEntries((meta.Tags ?? []).map((x) => [x.Key ?? '', x.Value ?? '']));
-      out.push({ name: s.Name, meta, tags });
+      out.push({ name: s.Name, meta });
     }
     NextToken = page.NextToken;
   } while (NextToken);
@@ -59,7 +57,7 @@ export async function checkRotationOn(t: ValidationTarget): Promise<CheckOutcome
   const evidence: string[] = [];
   let ok = true;
   for (const s of secrets) {
-    const exempt = t.rotationExempt(s.tags);
+    const exempt = t.rotationExempt(s.name);
     const on = s.meta.RotationEnabled === true && s.meta.RotationRules !== undefined;
     if (!on && exempt !== undefined) {
       evidence.push(`${s.meta.ARN}: rotation off here (${exempt})`);

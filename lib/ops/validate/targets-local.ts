@@ -7,11 +7,12 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CohortConfig } from '../../config';
-import { cohortKeyAlias, PRODUCT_PREFIX, SECRET_KIND_TAG, secretNames, secretPrefix } from '../../core';
+import { cohortKeyAlias, PRODUCT_PREFIX, secretNames, secretPrefix } from '../../core';
 import { awsClients } from '../../local/aws-state';
 import { localBucketName } from '../../local/infra';
 import { labContext } from '../../local/lab';
 import { personToken, runningState } from '../../local/lab-rotate';
+import { DEFAULT_BASE_PORT } from '../../local/ports';
 import { readState } from '../../local/state';
 import { CheckId, MlflowLogin, ValidationTarget } from './types';
 
@@ -35,7 +36,7 @@ export async function loginOf(sm: SecretsManagerClient, secretId: string): Promi
 /** The running local lab of `config` in `stateDir`; a LabUsageError (exit 1) when it does not run. */
 export async function localTarget(config: CohortConfig, stateDir: string): Promise<ValidationTarget> {
   const recorded = readState(stateDir);
-  const ctx = labContext(stateDir, recorded?.basePort ?? 0);
+  const ctx = labContext(stateDir, recorded?.basePort ?? DEFAULT_BASE_PORT);
   runningState(ctx, ['moto', 'mlflow', 'mlflow-pod', 'feast', 'oidc']);
   const endpoint = `http://127.0.0.1:${ctx.ports.moto}`;
   const { s3, sm, kms } = awsClients(endpoint);
@@ -62,7 +63,8 @@ export async function localTarget(config: CohortConfig, stateDir: string): Promi
     keyAlias: cohortKeyAlias(config.name),
     sm,
     secretPrefix: secretPrefix(config.name),
-    rotationExempt: (tags) => (tags[SECRET_KIND_TAG] === undefined ? LOCAL_HOSTED_ROTATION : undefined),
+    rotationExempt: (name) =>
+      name === names.dbMaster || name === names.dbMlflow ? LOCAL_HOSTED_ROTATION : undefined,
     logGroupMarker: `${PRODUCT_PREFIX}-${config.name}`,
     cluster: {
       skip:

@@ -114,7 +114,7 @@ export interface ValidationTarget {
    * Why a secret is not rotated in this environment although it is on AWS (the local lab does not
    * run AWS's hosted rotation of the database users), or undefined when it must be.
    */
-  readonly rotationExempt: (tags: Readonly<Record<string, string>>) => string | undefined;
+  readonly rotationExempt: (secretName: string) => string | undefined;
   /** Text to search for, among the cohort's log groups (`cohortlab-<cohort>`). */
   readonly logGroupMarker: string;
   readonly cluster: ClusterTarget;
