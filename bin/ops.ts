@@ -15,6 +15,7 @@ import {
 import { renderEnv, renderJson, renderSheet, SHEET_SEPARATOR } from '../lib/ops/welcome-text';
 import { validateCommand, ValidateOptions } from '../lib/ops/validate/command';
 import { CHECK_IDS } from '../lib/ops/validate/types';
+import { buildReport, writeReport } from '../lib/ops/report';
 import { localCommand } from './local';
 
 const program = new Command();
@@ -160,6 +161,21 @@ program
       out: (t) => console.log(t),
       err: (t) => console.error(t),
     });
+  });
+
+program
+  .command('report')
+  .description(
+    'Write the compliance report (Markdown and HTML) of a cohort from its synthesised app: encryption, rotation, access, retention, cdk-nag, NIST 800-53, checkov, open risks.',
+  )
+  .argument('[cohort-file]', 'cohort YAML file', 'cohorts/demo.yaml')
+  .option('-o, --out <dir>', 'where to write report.md and report.html', 'report')
+  .option('--today <date>', 'date used for expiry checks (YYYY-MM-DD)', new Date().toISOString().slice(0, 10))
+  .option('--allow-expired', 'report on a cohort whose course has ended', false)
+  .action((file: string, opts: { out: string; today: string; allowExpired: boolean }) => {
+    const config = loadCohortFile(file, { today: opts.today, allowExpired: opts.allowExpired });
+    const written = writeReport(buildReport(config), opts.out);
+    console.log(`Compliance report of ${config.name}: ${written.markdown}, ${written.html}`);
   });
 
 program.parseAsync().catch((err: unknown) => {
