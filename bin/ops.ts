@@ -15,7 +15,7 @@ import {
 import { renderEnv, renderJson, renderSheet, SHEET_SEPARATOR } from '../lib/ops/welcome-text';
 import { validateCommand, ValidateOptions } from '../lib/ops/validate/command';
 import { CHECK_IDS } from '../lib/ops/validate/types';
-import { buildReport, writeReport } from '../lib/ops/report';
+import { reportCommand, ReportOptions } from '../lib/ops/report/command';
 import { localCommand } from './local';
 
 const program = new Command();
@@ -166,16 +166,24 @@ program
 program
   .command('report')
   .description(
-    'Write the compliance report (Markdown and HTML) of a cohort from its synthesised app: encryption, rotation, access, retention, cdk-nag, NIST 800-53, checkov, open risks.',
+    'Write the compliance report (Markdown and HTML) of a cohort from its synthesised app: encryption, rotation, access, retention, cdk-nag, NIST 800-53, checkov, open risks; with --local or --live, the recent changes too.',
   )
   .argument('[cohort-file]', 'cohort YAML file', 'cohorts/demo.yaml')
   .option('-o, --out <dir>', 'where to write report.md and report.html', 'report')
   .option('--today <date>', 'date used for expiry checks (YYYY-MM-DD)', new Date().toISOString().slice(0, 10))
   .option('--allow-expired', 'report on a cohort whose course has ended', false)
-  .action((file: string, opts: { out: string; today: string; allowExpired: boolean }) => {
-    const config = loadCohortFile(file, { today: opts.today, allowExpired: opts.allowExpired });
-    const written = writeReport(buildReport(config), opts.out);
-    console.log(`Compliance report of ${config.name}: ${written.markdown}, ${written.html}`);
+  .option('--local', "also list the recent changes of the cohort's running local lab", false)
+  .option('--state <dir>', "the local lab's state directory (default .lab/<cohort>)")
+  .option('--live', 'also list the recent changes of the deployed cohort on AWS', false)
+  .option('--region <region>', 'the region, when the cohort file names none (--live)')
+  .option('--profile <name>', 'AWS profile (--live; default: the standard credential chain)')
+  .option('--mlflow-url <url>', "MLflow's address (--live; default https://<mlflow.hostname>)")
+  .option('--bucket <name>', "the artifact bucket (--live; default: the data stack's output)")
+  .action(async (file: string, opts: ReportOptions) => {
+    process.exitCode = await reportCommand(file, opts, {
+      out: (t) => console.log(t),
+      err: (t) => console.error(t),
+    });
   });
 
 program.parseAsync().catch((err: unknown) => {

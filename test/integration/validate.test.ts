@@ -338,6 +338,69 @@ describe('validate --local on broken labs: exactly the right checks fail', () =>
   });
 });
 
+describe('report --local: the recent changes of the running lab', () => {
+  test("a learner's model version, its alias and tag are listed with the learner as its user", async () => {
+    // GIVEN grace-hopper registers a model from a run, points the alias champion at it and tags it
+    const target = await localTarget(config, stateDir);
+    const grace = target.mlflow.learners.find((l) => l.username === 'grace-hopper')!;
+    const as = (path: string, body: unknown) =>
+      call(`${target.mlflow.url}${path}`, { authorization: basicAuth(grace.username, grace.password), body });
+    const exp = await call(
+      `${target.mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=learners%2Fgrace-hopper`,
+      { authorization: basicAuth(grace.username, grace.password) },
+    );
+    const run = await as('/api/2.0/mlflow/runs/create', {
+      experiment_id: (exp.json?.experiment as { experiment_id: string }).experiment_id,
+      start_time: Date.now(),
+    });
+    const info = (run.json?.run as { info: { run_id: string; artifact_uri: string } }).info;
+    const model = 'validate-audit-model';
+    const steps = [
+      await as('/api/2.0/mlflow/registered-models/create', { name: model }),
+      await as('/api/2.0/mlflow/model-versions/create', {
+        name: model,
+        source: `${info.artifact_uri}/model`,
+        run_id: info.run_id,
+      }),
+      await as('/api/2.0/mlflow/registered-models/alias', { name: model, alias: 'champion', version: '1' }),
+      await as('/api/2.0/mlflow/model-versions/set-tag', {
+        name: model,
+        version: '1',
+        key: 'promoted-by',
+        value: 'grace-hopper',
+      }),
+    ];
+    expect(steps.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // WHEN the report is built with the lab
+    const out = join(scratch, 'report-local');
+    const res = await cli([
+      'report',
+      COHORT_FILE,
+      '--local',
+      '--state',
+      stateDir,
+      '--out',
+      out,
+      '--today',
+      '2026-11-29',
+    ]);
+    // THEN it lists the version, its user, alias and tag under "Recent changes", and the secrets' rotations
+    expect({
+      code: res.code,
+      stderr: res.stderr.replace(/^.*(Bundling|building|Done in).*\n?|^\s*\n/gm, ''),
+    }).toEqual({
+      code: 0,
+      stderr: '',
+    });
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('## Recent changes');
+    expect(md).toMatch(
+      /\| \d{4}-\d\d-\d\dT[\d:.]+Z \| validate-audit-model v1 \| grace-hopper \| champion \| promoted-by=grace-hopper \| /,
+    );
+    expect(md).toMatch(/\| cohort-lab\/validate-lab\/learners\/grace-hopper\/mlflow \| \d{4}-/);
+  });
+});
+
 describe('validate on AWS (moto through AWS_ENDPOINT_URL)', () => {
   let moto: Moto;
   const region = config.region!;
