@@ -45,6 +45,17 @@ async function cohortSecrets(sm: SecretsManagerClient, prefix: string): Promise<
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * The rotation interval in days: `AutomaticallyAfterDays`, or a `rate(N days)` schedule
+ * expression (what CDK writes for hosted rotation); undefined for a `cron(...)` schedule, whose
+ * lateness this check does not judge.
+ */
+export function intervalDays(rules: DescribeSecretCommandOutput['RotationRules']): number | undefined {
+  if (rules?.AutomaticallyAfterDays !== undefined) return rules.AutomaticallyAfterDays;
+  const rate = /^rate\((\d+) days?\)$/.exec(rules?.ScheduleExpression ?? '');
+  return rate ? Number(rate[1]) : undefined;
+}
+
 function schedule(meta: DescribeSecretCommandOutput): string {
   const rules = meta.RotationRules;
   if (rules?.AutomaticallyAfterDays !== undefined) return `every ${rules.AutomaticallyAfterDays} days`;
@@ -86,7 +97,7 @@ export async function checkRotationSucceeded(t: ValidationTarget): Promise<Check
       (d): d is Date => d instanceof Date,
     );
     const since = new Date(Math.max(...dates.map((d) => d.getTime())));
-    const days = s.meta.RotationRules?.AutomaticallyAfterDays;
+    const days = intervalDays(s.meta.RotationRules);
     const due = days === undefined ? undefined : new Date(since.getTime() + days * 86_400_000 + WINDOW_MS);
     const late = due !== undefined && now > due;
     ok &&= stuck.length === 0 && !late;
@@ -100,7 +111,7 @@ export async function checkRotationSucceeded(t: ValidationTarget): Promise<Check
     evidence.push(
       `${s.meta.ARN}: current value since ${since.toISOString()}` +
         `${s.meta.LastRotatedDate ? `, last rotated ${s.meta.LastRotatedDate.toISOString()}` : ''}` +
-        `${due ? `, next due by ${due.toISOString()}` : ''}` +
+        `${due ? `, next due by ${due.toISOString()}` : `, schedule ${schedule(s.meta)} (lateness not judged)`}` +
         (problems.length > 0 ? `; ${problems.join('; ')}` : ''),
     );
   }

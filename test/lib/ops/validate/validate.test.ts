@@ -1,4 +1,5 @@
 import { deniesPlainHttp } from '../../../../lib/ops/validate/bucket-checks';
+import { intervalDays } from '../../../../lib/ops/validate/secret-checks';
 import {
   CHECK_IDS,
   CheckId,
@@ -126,5 +127,15 @@ describe('deniesPlainHttp', () => {
     ['a Deny of TLS requests', { ...tlsDeny, Condition: { Bool: { 'aws:SecureTransport': 'true' } } }],
   ])('fails when the statement is %s', (_what, statement) => {
     expect(deniesPlainHttp(statement)).toBe(false);
+  });
+});
+
+describe('intervalDays', () => {
+  test('days after, or a rate() in days; a cron() is not judged', () => {
+    expect(intervalDays({ AutomaticallyAfterDays: 30 })).toBe(30);
+    expect(intervalDays({ ScheduleExpression: 'rate(30 days)' })).toBe(30);
+    expect(intervalDays({ ScheduleExpression: 'rate(1 day)' })).toBe(1);
+    expect(intervalDays({ ScheduleExpression: 'cron(0 16 1,15 * ? *)' })).toBeUndefined();
+    expect(intervalDays(undefined)).toBeUndefined();
   });
 });
