@@ -110,7 +110,7 @@ export function auditTrailSection(): Section {
             ],
             [
               'A model registered, promoted, an alias moved',
-              "MLflow's registry in PostgreSQL: model version tags and aliases, with the user who set them",
+              "MLflow's registry in PostgreSQL: model versions, aliases and tags with times (MLflow records no user for them; who promoted is in the promotion lab's tags)",
               "the database's lifetime; RDS backups 7 days (cohort), 1 day (sandbox)",
             ],
             [
