@@ -13,6 +13,9 @@
  * `--allowed-hosts`, because it is reached directly rather than through the load balancer
  * stand-in); "a rotation that last failed" is the AWSPENDING version Secrets Manager's createSecret
  * step leaves when a later step fails, written with PutSecretValue.
+ *
+ * Longer than 300 lines on purpose: one lab (about a minute to start) serves every case, so the
+ * cases share this file; `report --local` is tested here too, on the same lab.
  */
 import { ChildProcess, spawn } from 'child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from 'fs';
