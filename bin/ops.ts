@@ -25,6 +25,9 @@ import {
   writeEnvFiles,
 } from '../lib/ops/welcome';
 import { renderEnv, renderJson, renderSheet, SHEET_SEPARATOR } from '../lib/ops/welcome-text';
+import { validateCommand, ValidateOptions } from '../lib/ops/validate/command';
+import { CHECK_IDS } from '../lib/ops/validate/types';
+import { reportCommand, ReportOptions } from '../lib/ops/report/command';
 import { localCommand } from './local';
 
 const program = new Command();
@@ -318,6 +321,56 @@ async function confirm(question: string, expected: string): Promise<boolean> {
     rl.close();
   }
 }
+
+program
+  .command('validate')
+  .description(
+    'Check a running cohort end to end (MLflow, Feast, secrets, bucket, cluster, logs): pass or fail with evidence; exit 1 on any failure.',
+  )
+  .argument('<cohort-file>', 'cohort YAML file')
+  .option('--local', "validate the cohort's local lab instead of AWS", false)
+  .option('--state <dir>', "the local lab's state directory (default .lab/<cohort>)")
+  .option('--junit <file>', 'also write the results as JUnit XML')
+  .option('--json', 'print one JSON document instead of the text', false)
+  .option('--only <checks>', `comma-separated checks to run (${CHECK_IDS.join(', ')})`)
+  .option('--region <region>', 'the region, when the cohort file names none')
+  .option('--profile <name>', 'AWS profile (default: the standard credential chain)')
+  .option('--mlflow-url <url>', "MLflow's address (default https://<mlflow.hostname>)")
+  .option(
+    '--feast-url <url>',
+    'Feast, port-forwarded (it has no Ingress); a learner token in COHORT_LAB_FEAST_TOKEN',
+  )
+  .option('--bucket <name>', "the artifact bucket (default: the data stack's ArtifactBucketName output)")
+  .option('--today <date>', 'date used for expiry checks (YYYY-MM-DD)', new Date().toISOString().slice(0, 10))
+  .action(async (file: string, opts: ValidateOptions) => {
+    process.exitCode = await validateCommand(file, opts, {
+      out: (t) => console.log(t),
+      err: (t) => console.error(t),
+    });
+  });
+
+program
+  .command('report')
+  .description(
+    'Write the compliance report (Markdown and HTML) of a cohort from its synthesised app: encryption, rotation, access, retention, cdk-nag, NIST 800-53, checkov, open risks; with --local or --live, the recent changes too.',
+  )
+  .argument('[cohort-file]', 'cohort YAML file', 'cohorts/demo.yaml')
+  .option('-o, --out <dir>', 'where to write report.md and report.html', 'report')
+  .option('--today <date>', 'date used for expiry checks (YYYY-MM-DD)', new Date().toISOString().slice(0, 10))
+  .option('--allow-expired', 'report on a cohort whose course has ended', false)
+  .option('--local', "also list the recent changes of the cohort's running local lab", false)
+  .option('--state <dir>', "the local lab's state directory (default .lab/<cohort>)")
+  .option('--live', 'also list the recent changes of the deployed cohort on AWS', false)
+  .option('--region <region>', 'the region, when the cohort file names none (--live)')
+  .option('--profile <name>', 'AWS profile (--live; default: the standard credential chain)')
+  .option('--mlflow-url <url>', "MLflow's address (--live; default https://<mlflow.hostname>)")
+  .option('--bucket <name>', "the artifact bucket (--live; default: the data stack's output)")
+  .action(async (file: string, opts: ReportOptions) => {
+    process.exitCode = await reportCommand(file, opts, {
+      out: (t) => console.log(t),
+      err: (t) => console.error(t),
+    });
+  });
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof CohortConfigError) {

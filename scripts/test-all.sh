@@ -33,6 +33,12 @@ bash scripts/cfn-lint.sh
 step "Kubernetes manifests: schemas of Kubernetes 1.36 and checkov (0 errors, 0 unacknowledged)"
 bash scripts/validate-manifests.sh
 
+step "CI gates tamper tests: an unacknowledged cdk-nag finding, a cfn-lint error, a schema error, a checkov failure"
+bash scripts/tamper-gates.sh
+
+step "Compliance report of the demo cohort: byte for byte, in headless Chromium (screenshot in artifacts/report/)"
+bash scripts/report-check.sh
+
 step "Services for the integration tests: PostgreSQL and Redis (Debian packages, loopback only)"
 bash scripts/services.sh
 

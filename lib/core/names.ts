@@ -20,6 +20,11 @@ export function clusterName(cohort: string): string {
   return `${PRODUCT_PREFIX}-${cohort}`;
 }
 
+/** The cohort KMS key's alias: `alias/cohort-lab/<cohort>` (CohortKey; the local lab's key in moto). */
+export function cohortKeyAlias(cohort: string): string {
+  return `alias/cohort-lab/${cohort}`;
+}
+
 /** The Feast project of a cohort whose file names none: the cohort name with `-` turned into `_`. */
 export function defaultFeastProject(cohort: string): string {
   return cohort.replace(/-/g, '_');

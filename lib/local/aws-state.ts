@@ -21,12 +21,15 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
+  PutBucketEncryptionCommand,
   PutObjectCommand,
+  PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
@@ -35,10 +38,11 @@ import { z } from 'zod';
 import { ROTATION_DAYS } from './cohort-secrets';
 import { LOCAL_REGION } from './infra';
 
-/** Clients of moto's S3 and Secrets Manager. */
+/** Clients of moto's S3, Secrets Manager and KMS. */
 export interface AwsClients {
   readonly s3: S3Client;
   readonly sm: SecretsManagerClient;
+  readonly kms: KMSClient;
 }
 
 /** SDK clients pointed at moto's endpoint (dummy keys: moto checks none). */
@@ -48,7 +52,11 @@ export function awsClients(endpoint: string): AwsClients {
     region: LOCAL_REGION,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   };
-  return { s3: new S3Client({ ...common, forcePathStyle: true }), sm: new SecretsManagerClient(common) };
+  return {
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    sm: new SecretsManagerClient(common),
+    kms: new KMSClient(common),
+  };
 }
 
 const savedSecretSchema = z.object({
@@ -76,6 +84,59 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
   } catch {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }
+}
+
+/**
+ * Set the bucket up as the data stack does (CohortKey, ArtifactBucket): the cohort's KMS key under
+ * its alias (created in moto unless it exists), default encryption SSE-KMS with that key and an S3
+ * Bucket Key, and all four Block Public Access settings; moto records them and encrypts new
+ * objects by the default, so `cohort-lab validate` reads them back as it reads them on AWS.
+ *
+ * Not the bucket policy that denies requests without TLS: moto evaluates a bucket policy's Deny
+ * statements on every object request but only the `StringEquals` condition operator; it ignores
+ * `Bool` (`aws:SecureTransport`) and `NumericLessThan` (`s3:TlsVersion`), so the statements
+ * would refuse every request (moto 5.2.5, moto/iam/policy_conditions.py). moto serves plain HTTP
+ * anyway.
+ */
+export async function secureBucket(clients: AwsClients, bucket: string, keyAlias: string): Promise<string> {
+  let keyArn: string | undefined;
+  try {
+    keyArn = (await clients.kms.send(new DescribeKeyCommand({ KeyId: keyAlias }))).KeyMetadata?.Arn;
+  } catch {
+    const created = await clients.kms.send(
+      new CreateKeyCommand({ Description: `Cohort Lab local lab: ${bucket}`, KeyUsage: 'ENCRYPT_DECRYPT' }),
+    );
+    keyArn = created.KeyMetadata?.Arn;
+    await clients.kms.send(
+      new CreateAliasCommand({ AliasName: keyAlias, TargetKeyId: created.KeyMetadata?.KeyId }),
+    );
+  }
+  if (keyArn === undefined) throw new Error(`KMS gave no ARN for ${keyAlias}`);
+  await clients.s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket: bucket,
+      ServerSideEncryptionConfiguration: {
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
+    }),
+  );
+  await clients.s3.send(
+    new PutPublicAccessBlockCommand({
+      Bucket: bucket,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    }),
+  );
+  return keyArn;
 }
 
 /** Every secret whose name starts with `prefix`, with its current and previous value. */

@@ -22,10 +22,11 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { CohortConfig } from '../config';
-import { secretNames, secretPrefix } from '../core';
+import { cohortKeyAlias, secretNames, secretPrefix } from '../core';
 import {
   awsClients,
   ensureBucket,
+  secureBucket,
   readSecrets,
   readSecretsFile,
   restoreBucket,
@@ -183,7 +184,8 @@ export async function startLab(opts: StartOptions): Promise<LabRun> {
     checkpoint();
 
     // 2. What moto holds: saved, or created as the stacks create it.
-    const { s3, sm } = awsClients(moto.endpoint);
+    const clients = awsClients(moto.endpoint);
+    const { s3, sm } = clients;
     const rotation: RotationContext = {
       sm,
       mlflowUrl: urls.mlflow,
@@ -194,6 +196,7 @@ export async function startLab(opts: StartOptions): Promise<LabRun> {
       firstRun ? 'secrets created as the stacks create them' : 'bucket and secrets restored',
       async () => {
         await ensureBucket(s3, bucket);
+        await secureBucket(clients, bucket, cohortKeyAlias(config.name));
         const saved = firstRun ? [] : readSecretsFile(layout.savedSecrets);
         await restoreSecrets(sm, saved);
         if (!firstRun) await restoreBucket(s3, bucket, layout.savedBucket);
