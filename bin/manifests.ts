@@ -5,6 +5,7 @@
 // manifest built for another cluster's bucket and database would deploy and then fail.
 // COHORT_FILE names the cohort file (default cohorts/demo.yaml); COHORT_TODAY (YYYY-MM-DD) fixes
 // the date used for the expiry check, for reproducible CI runs.
+import './exit-safely';
 import { App } from 'cdk8s';
 import { addCohortCharts, addLearnerChart, chartValues, infraFromEnvironment } from '../cdk8s';
 import { CohortConfigError, loadCohortFile, loadEnvironmentFile } from '../lib/config';

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // Ops CLI entry: parses arguments and hands them to lib/ops. No logic lives here. Longer than 300
 // lines only because each command's options are declared here, one block per command.
+import './exit-safely';
 import { Command } from 'commander';
 import { readFileSync } from 'fs';
 import { join } from 'path';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import { readdirSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
-import { REPO_ROOT, TODAY } from '../support/cohort';
+import { CLI_TIMEOUT_MS, REPO_ROOT, TODAY } from '../support/cohort';
 import { testTempDir } from '../support/tmp';
 
 /**
@@ -17,7 +17,12 @@ function welcome(...args: string[]): { status: number | null; stdout: string; st
   const run = spawnSync(
     join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
     ['bin/ops.ts', 'welcome', '--today', TODAY, ...args],
-    { cwd: REPO_ROOT, env: { ...env, AWS_EC2_METADATA_DISABLED: 'true' }, encoding: 'utf8' },
+    {
+      cwd: REPO_ROOT,
+      env: { ...env, AWS_EC2_METADATA_DISABLED: 'true' },
+      encoding: 'utf8',
+      timeout: CLI_TIMEOUT_MS,
+    },
   );
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { REPO_ROOT, TODAY } from '../support/cohort';
+import { CLI_TIMEOUT_MS, REPO_ROOT, TODAY } from '../support/cohort';
 import { testTempDir } from '../support/tmp';
 
 /** Run `cohort-lab plan <file>` as `npm run plan` does (tsx bin/ops.ts), with `env` added. */
@@ -19,7 +19,12 @@ function plan(file: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) {
       testTempDir('cohortlab-cli-plan'),
       ...args,
     ],
-    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, COHORT_LAB_DEBUG: '', ...env } },
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: CLI_TIMEOUT_MS,
+      env: { ...process.env, COHORT_LAB_DEBUG: '', ...env },
+    },
   );
   const stderr = run.stderr.split('\n').filter((line) => line !== '');
   return {
@@ -135,6 +140,7 @@ describe('cohort-lab list, sweep, teardown without AWS', () => {
       {
         cwd: REPO_ROOT,
         encoding: 'utf8',
+        timeout: CLI_TIMEOUT_MS,
         env: {
           ...env,
           AWS_CONFIG_FILE: '/nonexistent',
@@ -156,7 +162,7 @@ describe('cohort-lab list, sweep, teardown without AWS', () => {
         join(REPO_ROOT, 'bin', 'ops.ts'),
         '--version',
       ],
-      { cwd: REPO_ROOT, encoding: 'utf8' },
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: CLI_TIMEOUT_MS },
     );
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(

@@ -33,6 +33,7 @@ import {
   seedStacks,
   SeedOptions,
 } from './support/lab-seed';
+import { CLI_TIMEOUT_MS } from '../support/cohort';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 const TODAY = '2026-12-06';
@@ -138,7 +139,7 @@ describe('sweep', () => {
     const run = spawnSync(
       join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
       ['bin/ops.ts', 'sweep', '--cohort', beta.cohort, '--today', TODAY, '--region', REGION],
-      { cwd: REPO_ROOT, env: process.env, encoding: 'utf8' },
+      { cwd: REPO_ROOT, env: process.env, encoding: 'utf8', timeout: CLI_TIMEOUT_MS },
     );
     classify(await takeInventory(clients(log), beta.cohort), TODAY);
     // THEN findings are reported (exit 1), and nothing changed
@@ -168,6 +169,7 @@ describe('teardown', () => {
         cwd: REPO_ROOT,
         env: process.env,
         encoding: 'utf8',
+        timeout: CLI_TIMEOUT_MS,
       },
     );
     // THEN
@@ -354,6 +356,7 @@ describe('teardown', () => {
         cwd: REPO_ROOT,
         env: process.env,
         encoding: 'utf8',
+        timeout: CLI_TIMEOUT_MS,
       });
     const bad = run('Not_A_Cohort');
     expect(bad.status).toBe(2);
@@ -408,6 +411,7 @@ describe('list', () => {
       cwd: REPO_ROOT,
       env: process.env,
       encoding: 'utf8',
+      timeout: CLI_TIMEOUT_MS,
     });
     expect(run.status).toBe(1);
     expect((JSON.parse(run.stdout) as Array<{ cohort: string }>).map((r) => r.cohort)).toContain('list-old');

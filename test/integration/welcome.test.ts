@@ -13,6 +13,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { secretNames } from '../../lib/core';
 import { Moto, randomPassword, startMoto } from '../../lib/local/services';
+import { CLI_TIMEOUT_MS } from '../support/cohort';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 const TODAY = '2026-11-29';
@@ -43,6 +44,7 @@ function welcome(...args: string[]): { status: number | null; stdout: string; st
         AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
       },
       encoding: 'utf8',
+      timeout: CLI_TIMEOUT_MS,
     },
   );
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };

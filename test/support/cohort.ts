@@ -11,6 +11,13 @@ import { enablePolicyChecks, PolicyResult, synthWithPolicyChecks } from '../../l
 /** The fixed "today" every test validates against, so fixtures do not expire. */
 export const TODAY = '2026-11-29';
 
+/**
+ * How long a test lets one `cohort-lab` command run before it is killed and the test fails: far
+ * more than any command takes here (plan, the slowest, about 30 s on a loaded machine), so that a
+ * process that never ends fails its test instead of holding the whole run.
+ */
+export const CLI_TIMEOUT_MS = 240_000;
+
 export const REPO_ROOT = join(__dirname, '..', '..');
 
 /** Path of a fixture cohort file, relative to the repo root (as errors print it). */
