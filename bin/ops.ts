@@ -2,6 +2,7 @@
 // Ops CLI entry: parses arguments and hands them to lib/ops. No logic lives here.
 import { Command } from 'commander';
 import { CohortConfigError, loadCohortFile } from '../lib/config';
+import { debugRequested, failureReport } from '../lib/ops/failure';
 import { planCohort, renderPlan } from '../lib/ops/plan';
 import {
   DEFAULT_WELCOME_DIR,
@@ -27,12 +28,24 @@ program
     'plan a cohort whose course has ended (to review it before tearing it down)',
     false,
   )
-  .action((file: string, opts: { out: string; today: string; allowExpired: boolean }) => {
-    const config = loadCohortFile(file, { today: opts.today, allowExpired: opts.allowExpired });
-    const plan = planCohort(config, opts.out, opts.today);
-    console.log(renderPlan(plan));
-    if (plan.violations.length > 0 || plan.limitProblems.length > 0) {
-      console.error('\nPlan FAILED: fix or acknowledge the findings above.');
+  .option('--verbose', 'print the stack trace of an unexpected error (as COHORT_LAB_DEBUG=1 does)', false)
+  .action((file: string, opts: { out: string; today: string; allowExpired: boolean; verbose: boolean }) => {
+    try {
+      const config = loadCohortFile(file, { today: opts.today, allowExpired: opts.allowExpired });
+      const plan = planCohort(config, opts.out, opts.today);
+      console.log(renderPlan(plan));
+      if (plan.violations.length > 0 || plan.limitProblems.length > 0) {
+        console.error('\nPlan FAILED: fix or acknowledge the findings above.');
+        process.exitCode = 1;
+      }
+    } catch (err) {
+      if (err instanceof CohortConfigError) {
+        throw err;
+      }
+      // Anything else (a CDK synth error, a bug): one line, the stack trace only when asked for.
+      for (const line of failureReport('Plan', err, opts.verbose || debugRequested())) {
+        console.error(line);
+      }
       process.exitCode = 1;
     }
   });

@@ -1,14 +1,18 @@
-import { readFileSync, statSync } from 'fs';
+import { readFileSync } from 'fs';
 import { join } from 'path';
-import { CohortConfig } from '../config';
-import { labTags } from '../core';
+import { CohortConfig, maxNodesWarning } from '../config';
+import { labTags, Limit, peopleRolePath, STACK_RESOURCES, TEMPLATE_BYTES } from '../core';
 import { addCohortStacks, allStacks, newCohortApp } from '../stacks/cohort-app';
 import { enablePolicyChecks, PolicyViolation, synthWithPolicyChecks } from '../stacks/policy-checks';
-
-/** CloudFormation hard limit is 500 resources; DESIGN.md keeps every template under this. */
-export const MAX_RESOURCES_PER_TEMPLATE = 450;
-/** CloudFormation accepts 1 MB from S3; DESIGN.md keeps every template under this many bytes. */
-export const MAX_TEMPLATE_BYTES = 800 * 1024;
+import { parseTemplate, SynthesisedTemplate } from './cfn-template';
+import {
+  figure,
+  LimitMeasure,
+  LimitProblem,
+  measureTemplate,
+  problemsOf,
+  rolesWarning,
+} from './limits-check';
 
 /** What one synthesised stack contains. */
 export interface StackPlan {
@@ -32,10 +36,15 @@ export interface CohortPlan {
   readonly outdir: string;
   readonly stacks: readonly StackPlan[];
   readonly violations: readonly PolicyViolation[];
-  /** Synth warnings to show loudly (e.g. MLflow without TLS in a sandbox). */
+  /**
+   * Warnings to show loudly: from the synth (e.g. MLflow without TLS in a sandbox), more IAM roles
+   * than an account holds by default, a node group ceiling below the roster's need.
+   */
   readonly warnings: readonly string[];
-  /** Templates over {@link MAX_RESOURCES_PER_TEMPLATE} or {@link MAX_TEMPLATE_BYTES}. */
-  readonly limitProblems: readonly string[];
+  /** Figures over a size limit of lib/core/limits.ts (lib/ops/limits-check.ts): the plan fails. */
+  readonly limitProblems: readonly LimitProblem[];
+  /** For each limit checked, the largest figure of the cohort (the headroom left). */
+  readonly largest: readonly LimitMeasure[];
   readonly tags: Readonly<Record<string, string>>;
   /** Whole days from `today` to the expiry date. */
   readonly daysToExpiry: number;
@@ -47,42 +56,47 @@ export function planCohort(config: CohortConfig, outdir: string, today: string):
   enablePolicyChecks(app);
   const stacks = addCohortStacks(app, config);
   const result = synthWithPolicyChecks(app);
-  const stackPlans = allStacks(stacks).map((stack) =>
-    describeTemplate(stack.stackName, join(outdir, stack.templateFile)),
+  const templates = allStacks(stacks).map((stack) =>
+    readTemplate(stack.stackName, join(outdir, stack.templateFile)),
   );
-  const limitProblems = stackPlans.flatMap((s) => {
-    const problems: string[] = [];
-    if (s.resourceCount > MAX_RESOURCES_PER_TEMPLATE) {
-      problems.push(`${s.stackName}: ${s.resourceCount} resources (limit ${MAX_RESOURCES_PER_TEMPLATE})`);
-    }
-    if (s.templateBytes > MAX_TEMPLATE_BYTES) {
-      problems.push(`${s.stackName}: ${s.templateBytes} bytes (limit ${MAX_TEMPLATE_BYTES})`);
-    }
-    return problems;
-  });
+  const stackPlans = templates.map((t) => summarise(t.synthesised, t.file));
+  const measures = templates.flatMap((t) => measureTemplate(t.synthesised));
+  const warnings = [
+    ...result.warnings,
+    rolesWarning(
+      templates.map((t) => t.synthesised),
+      peopleRolePath(config.name),
+    ),
+    maxNodesWarning(config),
+  ].filter((w): w is string => w !== undefined);
   return {
     config,
     outdir,
     stacks: stackPlans,
     violations: result.violations,
-    warnings: result.warnings,
-    limitProblems,
+    warnings,
+    limitProblems: problemsOf(measures),
+    largest: largestOfEach(measures),
     tags: labTags(config),
     daysToExpiry: Math.round((Date.parse(config.expires) - Date.parse(today)) / 86_400_000),
   };
-}
-
-interface Template {
-  readonly Resources?: Record<string, { readonly Type: string; readonly Metadata?: Record<string, unknown> }>;
 }
 
 interface NagMetadata {
   readonly rules_to_suppress?: ReadonlyArray<{ readonly id: string; readonly reason: string }>;
 }
 
+function readTemplate(stackName: string, templateFile: string) {
+  return { file: templateFile, synthesised: parseTemplate(stackName, readFileSync(templateFile, 'utf8')) };
+}
+
 /** Count resources by type and collect acknowledgements of one template file. */
 export function describeTemplate(stackName: string, templateFile: string): StackPlan {
-  const template = JSON.parse(readFileSync(templateFile, 'utf8')) as Template;
+  const { synthesised, file } = readTemplate(stackName, templateFile);
+  return summarise(synthesised, file);
+}
+
+function summarise({ stackName, template, bytes }: SynthesisedTemplate, templateFile: string): StackPlan {
   const resources = Object.entries(template.Resources ?? {});
   const byType: Record<string, number> = {};
   const acknowledgements: Array<{ resource: string; id: string; reason: string }> = [];
@@ -97,11 +111,23 @@ export function describeTemplate(stackName: string, templateFile: string): Stack
   return {
     stackName,
     templateFile,
-    templateBytes: statSync(templateFile).size,
+    templateBytes: bytes,
     resourceCount: resources.length,
     resourcesByType: sorted,
     acknowledgements,
   };
+}
+
+/** The largest measure of each limit, in the order the limits were first measured. */
+function largestOfEach(measures: readonly LimitMeasure[]): LimitMeasure[] {
+  const largest = new Map<Limit, LimitMeasure>();
+  for (const m of measures) {
+    const best = largest.get(m.limit);
+    if (best === undefined || m.size > best.size) {
+      largest.set(m.limit, m);
+    }
+  }
+  return [...largest.values()];
 }
 
 /** Render a plan as the text `cohort-lab plan` prints. */
@@ -128,7 +154,7 @@ export function renderPlan(plan: CohortPlan): string {
   for (const stack of plan.stacks) {
     lines.push(
       `Stack ${stack.stackName}: ${stack.resourceCount} resources, ${kb(stack.templateBytes)} ` +
-        `(limits ${MAX_RESOURCES_PER_TEMPLATE} resources, ${kb(MAX_TEMPLATE_BYTES)})`,
+        `(limits ${STACK_RESOURCES.budget} resources, ${kb(TEMPLATE_BYTES.budget)})`,
     );
     const width = Math.max(...Object.keys(stack.resourcesByType).map((t) => t.length));
     for (const [type, count] of Object.entries(stack.resourcesByType)) {
@@ -147,8 +173,17 @@ export function renderPlan(plan: CohortPlan): string {
   for (const v of plan.violations) {
     lines.push(`  FINDING ${v.rule} at ${v.constructPath}: ${v.description}`);
   }
+  lines.push('');
+  lines.push('Limits: the largest figure of each kind, against the budget');
+  for (const m of plan.largest) {
+    const where = m.logicalId === undefined ? m.stackName : `${m.stackName}/${m.logicalId}`;
+    lines.push(
+      `  ${m.limit.what}: ${figure(m.size)} of ${figure(m.limit.budget)}` +
+        `${m.size > m.limit.budget ? ' OVER' : ''} (${where})`,
+    );
+  }
   for (const p of plan.limitProblems) {
-    lines.push(`  LIMIT ${p}`);
+    lines.push(`  LIMIT ${p.message}`);
   }
   for (const w of plan.warnings) {
     lines.push('');

@@ -28,9 +28,14 @@ export function baseDocument(): Record<string, unknown> {
   return parse(readFileSync(join(REPO_ROOT, fixture('valid-base.yaml')), 'utf8')) as Record<string, unknown>;
 }
 
-/** Validate `doc` (after `patch`) and return the config; throws with the problems if invalid. */
-export function configFrom(patch: (doc: Record<string, unknown>) => void = () => {}): CohortConfig {
-  const doc = baseDocument();
+/**
+ * Validate `doc` (the base fixture unless given; after `patch`) and return the config; throws with
+ * the problems if invalid.
+ */
+export function configFrom(
+  patch: (doc: Record<string, unknown>) => void = () => {},
+  doc: Record<string, unknown> = baseDocument(),
+): CohortConfig {
   patch(doc);
   const result = validateCohort(doc, { file: 'inline.yaml', today: TODAY });
   if (!result.ok) {

@@ -1,6 +1,7 @@
 import { testTempDir } from '../../support/tmp';
 import { describeTemplate, planCohort, renderPlan } from '../../../lib/ops/plan';
-import { loadCohort, TODAY } from '../../support/cohort';
+import { demoDocument } from '../../../scripts/synthetic-cohort';
+import { configFrom, loadCohort, TODAY } from '../../support/cohort';
 
 describe('plan', () => {
   const outdir = testTempDir('cohortlab-plan');
@@ -75,5 +76,76 @@ describe('plan', () => {
     expect(text).toMatch(/AWS::S3::Bucket\s+2/);
     expect(text).toContain('lab:owner = ops@cohort-lab.example');
     expect(text).toContain('Policy: cdk-nag AwsSolutions: 0 unacknowledged finding(s)');
+  });
+
+  test('measures every size limit it checks, and prints the largest figure of each against its budget', () => {
+    // THEN each limit of lib/core/limits.ts that a template can show is measured, all within budget
+    expect(plan.largest.map((m) => m.limit.what)).toEqual([
+      'resources in one CloudFormation stack',
+      'bytes of one CloudFormation template',
+      'outputs of one CloudFormation stack',
+      'dynamic references in one CloudFormation template',
+      'bytes of one S3 bucket policy',
+      'bytes of one KMS key policy',
+      'characters of one customer managed IAM policy',
+      'characters of the inline policies of one IAM role',
+      'characters of one IAM role trust policy',
+      'bytes of one manifest the kubectl provider applies (an update event holds it twice)',
+    ]);
+    for (const m of plan.largest) {
+      expect(m.size).toBeGreaterThan(0);
+      expect(m.size).toBeLessThanOrEqual(m.limit.budget);
+    }
+    const text = renderPlan(plan);
+    expect(text).toContain('Limits: the largest figure of each kind, against the budget');
+    expect(text).toMatch(
+      /^ {2}bytes of one S3 bucket policy: [\d,]+ of 20,480 \(cohortlab-demo-2027-spring-data\/ArtifactsPolicy[0-9A-F]{8}\)$/m,
+    );
+    expect(text).not.toContain('LIMIT ');
+  });
+
+  test("warns when compute.maxNodes is below the roster's need", () => {
+    // GIVEN the demo cohort with a node group of at most one node
+    const config = configFrom(
+      (doc) => Object.assign(doc, { compute: { instanceTypes: ['m6i.large'], minNodes: 1, maxNodes: 1 } }),
+      demoDocument(),
+    );
+    // WHEN it is planned
+    const small = planCohort(config, testTempDir('cohortlab-plan-nodes'), TODAY);
+    // THEN the capacity warning is among the plan's warnings, and nothing fails
+    expect(small.warnings).toEqual([
+      expect.stringMatching(
+        /^MAX NODES BELOW THE ROSTER: inline\.yaml: compute\.maxNodes is 1, but 3 learners need about \d+ m6i\.large nodes/,
+      ),
+    ]);
+    expect(small.limitProblems).toEqual([]);
+    expect(renderPlan(small)).toContain('!!! WARNING: MAX NODES BELOW THE ROSTER');
+  });
+
+  test('fails when a full shard of long-named learners with principals passes the template byte budget', () => {
+    // GIVEN the most people a shard may hold (55), each with the longest id and an IAM principal,
+    // pinned to one shard: the config accepts it (its rule counts people, not bytes)
+    const config = configFrom((doc) => {
+      doc.learners = Array.from({ length: 55 }, (_, i) => {
+        const id = `learner-with-a-long-name-of-forty-ch-${String(i).padStart(3, '0')}`;
+        return {
+          id,
+          email: `${id}@cohort-lab.example`,
+          displayName: `Learner ${i}`,
+          iamPrincipalArn: `arn:aws:iam::111122223333:role/learners/${id}`,
+          shard: 0,
+        };
+      });
+    }, demoDocument());
+    expect(config.learners[0].slug).toHaveLength(40);
+    // WHEN it is planned
+    const full = planCohort(config, testTempDir('cohortlab-plan-full'), TODAY);
+    // THEN plan names the stack, its size and the budget
+    expect(full.limitProblems.map((p) => p.message)).toEqual([
+      expect.stringMatching(
+        /^cohortlab-demo-2027-spring-learners-0: template is [\d,]+ bytes; the budget is 819,200, below the 1,000,000 CloudFormation allows \(AWS CloudFormation User Guide, "AWS CloudFormation quotas": Template body size in an Amazon S3 object, 1 MB\)$/,
+      ),
+    ]);
+    expect(renderPlan(full)).toContain('  LIMIT cohortlab-demo-2027-spring-learners-0: template is ');
   });
 });
