@@ -7,7 +7,7 @@
 #   bash scripts/k8s-control-plane.sh build         build the binaries and fetch the CRDs (cached)
 #   bash scripts/k8s-control-plane.sh start         build if needed, start, install the CRDs, wait
 #   bash scripts/k8s-control-plane.sh env           print the exports a shell needs (KUBECONFIG, ...)
-#   bash scripts/k8s-control-plane.sh user NAME [GROUP...]   issue a client certificate for NAME
+#   bash scripts/k8s-control-plane.sh user NAME [GROUP...]   a bearer token and kubeconfig for NAME
 #   bash scripts/k8s-control-plane.sh stop          stop everything, remove the state directory
 #
 # Versions (pinned): tools/k8s/go.mod (k8s.io/kubernetes with its staging modules replaced by their
@@ -18,6 +18,9 @@
 # ${TMPDIR:-/tmp}/cohort-lab-k8s-<uid>; `stop` removes it. The certificates are a throwaway CA made
 # by openssl at each start: a serving certificate for 127.0.0.1, a service-account key pair, an
 # admin client certificate (group system:masters) and one for the controller manager.
+# Users other than the admin authenticate as on EKS, with a bearer token the API server hands to a
+# webhook token authenticator (scripts/k8s-token-webhook.py, standing in for EKS's IAM
+# authenticator); `user` issues one.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -43,6 +46,10 @@ gcflags="all=-dwarf=false"
 build_key="$(cat "$tools/go.mod" "$tools/go.sum" <(echo "$ldflags $gcflags $ESO_MODULE $ESO_SUM $LBC_MODULE $LBC_SUM") | sha256sum | cut -c1-12)"
 cache="$cache_root/k8s-$build_key"
 state="${COHORT_LAB_K8S_DIR:-${TMPDIR:-/tmp}/cohort-lab-k8s-$(id -u)}"
+
+# What start runs and the ports it takes (one file each in the state directory).
+PROCESSES="etcd token-webhook kube-apiserver kube-controller-manager"
+PORTS="etcd etcd-peer token-webhook api controller-manager"
 
 log() { printf 'k8s-control-plane: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -123,30 +130,42 @@ make_pki() {
   issue "$p/apiserver-etcd-client" "/CN=kube-apiserver-etcd-client" "extendedKeyUsage=clientAuth"
   issue "$p/admin" "/O=system:masters/CN=cohort-lab-admin" "extendedKeyUsage=clientAuth"
   issue "$p/controller-manager" "/CN=system:kube-controller-manager" "extendedKeyUsage=clientAuth"
+  issue "$p/token-webhook" "/CN=token-webhook" "subjectAltName=IP:127.0.0.1;extendedKeyUsage=serverAuth"
+  issue "$p/apiserver-webhook-client" "/CN=kube-apiserver-webhook-client" "extendedKeyUsage=clientAuth"
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$p/sa.key" 2>/dev/null
   openssl pkey -in "$p/sa.key" -pubout -out "$p/sa.pub" 2>/dev/null
 }
 
-kubeconfig() { # $1 = output file, $2 = client cert prefix, $3 = user name
-  cat >"$1" <<EOF
+kubeconfig() { # $1 = output file, $2 = client cert prefix, [$3 = server URL]
+  credentials "$1" "${3:-https://127.0.0.1:$(cat "$state/api.port")}" <<EOF
+      client-certificate: $2.crt
+      client-key: $2.key
+EOF
+}
+
+credentials() { # $1 = output file, $2 = server URL; stdin = the user's fields (mode 0600)
+  local fields
+  fields="$(cat)"
+  (
+    umask 077
+    cat >"$1" <<EOF
 apiVersion: v1
 kind: Config
 clusters:
   - name: cohort-lab-local
     cluster:
-      server: https://127.0.0.1:$(cat "$state/api.port")
+      server: $2
       certificate-authority: $state/pki/ca.crt
 users:
-  - name: $3
+  - name: cohort-lab-user
     user:
-      client-certificate: $2.crt
-      client-key: $2.key
+$fields
 contexts:
-  - name: $3@cohort-lab-local
-    context: { cluster: cohort-lab-local, user: $3 }
-current-context: $3@cohort-lab-local
+  - name: cohort-lab-local
+    context: { cluster: cohort-lab-local, user: cohort-lab-user }
+current-context: cohort-lab-local
 EOF
-  chmod 600 "$1"
+  )
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -165,7 +184,7 @@ api() { # $1 = method, $2 = path, [$3 = body file, $4 = content type]; prints th
 
 running() { # true when every process of the state directory is alive
   local f
-  for f in etcd kube-apiserver kube-controller-manager; do
+  for f in $PROCESSES; do
     [ -f "$state/$f.pid" ] && kill -0 "$(cat "$state/$f.pid")" 2>/dev/null || return 1
   done
 }
@@ -183,7 +202,7 @@ wait_for() { # $1 = what, $2 = seconds, $3... = command that succeeds when ready
 
 running_or_die() {
   local f
-  for f in etcd kube-apiserver kube-controller-manager; do
+  for f in $PROCESSES; do
     if [ -f "$state/$f.pid" ] && ! kill -0 "$(cat "$state/$f.pid")" 2>/dev/null; then
       tail -20 "$state/$f.log" >&2 || true
       die "$f exited; its log: $state/$f.log"
@@ -237,7 +256,7 @@ start() {
   # A start that fails half-way leaves no process behind.
   trap 'stop_processes' EXIT
   make_pki
-  for f in etcd etcd-peer api controller-manager; do free_port >"$state/$f.port"; done
+  for f in $PORTS; do free_port >"$state/$f.port"; done
   local etcd_url="https://127.0.0.1:$(cat "$state/etcd.port")"
   local peer_url="http://127.0.0.1:$(cat "$state/etcd-peer.port")"
   launch etcd "$bin/etcd" --name cohort-lab --data-dir "$state/etcd" \
@@ -246,20 +265,25 @@ start() {
     --initial-cluster "cohort-lab=$peer_url" --initial-cluster-state new \
     --cert-file "$p/etcd.crt" --key-file "$p/etcd.key" --client-cert-auth --trusted-ca-file "$p/ca.crt" \
     --log-level warn
+  launch token-webhook python3 "$repo/scripts/k8s-token-webhook.py" "$state" "$(cat "$state/token-webhook.port")"
+  kubeconfig "$state/token-webhook.kubeconfig" "$p/apiserver-webhook-client" \
+    "https://127.0.0.1:$(cat "$state/token-webhook.port")/authenticate"
   launch kube-apiserver "$bin/kube-apiserver" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$(cat "$state/api.port")" \
     --etcd-servers "$etcd_url" --etcd-cafile "$p/ca.crt" \
     --etcd-certfile "$p/apiserver-etcd-client.crt" --etcd-keyfile "$p/apiserver-etcd-client.key" \
     --tls-cert-file "$p/apiserver.crt" --tls-private-key-file "$p/apiserver.key" \
     --client-ca-file "$p/ca.crt" --anonymous-auth=false \
+    --authentication-token-webhook-config-file "$state/token-webhook.kubeconfig" \
+    --authentication-token-webhook-version v1 \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$p/sa.pub" --service-account-signing-key-file "$p/sa.key" \
     --service-cluster-ip-range 10.100.0.0/16 \
     --authorization-mode Node,RBAC \
     --enable-admission-plugins NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultStorageClass,ResourceQuota,DefaultTolerationSeconds,NodeRestriction,PodSecurity,Priority,StorageObjectInUseProtection,PersistentVolumeClaimResize,RuntimeClass,DefaultIngressClass,ExtendedResourceToleration,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy \
     --allow-privileged=true --profiling=false --endpoint-reconciler-type none
-  kubeconfig "$state/admin.kubeconfig" "$p/admin" cohort-lab-admin
-  kubeconfig "$state/controller-manager.kubeconfig" "$p/controller-manager" system:kube-controller-manager
+  kubeconfig "$state/admin.kubeconfig" "$p/admin"
+  kubeconfig "$state/controller-manager.kubeconfig" "$p/controller-manager"
   wait_for kube-apiserver 120 api GET /readyz
   launch kube-controller-manager "$bin/kube-controller-manager" \
     --kubeconfig "$state/controller-manager.kubeconfig" \
@@ -282,7 +306,7 @@ start() {
 
 stop_processes() {
   local f pid i
-  for f in kube-controller-manager kube-apiserver etcd; do
+  for f in kube-controller-manager kube-apiserver token-webhook etcd; do
     [ -f "$state/$f.pid" ] || continue
     pid="$(cat "$state/$f.pid")"
     kill -TERM "$pid" 2>/dev/null || continue
@@ -301,7 +325,7 @@ stop() {
   fi
   stop_processes
   local f port
-  for f in etcd etcd-peer api controller-manager; do
+  for f in $PORTS; do
     [ -f "$state/$f.port" ] || continue
     port="$(cat "$state/$f.port")"
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -312,15 +336,26 @@ stop() {
   log "stopped"
 }
 
-user() { # $1 = user name, $2... = groups; writes $state/users/NAME.{crt,key,kubeconfig}
+user() { # $1 = user name, $2... = groups; prints the path of a kubeconfig with a new bearer token
   [ $# -ge 1 ] || die "usage: user NAME [GROUP...]"
   running || die "not running; start it first"
-  local subject="" g
-  for g in "${@:2}"; do subject+="/O=$g"; done
+  local token file
+  token="$(openssl rand -hex 32)"
+  # A file name from the user name (an ARN has / and :), one per token.
+  file="$state/users/$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_' | cut -c1-80)-${token:0:8}.kubeconfig"
   mkdir -p "$state/users"
-  issue "$state/users/$1" "$subject/CN=$1" "extendedKeyUsage=clientAuth"
-  kubeconfig "$state/users/$1.kubeconfig" "$state/users/$1" "$1"
-  echo "$state/users/$1.kubeconfig"
+  # The webhook reads tokens.json on every review: the token's hash, never the token.
+  flock "$state/tokens.lock" python3 - "$state/tokens.json" "$token" "$@" <<'EOF'
+import hashlib, json, os, sys
+path, token, username, groups = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+issued = json.load(open(path)) if os.path.exists(path) else {}
+issued[hashlib.sha256(token.encode()).hexdigest()] = {"username": username, "groups": groups}
+with open(path + ".new", "w") as f:
+    json.dump(issued, f)
+os.replace(path + ".new", path)
+EOF
+  credentials "$file" "https://127.0.0.1:$(cat "$state/api.port")" <<<"      token: $token"
+  echo "$file"
 }
 
 env_cmd() {

@@ -23,7 +23,7 @@ export interface ControlPlane {
   readonly startSeconds?: number;
   /** A client as the admin. */
   client(maxSockets?: number): KubeClient;
-  /** A client certificate and a client for user `name` in `groups` (signed by the cluster's CA). */
+  /** A client for user `name` in `groups`, with a bearer token the cluster's token webhook knows (as EKS authenticates its users). */
   clientAs(name: string, groups?: readonly string[]): KubeClient;
   /** Size of etcd's database file (member/snap/db), in bytes. */
   etcdDbBytes(): number;

@@ -44,13 +44,19 @@ export class KubeApiError extends Error {
   }
 }
 
-/** The credentials of a kubeconfig's current context (certificate files, as the script writes). */
+/**
+ * The credentials of a kubeconfig's current context, as the script writes them: certificate files
+ * (the admin) or a bearer token (a user).
+ */
 export function loadKubeconfig(path: string): KubeCredentials {
   const doc = parse(readFileSync(path, 'utf8')) as {
     'current-context': string;
     contexts: Array<{ name: string; context: { cluster: string; user: string } }>;
     clusters: Array<{ name: string; cluster: { server: string; 'certificate-authority': string } }>;
-    users: Array<{ name: string; user: { 'client-certificate': string; 'client-key': string } }>;
+    users: Array<{
+      name: string;
+      user: { 'client-certificate'?: string; 'client-key'?: string; token?: string };
+    }>;
   };
   const context = doc.contexts.find((c) => c.name === doc['current-context'])?.context;
   const cluster = doc.clusters.find((c) => c.name === context?.cluster)?.cluster;
@@ -59,9 +65,14 @@ export function loadKubeconfig(path: string): KubeCredentials {
     throw new Error(`${path}: no cluster and user for the current context "${doc['current-context']}"`);
   }
   const file = (p: string) => readFileSync(resolve(dirname(path), p));
+  const ca = file(cluster['certificate-authority']);
+  if (user.token !== undefined) return { server: cluster.server, ca, token: user.token };
+  if (user['client-certificate'] === undefined || user['client-key'] === undefined) {
+    throw new Error(`${path}: user "${context.user}" has neither a token nor a client certificate and key`);
+  }
   return {
     server: cluster.server,
-    ca: file(cluster['certificate-authority']),
+    ca,
     cert: file(user['client-certificate']),
     key: file(user['client-key']),
   };

@@ -15,9 +15,12 @@
  * - the add-ons' CRDs (installed by the script before anything is applied): External Secrets
  *   Operator v1.3.2's, for the chart 2.9.0 the cluster pins (v2 is not served as a Go module), and
  *   the AWS Load Balancer Controller's of v3.2.2 (a pseudo-version 7 commits later, same CRDs);
+ * - EKS authentication: a bearer token, as on EKS, that the API server hands to a webhook token
+ *   authenticator (scripts/k8s-token-webhook.py instead of EKS's IAM authenticator) which names
+ *   the user EKS names for the learner's IAM role (eksUserName);
  * - EKS access entries: a learner's AmazonEKSEditPolicy scoped to their namespace grants what the
- *   `edit` ClusterRole grants there; EKS evaluates it in its own authorizer, here a RoleBinding to
- *   `edit` for a client-certificate user `learner-<slug>` does;
+ *   `edit` ClusterRole grants there; EKS evaluates it in its own authorizer, here a RoleBinding of
+ *   that user to `edit` does;
  * - the External Secrets Operator itself: not running; the Secrets it would write are created here;
  * - nodes, kubelet, CoreDNS and a CNI: none. Pods are created and admitted and stay Pending; no
  *   NetworkPolicy is enforced, so each policy's selectors are checked against the real labels of
@@ -42,7 +45,7 @@ import {
 } from '../../lib/local/cohort-manifests';
 import { ControlPlane, controlPlane } from '../../lib/local/control-plane';
 import { REPO_ROOT } from '../../lib/local/container';
-import { KubeApiError, KubeClient } from '../../lib/local/kube-api';
+import { KubeApiError, KubeClient, loadKubeconfig } from '../../lib/local/kube-api';
 import { K8sObject } from '../../lib/local/manifest';
 import { eventually, LabelSelector, labPod, millicores, Pod, PodDoc, podsOf, selects } from './support/kube';
 
@@ -53,6 +56,79 @@ const ENVIRONMENT = join(REPO_ROOT, 'cohorts', 'demo.environment.json');
 const demoConfig = loadCohortFile(DEMO, { today: TODAY });
 const LEARNER_NAMESPACES = demoConfig.learners.map((l) => l.namespace);
 const [GRACE, ALAN] = LEARNER_NAMESPACES;
+
+/**
+ * The Kubernetes user EKS gives an IAM role's session when its access entry names no username:
+ * `arn:aws:sts::<account>:assumed-role/<role name>/{{SessionName}}` (EKS User Guide, "Create
+ * access entries"; a role's path is not part of it).
+ */
+function eksUserName(roleArn: string, sessionName: string): string {
+  const m = /^arn:(aws[\w-]*):iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(roleArn);
+  if (!m) throw new Error(`not an IAM role ARN: ${roleArn}`);
+  return `arn:${m[1]}:sts::${m[2]}:assumed-role/${m[3]}/${sessionName}`;
+}
+
+/** Pods Pod Security `restricted` must refuse, and the violation it names. */
+const BAD_PODS: Record<string, { change: (p: PodDoc) => void; violation: string }> = {
+  privileged: {
+    // (with allowPrivilegeEscalation: false the API's own validation refuses it first)
+    change: (p) =>
+      (p.spec.containers[0].securityContext = { privileged: true, capabilities: { drop: ['ALL'] } }),
+    violation:
+      'privileged (container "job" must not set securityContext.privileged=true), ' +
+      'allowPrivilegeEscalation != false (container "job" must set securityContext.allowPrivilegeEscalation=false)',
+  },
+  root: {
+    change: (p) => Object.assign(p.spec.securityContext, { runAsNonRoot: false, runAsUser: 0 }),
+    violation:
+      'runAsNonRoot != true (pod must not set securityContext.runAsNonRoot=false), runAsUser=0 (pod must not set runAsUser=0)',
+  },
+  'host-path': {
+    change: (p) => {
+      p.spec.volumes = [{ name: 'host', hostPath: { path: '/' } }];
+      p.spec.containers[0].volumeMounts = [{ name: 'host', mountPath: '/host' }];
+    },
+    violation: 'restricted volume types (volume "host" uses restricted volume type "hostPath")',
+  },
+};
+
+/**
+ * In each learner namespace, a learner's job pod (created, then deleted) and the bad pods; in
+ * `cohort-lab` the bad pods alone (as the default service account, without the learner's
+ * settings). What the server answered, and what it should have.
+ */
+async function podSecurityAnswers(
+  learnerNamespaces: readonly string[],
+): Promise<{ got: Record<string, string>; want: Record<string, string> }> {
+  const got: Record<string, string> = {};
+  const want: Record<string, string> = {};
+  const namespaces = [
+    ...learnerNamespaces.map((ns) => ({ ns, learner: true })),
+    { ns: COHORT_NAMESPACE, learner: false },
+  ];
+  for (const { ns, learner } of namespaces) {
+    if (learner) {
+      const job = await admin.create(labPod(ns, 'lab-job'));
+      got[`${ns}/lab-job`] = String(job.status);
+      want[`${ns}/lab-job`] = '201';
+    }
+    for (const [name, b] of Object.entries(BAD_PODS)) {
+      const change = (p: PodDoc) => {
+        if (!learner) {
+          p.spec.serviceAccountName = 'default';
+          delete p.spec.containers[0].envFrom;
+          p.spec.containers[0].resources = { limits: { cpu: '100m', memory: '64Mi' } };
+        }
+        b.change(p);
+      };
+      const res = await admin.create(labPod(ns, name, { change }));
+      got[`${ns}/${name}`] = `${res.status} ${(res.body as { message?: string }).message}`;
+      want[`${ns}/${name}`] =
+        `403 pods "${name}" is forbidden: violates PodSecurity "restricted:v1.36": ${b.violation}`;
+    }
+  }
+  return { got, want };
+}
 
 let cp: ControlPlane;
 let admin: KubeClient;
@@ -227,42 +303,9 @@ describe('the demo cohort on Kubernetes 1.36', () => {
     expect(failed.map((e) => e.message)).toEqual([]);
   });
 
-  test('a learner job pod is admitted, and a privileged, a root and a hostPath pod are refused, in every learner namespace', async () => {
-    const bad: Record<string, { change: (p: PodDoc) => void; violation: string }> = {
-      privileged: {
-        // (with allowPrivilegeEscalation: false the API's own validation refuses it first)
-        change: (p) =>
-          (p.spec.containers[0].securityContext = { privileged: true, capabilities: { drop: ['ALL'] } }),
-        violation:
-          'privileged (container "job" must not set securityContext.privileged=true), ' +
-          'allowPrivilegeEscalation != false (container "job" must set securityContext.allowPrivilegeEscalation=false)',
-      },
-      root: {
-        change: (p) => Object.assign(p.spec.securityContext, { runAsNonRoot: false, runAsUser: 0 }),
-        violation:
-          'runAsNonRoot != true (pod must not set securityContext.runAsNonRoot=false), runAsUser=0 (pod must not set runAsUser=0)',
-      },
-      'host-path': {
-        change: (p) => {
-          p.spec.volumes = [{ name: 'host', hostPath: { path: '/' } }];
-          p.spec.containers[0].volumeMounts = [{ name: 'host', mountPath: '/host' }];
-        },
-        violation: 'restricted volume types (volume "host" uses restricted volume type "hostPath")',
-      },
-    };
-    const got: Record<string, string> = {};
-    const want: Record<string, string> = {};
-    for (const ns of LEARNER_NAMESPACES) {
-      const job = await admin.create(labPod(ns, 'lab-job'));
-      got[`${ns}/lab-job`] = String(job.status);
-      want[`${ns}/lab-job`] = '201';
-      for (const [name, b] of Object.entries(bad)) {
-        const res = await admin.create(labPod(ns, name, { change: b.change }));
-        got[`${ns}/${name}`] = `${res.status} ${(res.body as { message?: string }).message}`;
-        want[`${ns}/${name}`] =
-          `403 pods "${name}" is forbidden: violates PodSecurity "restricted:v1.36": ${b.violation}`;
-      }
-    }
+  test('a learner job pod is admitted, and a privileged, a root and a hostPath pod are refused, in every learner namespace (and in cohort-lab)', async () => {
+    const { got, want } = await podSecurityAnswers(LEARNER_NAMESPACES);
+    expect(Object.keys(got)).toHaveLength(LEARNER_NAMESPACES.length * 4 + 3);
     expect(got).toEqual(want);
   });
 
@@ -281,16 +324,41 @@ describe('the demo cohort on Kubernetes 1.36', () => {
       } as K8sObject);
     }
     const serviceSecret = esoTargets.find((es) => es.metadata.namespace === COHORT_NAMESPACE)!.metadata.name;
+    const status = async (p: Promise<{ status: number }>) => (await p).status;
+    const secret = (ns: string, name = 'mlflow-credentials') => `/api/v1/namespaces/${ns}/secrets/${name}`;
+
+    // Her bearer token names the user EKS names for a session of her IAM role; until her access
+    // entry exists, that user may do nothing.
+    const learner = demoConfig.learners[0];
+    expect(learner.namespace).toBe(GRACE);
+    const user = eksUserName(learner.iamPrincipalArn!, learner.slug);
+    grace = cp.clientAs(user);
+    const whoAmI = await grace.request<{ status: { userInfo: { username: string; groups: string[] } } }>(
+      'POST',
+      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    );
+    expect(whoAmI.body.status.userInfo).toEqual({ username: user, groups: ['system:authenticated'] });
+    expect(await status(grace.request('GET', secret(GRACE)))).toBe(403);
+    const stranger = new KubeClient({
+      ...loadKubeconfig(cp.kubeconfig),
+      cert: undefined,
+      key: undefined,
+      token: 'f'.repeat(64),
+    });
+    try {
+      expect(await status(stranger.request('GET', '/api/v1/namespaces'))).toBe(401);
+    } finally {
+      stranger.close();
+    }
+
     await admin.apply({
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
       metadata: { name: 'eks-access-entry-edit', namespace: GRACE },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: GRACE }],
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
     } as K8sObject);
-    grace = cp.clientAs(GRACE);
-    const status = async (p: Promise<{ status: number }>) => (await p).status;
-    const secret = (ns: string, name = 'mlflow-credentials') => `/api/v1/namespaces/${ns}/secrets/${name}`;
     const clusterWide: K8sObject[] = [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'grace-was-here' } },
       {
@@ -298,7 +366,7 @@ describe('the demo cohort on Kubernetes 1.36', () => {
         kind: 'ClusterRoleBinding',
         metadata: { name: 'grace-admin' },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: GRACE }],
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
       } as K8sObject,
       {
         ...objectsOf(demo).find((o) => o.kind === 'ClusterSecretStore' && o.metadata.name !== GRACE)!,
@@ -330,7 +398,7 @@ describe('the demo cohort on Kubernetes 1.36', () => {
       'create a ClusterSecretStore': 403,
     });
     expect((await grace.request<{ message: string }>('GET', secret(ALAN))).body.message).toBe(
-      `secrets "mlflow-credentials" is forbidden: User "${GRACE}" cannot get resource "secrets" in API group "" in the namespace "${ALAN}"`,
+      `secrets "mlflow-credentials" is forbidden: User "${user}" cannot get resource "secrets" in API group "" in the namespace "${ALAN}"`,
     );
     // Her pods' identity, the `lab` service account, has no API rights at all (a real token).
     const lab = await admin.asServiceAccount(GRACE, 'lab');
@@ -545,5 +613,14 @@ describe('the sandbox cohort on Kubernetes 1.36', () => {
       fieldSelector: 'reason=FailedCreate',
     });
     expect(failed.map((e) => e.message)).toEqual([]);
+  });
+
+  test("Pod Security refuses the privileged, root and hostPath pods in the sandbox's learner namespace (and in cohort-lab)", async () => {
+    const namespaces = objectsOf(sandbox)
+      .filter((o) => o.kind === 'Namespace' && o.metadata.name !== COHORT_NAMESPACE)
+      .map((o) => o.metadata.name);
+    expect(namespaces).toEqual(['learner-grace-hopper']);
+    const { got, want } = await podSecurityAnswers(namespaces);
+    expect(got).toEqual(want);
   });
 });

@@ -50,6 +50,48 @@ describe('loadKubeconfig', () => {
     });
   });
 
+  test("reads a user's bearer token", () => {
+    // GIVEN a user's kubeconfig as `k8s-control-plane.sh user` writes it
+    const dir = testTempDir('cohortlab-kubeconfig');
+    writeFileSync(join(dir, 'ca.crt'), 'CA');
+    const file = join(dir, 'config');
+    writeFileSync(
+      file,
+      [
+        'clusters: [{ name: local, cluster: { server: "https://127.0.0.1:6443", certificate-authority: ca.crt } }]',
+        'users: [{ name: u, user: { token: 0123abcd } }]',
+        'contexts: [{ name: local, context: { cluster: local, user: u } }]',
+        'current-context: local',
+      ].join('\n'),
+    );
+    // WHEN it is loaded
+    const creds = loadKubeconfig(file);
+    // THEN the token, and no certificate
+    expect({ ...creds, ca: String(creds.ca) }).toEqual({
+      server: 'https://127.0.0.1:6443',
+      ca: 'CA',
+      token: '0123abcd',
+    });
+  });
+
+  test('fails when the user has neither a token nor a certificate', () => {
+    const dir = testTempDir('cohortlab-kubeconfig');
+    writeFileSync(join(dir, 'ca.crt'), 'CA');
+    const file = join(dir, 'config');
+    writeFileSync(
+      file,
+      [
+        'clusters: [{ name: local, cluster: { server: "https://127.0.0.1:6443", certificate-authority: ca.crt } }]',
+        'users: [{ name: u, user: { client-certificate: u.crt } }]',
+        'contexts: [{ name: local, context: { cluster: local, user: u } }]',
+        'current-context: local',
+      ].join('\n'),
+    );
+    expect(() => loadKubeconfig(file)).toThrow(
+      `${file}: user "u" has neither a token nor a client certificate and key`,
+    );
+  });
+
   test('fails when the current context names no known cluster or user', () => {
     const dir = testTempDir('cohortlab-kubeconfig');
     const file = join(dir, 'config');
