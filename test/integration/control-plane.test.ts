@@ -12,6 +12,8 @@
  *   -f` when one is deleted): server-side apply of each object in file order with strict field
  *   validation, and deleting a manifest's objects as `kubectl delete -f` does
  *   (lib/local/cohort-manifests.ts);
+ * - CloudFormation's deploy-time values in the stacks' manifests (last describe): the environment
+ *   file's, or made up in AWS's form (support/stack-manifests.ts);
  * - the add-ons' CRDs (installed by the script before anything is applied): External Secrets
  *   Operator v1.3.2's, for the chart 2.9.0 the cluster pins (v2 is not served as a Go module), and
  *   the AWS Load Balancer Controller's of v3.2.2 (a pseudo-version 7 commits later, same CRDs);
@@ -47,7 +49,9 @@ import { ControlPlane, controlPlane } from '../../lib/local/control-plane';
 import { REPO_ROOT } from '../../lib/local/container';
 import { KubeApiError, KubeClient, loadKubeconfig } from '../../lib/local/kube-api';
 import { K8sObject } from '../../lib/local/manifest';
+import { synthCohort } from '../support/synth';
 import { eventually, LabelSelector, labPod, millicores, Pod, PodDoc, podsOf, selects } from './support/kube';
+import { StackManifest, stackManifests } from './support/stack-manifests';
 
 const TODAY = '2026-11-29';
 const DEMO = join(REPO_ROOT, 'cohorts', 'demo.yaml');
@@ -586,9 +590,9 @@ describe('the demo cohort on Kubernetes 1.36', () => {
   });
 });
 
-describe('the sandbox cohort on Kubernetes 1.36', () => {
-  let sandbox: ChartManifest[];
+let sandbox: ChartManifest[];
 
+describe('the sandbox cohort on Kubernetes 1.36', () => {
   beforeAll(async () => {
     // `cdk destroy` of the demo: every manifest deleted, the learners' first (reverse order).
     for (const m of [...demo].reverse()) await deleteManifest(admin, m);
@@ -622,5 +626,64 @@ describe('the sandbox cohort on Kubernetes 1.36', () => {
     expect(namespaces).toEqual(['learner-grace-hopper']);
     const { got, want } = await podSecurityAnswers(namespaces);
     expect(got).toEqual(want);
+  });
+});
+
+describe('the demo cohort as its stacks deploy it', () => {
+  let stacks: StackManifest[];
+
+  beforeAll(async () => {
+    for (const m of [...sandbox].reverse()) await deleteManifest(admin, m);
+    stacks = stackManifests(synthCohort(demoConfig).templates, loadEnvironmentFile(ENVIRONMENT));
+  }, 300_000);
+
+  afterAll(async () => {
+    // The cluster stack's objects have no cohort label for removeLeftovers to find.
+    if (stacks) for (const m of [...stacks].reverse()) await deleteManifest(admin, m);
+  }, 300_000);
+
+  test('every KubernetesManifest of the synthesised stacks (prune labels and deploy-time values as the kubectl provider gets them) is admitted in deployment order with no warning, and the controllers create every pod', async () => {
+    // GIVEN the manifests CloudFormation hands the kubectl provider: the cluster stack's (the load
+    // balancer controller's service account, the cohort's ClusterSecretStore, after the add-ons'
+    // charts), the apps stack's (namespaces before MLflow and Feast), one per learner, shard by shard
+    const stackOf = (m: StackManifest) => m.stack.replace(`cohortlab-${demoConfig.name}-`, '');
+    const byShard = [...demoConfig.learners].sort((a, b) => a.shard - b.shard);
+    expect(
+      stacks.map((m) => `${stackOf(m)}: ${m.objects.map((o) => `${o.kind} ${o.metadata.name}`)[0]}`),
+    ).toEqual([
+      'cluster: ServiceAccount aws-load-balancer-controller',
+      `cluster: ClusterSecretStore ${loadEnvironmentFile(ENVIRONMENT).secretStoreName}`,
+      `apps: Namespace ${COHORT_NAMESPACE}`,
+      ...stacks
+        .filter((m) => /^(Mlflow|Feast)/.test(m.logicalId))
+        .map((m) => `apps: ${m.objects[0].kind} ${m.objects[0].metadata.name}`),
+      ...byShard.map((l) => `learners-${l.shard}: Namespace ${l.namespace}`),
+    ]);
+    expect(
+      stacks
+        .filter((m) => /^(Mlflow|Feast)/.test(m.logicalId))
+        .map((m) => m.logicalId.replace(/[0-9A-F]{8}$/, '')),
+    ).toEqual(['Mlflow', 'Feast']);
+    const pruned = stacks.filter((m) => m.stack.endsWith('-apps') || m.stack.includes('-learners-'));
+    const unlabelled = pruned
+      .flatMap((m) => m.objects)
+      .filter(
+        (o) =>
+          !Object.keys((o.metadata.labels as Record<string, string> | undefined) ?? {}).some((k) =>
+            k.startsWith('aws.cdk.eks/prune-'),
+          ),
+      );
+    expect(unlabelled.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([]);
+
+    // WHEN they are applied in that order
+    // THEN each object is admitted without a warning, and every workload gets its pods
+    expect(await applyAll(stacks)).toEqual([]);
+    const counts = await expectPodsOf(workloadsOf(stacks));
+    expect(Object.keys(counts)).toHaveLength(workloadsOf(stacks).length);
+    expect(counts['Deployment mlflow']).toBe(demoConfig.mlflow.replicas);
+    const failed = await admin.list<{ message: string }>('v1', 'Event', {
+      fieldSelector: 'reason=FailedCreate',
+    });
+    expect(failed.map((e) => e.message)).toEqual([]);
   });
 });
