@@ -13,6 +13,7 @@ import {
   writeEnvFiles,
 } from '../lib/ops/welcome';
 import { renderEnv, renderJson, renderSheet, SHEET_SEPARATOR } from '../lib/ops/welcome-text';
+import { localCommand } from './local';
 
 const program = new Command();
 program.name('cohort-lab').description('Plan and operate Cohort Lab environments.');
@@ -129,6 +130,8 @@ program
       );
     }
   });
+
+program.addCommand(localCommand());
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof CohortConfigError) {

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { REPO_ROOT } from './container';
-import { freePort, RunningProcess, waitForHttp } from './processes';
+import { freePort, readyOrStop, RunningProcess, RunOptions, waitForHttp } from './processes';
 
 /** Run SQL as the local superuser (peer authentication over the Unix socket). */
 export function psql(sql: string, database = 'postgres'): string {
@@ -56,10 +56,26 @@ export interface Moto {
   readonly awsEnv: Record<string, string>;
 }
 
-/** Start moto's server on a free loopback port. */
-export async function startMoto(): Promise<Moto> {
-  const port = await freePort();
-  const logDir = mkdtempSync(join(tmpdir(), 'cohortlab-moto-'));
+/** Where and how moto runs. */
+export interface MotoOptions {
+  /** @default - a free port */
+  readonly port?: number;
+  /** Directory of its log file (moto.log) and its HOME. @default - a new temporary directory */
+  readonly logDir?: string;
+  readonly run?: RunOptions;
+}
+
+/** Env that points AWS SDKs at moto (stands in for EKS Pod Identity credentials). */
+export const MOTO_AWS_ENV: Readonly<Record<string, string>> = {
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+/** moto's server, from the tools venv, on loopback; resolves once it answers. */
+export async function startMoto(opts: MotoOptions = {}): Promise<Moto> {
+  const port = opts.port ?? (await freePort());
+  const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), 'cohortlab-moto-'));
   const process = new RunningProcess(
     'moto',
     {
@@ -70,16 +86,9 @@ export async function startMoto(): Promise<Moto> {
       mounts: {},
     },
     logDir,
+    opts.run,
   );
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${endpoint}/moto-api/`, process, [], 30_000);
-  return {
-    endpoint,
-    process,
-    awsEnv: {
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    },
-  };
+  await readyOrStop(process, waitForHttp(`${endpoint}/moto-api/`, process, [], 30_000));
+  return { endpoint, process, awsEnv: { ...MOTO_AWS_ENV } };
 }

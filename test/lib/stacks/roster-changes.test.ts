@@ -138,20 +138,31 @@ describe('roster changes touch only the person who joins or leaves', () => {
     });
   });
 
-  test('a learner alone in their shard takes the whole stack with them, which held only their resources', () => {
+  test('a learner alone in their shard leaves an empty stack behind, so the next deploy removes their resources', () => {
     // WHEN alan-turing, alone in his shard, leaves
     const d = diff(demo, minusAlan);
     const shard = stackName(
       demo.config.name,
       shardPart(demo.config.learners.find((l) => l.slug === 'alan-turing')!.shard),
     );
-    // THEN his shard's stack is gone from the app and every other template is byte-identical. (A
-    // stack that leaves the app is not deleted by `cdk deploy`: it has to be destroyed by name.)
+    // THEN his shard's stack stays in the app (a stack that left the app would not be touched by
+    // `cdk deploy`, and his role, secret and namespace would stay); it alone changed: his
+    // resources went and the empty shard's placeholder came, and every other template is
+    // byte-identical
     expect(d.changed).toEqual([shard]);
-    expect(d.onlyBefore).toEqual([shard]);
+    expect(d.onlyBefore).toEqual([]);
     expect(d.onlyAfter).toEqual([]);
     expect(Object.keys(demo.templates.get(shard)!.Resources ?? {}).sort()).toEqual(
       personLogicalIds(demo, 'alan-turing'),
+    );
+    expect(d.resources(shard)).toEqual({
+      added: ['Placeholder'],
+      removed: personLogicalIds(demo, 'alan-turing'),
+      modified: [],
+      otherSectionsEqual: true,
+    });
+    expect(minusAlan.templates.get(shard)!.Resources!.Placeholder.Type).toBe(
+      'AWS::CloudFormation::WaitConditionHandle',
     );
   });
 });
