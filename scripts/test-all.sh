@@ -38,7 +38,7 @@ bash scripts/python-env.sh tools requirements-tools.txt >/dev/null
 bash scripts/python-env.sh mlflow images/mlflow/requirements.lock.txt >/dev/null
 bash scripts/python-env.sh feast images/feast/requirements.lock.txt >/dev/null
 
-step "Python: ruff and mypy (strict) on images/ and labs/"
+step "Python: ruff and mypy (strict) on images/, labs/ and scripts/"
 bash scripts/python-lint.sh
 
 step "cfn-lint on every template of the example cohorts (0 errors)"
