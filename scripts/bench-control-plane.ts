@@ -45,6 +45,8 @@ export interface BenchOptions {
 export interface BenchResult {
   readonly learners: number;
   readonly shards: number;
+  /** Learner manifests applied (one per learner: a learner without one fails the run). */
+  readonly learnerManifests: number;
   readonly objects: number;
   readonly startSeconds: number;
   readonly synthSeconds: number;
@@ -103,7 +105,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const shards = new Map<number, ChartManifest[]>();
     for (const learner of config.learners) {
       const list = shards.get(learner.shard) ?? [];
-      list.push(byChart.get(`learner-${learner.slug}`)!);
+      const manifest = byChart.get(`learner-${learner.slug}`);
+      if (!manifest) throw new Error(`bin/manifests.ts wrote no manifest for learner ${learner.slug}`);
+      list.push(manifest);
       shards.set(learner.shard, list);
     }
 
@@ -130,6 +134,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     return {
       learners: config.learners.length,
       shards: shards.size,
+      learnerManifests: [...shards.values()].reduce((sum, list) => sum + list.length, 0),
       objects: manifests.reduce((sum, m) => sum + m.objects.length, 0),
       startSeconds: cp.startSeconds ?? NaN,
       synthSeconds,

@@ -23,6 +23,7 @@ describe('bench-control-plane', () => {
     const lines = formatResult({
       learners: 1000,
       shards: 40,
+      learnerManifests: 1000,
       objects: 9624,
       startSeconds: 10.04,
       synthSeconds: 60,
