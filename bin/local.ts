@@ -1,8 +1,17 @@
 // The `cohort-lab local` command group: parses arguments and hands them to lib/ops/local. No
 // logic lives here. Exit codes: 0 done, 1 failures, 2 bad input (a usage error included).
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { localDown, LocalIo, localRotate, localStatus, localToken, localUp } from '../lib/ops/local';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import {
+  localDown,
+  LocalIo,
+  localLogs,
+  localRotate,
+  localStatus,
+  localToken,
+  localUp,
+} from '../lib/ops/local';
 import { DEFAULT_BASE_PORT } from '../lib/local/ports';
+import { PostgresSource } from '../lib/local/postgres';
 
 const io: LocalIo = { out: (text) => console.log(text), err: (text) => console.error(text) };
 
@@ -15,6 +24,14 @@ function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1024 || n > 65529) {
     throw new InvalidArgumentError('a whole number from 1024 to 65529');
+  }
+  return n;
+}
+
+function lineCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 100_000) {
+    throw new InvalidArgumentError('a whole number from 0 to 100000');
   }
   return n;
 }
@@ -42,10 +59,20 @@ export function localCommand(): Command {
       `first of the lab's seven ports on 127.0.0.1 (default: ${DEFAULT_BASE_PORT})`,
       port,
     )
+    .addOption(
+      new Option(
+        '--postgres <which>',
+        "the PostgreSQL to run: the system's (Debian's package) or the embedded one (npm package, PostgreSQL 17) " +
+          "(default: the system's when it has one, else the embedded one)",
+      ).choices(Object.values(PostgresSource)),
+    )
     .option(...stateOption)
     .exitOverride(usageExit)
-    .action((file: string | undefined, opts: { detach: boolean; basePort?: number; state?: string }) =>
-      finish(localUp(file, opts, io)),
+    .action(
+      (
+        file: string | undefined,
+        opts: { detach: boolean; basePort?: number; state?: string; postgres?: PostgresSource },
+      ) => finish(localUp(file, opts, io)),
     );
 
   local
@@ -96,6 +123,25 @@ export function localCommand(): Command {
     .exitOverride(usageExit)
     .action((slug: string, file: string | undefined, opts: { state?: string }) =>
       finish(localToken(slug, file, opts, io)),
+    );
+
+  local
+    .command('logs')
+    .description(
+      "Show the end of one service's log, then follow it until Ctrl-C; secret values are replaced by ***.",
+    )
+    .argument(
+      '<service>',
+      'a service of the lab: mlflow, feast, oidc, moto, postgres, redis, mlflow-pod, ...',
+    )
+    .argument('[cohort-file]', 'cohort YAML file (default: the one the lab runs)')
+    .option('-n, --lines <count>', 'lines of the log to show first', lineCount, 20)
+    .option('--no-follow', 'print those lines and return')
+    .option(...stateOption)
+    .exitOverride(usageExit)
+    .action(
+      (service: string, file: string | undefined, opts: { lines: number; follow: boolean; state?: string }) =>
+        finish(localLogs(service, file, opts, io)),
     );
 
   return local.exitOverride(usageExit);

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const concurrencies = arg('concurrency', '1,8').split(',').map(Number);
   const root = mkdtempSync(join(tmpdir(), 'cohortlab-bench-'));
   const moto = await startMoto();
-  const master = createMasterRole('bench');
+  const master = await createMasterRole('bench');
   const appUser = `mlflow_bench_${randomPassword(3)}`;
   const secrets: SecretValues = {
     'mlflow-db-master': { username: master.username, password: master.password },
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   const logDir = mkdtempSync(join(tmpdir(), 'cohortlab-bench-logs-'));
   const results: Result[] = [];
   try {
-    dropTestObjects(['mlflow', 'mlflow_auth'], []);
+    await dropTestObjects(['mlflow', 'mlflow_auth'], []);
     const bootstrap = find(objects, 'Job', 'mlflow-db-bootstrap');
     await runToCompletion(
       'bootstrap',
@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await moto.process.stop();
-    dropTestObjects(['mlflow', 'mlflow_auth'], [appUser, `${appUser}_clone`, master.username]);
+    await dropTestObjects(['mlflow', 'mlflow_auth'], [appUser, `${appUser}_clone`, master.username]);
   }
 
   const summary = summarise(results, concurrencies);

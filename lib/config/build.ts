@@ -41,6 +41,8 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
       certificateArn: doc.mlflow.certificateArn,
       replicas: doc.mlflow.replicas ?? profile.defaultMlflowReplicas,
       image: doc.mlflow.image,
+      allowedCidrs: doc.mlflow.allowedCidrs ?? [],
+      allowAccessFromAnywhere: doc.mlflow.allowAccessFromAnywhere ?? false,
     },
     feast: {
       project: doc.feast.project ?? defaultFeastProject(doc.cohort),

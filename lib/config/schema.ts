@@ -3,6 +3,7 @@ import {
   COHORT_NAME_PATTERN,
   FEAST_PROJECT_PATTERN,
   IAM_PRINCIPAL_ARN_PATTERN,
+  MAX_MLFLOW_ALLOWED_CIDRS,
   MAX_PUBLIC_ACCESS_CIDRS,
   MLFLOW_PERMISSIONS,
   RAW_ID_PATTERN,
@@ -159,6 +160,16 @@ export const mlflowSchema = z.strictObject({
   defaultPermission: z
     .enum(MLFLOW_PERMISSIONS, { error: `must be one of ${MLFLOW_PERMISSIONS.join(', ')}` })
     .optional(),
+  // The networks MLflow's Ingress admits; the cross-field rules (opt-in for the world) are in rules/ingress.ts.
+  allowedCidrs: z
+    .array(z.cidrv4({ error: 'must be an IPv4 CIDR block such as 203.0.113.0/24' }), {
+      error: 'must be a list of IPv4 CIDR blocks',
+    })
+    .max(MAX_MLFLOW_ALLOWED_CIDRS, {
+      error: `must list at most ${MAX_MLFLOW_ALLOWED_CIDRS} CIDR blocks (two security group rules each; 60 per group)`,
+    })
+    .optional(),
+  allowAccessFromAnywhere: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 export const feastSchema = z.strictObject({

@@ -43,6 +43,13 @@ export interface MlflowConfig {
   readonly replicas: number;
   /** Prebuilt image. @default - built from images/mlflow at deploy time */
   readonly image?: string;
+  /**
+   * IPv4 networks the MLflow Ingress admits (`alb.ingress.kubernetes.io/inbound-cidrs`).
+   * Empty: the internet, behind the web ACL's rate limit.
+   */
+  readonly allowedCidrs: readonly string[];
+  /** The explicit opt-in that lets `allowedCidrs` include 0.0.0.0/0 (or any block broader than /8). */
+  readonly allowAccessFromAnywhere: boolean;
 }
 
 /** Feast settings with defaults filled in. */

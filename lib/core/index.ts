@@ -14,6 +14,7 @@ export * from './images';
 export * from './labels';
 export * from './limits';
 export * from './names';
+export * from './observability';
 export * from './partitions';
 export * from './patterns';
 export * from './people';

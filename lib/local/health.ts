@@ -81,10 +81,19 @@ export function renderHealthTable(rows: readonly HealthRow[]): string {
     r.state,
     r.startSeconds === undefined ? '-' : r.startSeconds.toFixed(1),
   ]);
+  return renderTable(header, cells, [2, 4]);
+}
+
+/** A plain-text table: columns two spaces apart, those in `rightAligned` (by index) aligned right. Pure. */
+export function renderTable(
+  header: readonly string[],
+  cells: readonly string[][],
+  rightAligned: readonly number[],
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) =>
+  const line = (c: readonly string[]) =>
     c
-      .map((v, i) => (i === 2 || i === 4 ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .map((v, i) => (rightAligned.includes(i) ? v.padStart(widths[i]) : v.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
   return [line(header), ...cells.map(line)].join('\n');

@@ -17,13 +17,7 @@ import {
   portTakenMessage,
   socketInodes,
 } from './ports';
-import {
-  findPostgres,
-  INSTALL_SERVICES,
-  postgresMissingMessage,
-  postgresRunAs,
-  untraversable,
-} from './postgres';
+import { choosePostgres, INSTALL_REDIS, PostgresSource, postgresRunAs, untraversable } from './postgres';
 import { isRunning } from './pids';
 import { ServiceRecord } from './state';
 
@@ -34,8 +28,11 @@ export const LAB_VENVS: ReadonlyArray<readonly [string, string]> = [
   ['feast', 'images/feast/requirements.lock.txt'],
 ];
 
-/** Why the lab cannot start on this machine, each with what to do; empty when it can. */
-export function installProblems(): string[] {
+/**
+ * Why the lab in `ctx` cannot start on this machine, each with what to do; empty when it can.
+ * `postgres`: the PostgreSQL asked for (default: the system's, else the embedded one).
+ */
+export function installProblems(ctx: LabContext, postgres?: PostgresSource): string[] {
   const problems: string[] = [];
   const missingVenvs = LAB_VENVS.filter(([v]) => !existsSync(join(REPO_ROOT, '.venvs', v, 'bin', 'python')));
   if (missingVenvs.length > 0) {
@@ -45,9 +42,13 @@ export function installProblems(): string[] {
         missingVenvs.map(([v, f]) => `bash scripts/python-env.sh ${v} ${f}`).join('; '),
     );
   }
-  if (!findPostgres()) problems.push(postgresMissingMessage());
+  try {
+    choosePostgres(ctx.layout.postgres, { source: postgres });
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   if (!onPath('redis-server')) {
-    problems.push(`Redis is not installed (no redis-server on PATH). Install it with: ${INSTALL_SERVICES}`);
+    problems.push(`Redis is not installed (no redis-server on PATH). Install it with: ${INSTALL_REDIS}`);
   }
   if (!onPath('openssl')) {
     problems.push(
@@ -61,8 +62,11 @@ function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(':').some((d) => d.length > 0 && existsSync(join(d, command)));
 }
 
-/** When root runs the lab: the `postgres` user exists and can reach the state directory. */
-export function rootProblems(ctx: LabContext): string[] {
+/**
+ * When root runs the lab: the `postgres` user exists and can reach the state directory and the
+ * binaries it runs (`postgres`, as {@link installProblems} chooses it).
+ */
+export function rootProblems(ctx: LabContext, postgres?: PostgresSource): string[] {
   let owner: ReturnType<typeof postgresRunAs>;
   try {
     owner = postgresRunAs();
@@ -70,13 +74,28 @@ export function rootProblems(ctx: LabContext): string[] {
     return [(err as Error).message];
   }
   if (!owner) return [];
+  const problems: string[] = [];
   const blocked = untraversable(ctx.layout.postgres, owner.uid, owner.gid);
-  return blocked.length === 0
-    ? []
-    : [
-        `Running as root, the lab runs PostgreSQL as the postgres user, which cannot enter ${blocked.join(', ')} ` +
-          `on the way to ${ctx.stateDir}. Choose a state directory it can reach (--state), or run as a normal user.`,
-      ];
+  if (blocked.length > 0) {
+    problems.push(
+      `Running as root, the lab runs PostgreSQL as the postgres user, which cannot enter ${blocked.join(', ')} ` +
+        `on the way to ${ctx.stateDir}. Choose a state directory it can reach (--state), or run as a normal user.`,
+    );
+  }
+  let bin: string | undefined;
+  try {
+    bin = choosePostgres(ctx.layout.postgres, { source: postgres }).bin;
+  } catch {
+    bin = undefined; // installProblems says why
+  }
+  const binBlocked = bin === undefined ? [] : untraversable(join(bin, 'postgres'), owner.uid, owner.gid);
+  if (binBlocked.length > 0) {
+    problems.push(
+      `Running as root, the lab runs PostgreSQL as the postgres user, which cannot enter ${binBlocked.join(', ')} ` +
+        `on the way to its binaries in ${bin}. Clone the repository where it can, or run as a normal user.`,
+    );
+  }
+  return problems;
 }
 
 /** Every lab port that is taken, with who holds it. */

@@ -3,6 +3,8 @@
  * synthesised manifests, in the order the cluster runs them, beside PostgreSQL, Redis, moto and
  * an OpenID provider, all on 127.0.0.1.
  *
+ * 0. Which PostgreSQL: the system's, else the embedded one (or the one asked for); one of the
+ *    major version that made the data directory, when it exists.
  * 1. In parallel: PostgreSQL (a private instance: initdb on the first run), moto, the OpenID
  *    provider (one client per person, with the claims the pre-token trigger gives).
  * 2. moto's bucket and secrets: saved ones put back, missing ones created as the stacks create
@@ -46,7 +48,7 @@ import { stopServices } from './lab-stop';
 import { MlflowDeployment } from './mlflow';
 import { cognitoClaims, newClientSecret, startOidcProvider } from './oidc';
 import { credentialsFile, LabPerson, rosterPeople, writeCredentialsFile } from './people';
-import { findPostgres, PrivatePostgres } from './postgres';
+import { choosePostgres, PostgresBinaries, PostgresSource, PrivatePostgres } from './postgres';
 import { processStartTicks } from './pids';
 import { randomPassword, startMoto } from './services';
 import { loopbackProblems } from './lab-checks';
@@ -63,6 +65,8 @@ export interface StartOptions {
   readonly foreground: boolean;
   /** Aborted when the start is interrupted (SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
+  /** The PostgreSQL to run. @default - the system's when it has one, else the embedded one */
+  readonly postgres?: PostgresSource;
 }
 
 /** A started lab. */
@@ -100,9 +104,15 @@ export async function startLab(opts: StartOptions): Promise<LabRun> {
       throw new LabStartError('The start was interrupted; what had started is stopped.');
   };
 
+  const { layout, ports, urls } = ctx;
+  let binaries: PostgresBinaries;
+  try {
+    binaries = choosePostgres(layout.postgres, { source: opts.postgres });
+  } catch (err) {
+    throw new LabStartError(`Cannot start the local lab; nothing was started: ${(err as Error).message}`);
+  }
   prepareStateDir(ctx);
   const previous = readState(ctx.stateDir);
-  const { layout, ports, urls } = ctx;
   const firstRun = !existsSync(layout.savedSecrets);
   const rec = new Recorder(ctx.stateDir, {
     version: 1,
@@ -114,6 +124,7 @@ export async function startLab(opts: StartOptions): Promise<LabRun> {
       ? { pid: process.pid, startTicks: processStartTicks(process.pid) ?? 0 }
       : undefined,
     completedJobs: previous?.completedJobs ?? [],
+    postgres: { source: binaries.source, version: binaries.version, bin: binaries.bin },
     services: [],
   });
   const people = rosterPeople(config);
@@ -129,7 +140,7 @@ export async function startLab(opts: StartOptions): Promise<LabRun> {
   try {
     // 1. PostgreSQL, moto, the OpenID provider.
     const pg = new PrivatePostgres({
-      binaries: findPostgres()!,
+      binaries,
       dataDir: layout.postgres,
       port: ports.postgres,
       logDir: layout.logs,
@@ -137,15 +148,18 @@ export async function startLab(opts: StartOptions): Promise<LabRun> {
       run: APPEND,
     });
     const [, moto] = await all([
-      step(pg.initialised ? 'PostgreSQL' : 'PostgreSQL (first run: initdb, TLS certificate)', async () => {
-        pg.init();
-        const readyMs = await pg.start();
-        rec.add('postgres', pg.process!, {
-          port: ports.postgres,
-          url: `postgresql://127.0.0.1:${ports.postgres}`,
-          readyMs,
-        });
-      }),
+      step(
+        `PostgreSQL ${binaries.version}, ${binaries.source}${pg.initialised ? '' : ' (first run: initdb, TLS certificate)'}`,
+        async () => {
+          pg.init();
+          const readyMs = await pg.start();
+          rec.add('postgres', pg.process!, {
+            port: ports.postgres,
+            url: `postgresql://127.0.0.1:${ports.postgres}`,
+            readyMs,
+          });
+        },
+      ),
       step('moto (S3, Secrets Manager)', async () => {
         const t = Date.now();
         const m = await startMoto({ port: ports.moto, logDir: layout.logs, run: APPEND });
@@ -198,7 +212,7 @@ export async function startLab(opts: StartOptions): Promise<LabRun> {
       },
     );
     const remote = await remoteValues(sm, config.name);
-    pg.ensureMasterRole(DB_MASTER_USERNAME, remote[names.dbMaster].password);
+    await pg.ensureMasterRole(DB_MASTER_USERNAME, remote[names.dbMaster].password);
     checkpoint();
 
     // 3. MLflow and Feast, from the charts' own objects.

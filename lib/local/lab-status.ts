@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { HealthRow, healthRows } from './health';
 import { knownSecretValues, LabContext } from './lab';
+import { countLogFile, LogCounts } from './log-metrics';
 import { redact } from './processes';
 import { isRunning } from './pids';
 import { LabState, readState } from './state';
@@ -17,6 +18,8 @@ export interface LabStatus {
   /** Undefined when the lab never ran in this state directory. */
   readonly state: LabState | undefined;
   readonly rows: HealthRow[];
+  /** For each row, in its order: what the service's log counts since its current start. */
+  readonly activity: ReadonlyArray<{ readonly service: string; readonly counts: LogCounts }>;
   /** For each service that is not up: its log file and the end of it, redacted. */
   readonly failing: ReadonlyArray<{ readonly service: string; readonly log: string; readonly tail: string }>;
 }
@@ -26,10 +29,15 @@ export async function labStatus(ctx: LabContext): Promise<LabStatus> {
   const read = readState(ctx.stateDir);
   // A foreground `up` that is gone supervises nothing any more.
   const state = read?.supervisor && !isRunning(read.supervisor) ? { ...read, supervisor: undefined } : read;
-  if (state === undefined || state.services.length === 0) return { state, rows: [], failing: [] };
+  if (state === undefined || state.services.length === 0)
+    return { state, rows: [], activity: [], failing: [] };
   const rows = await healthRows(state.services);
+  const activity = rows.map((r) => {
+    const record = state.services.find((s) => s.name === r.service)!;
+    return { service: r.service, counts: countLogFile(record.log, record.logFrom ?? 0) };
+  });
   const down = rows.filter((r) => r.state !== 'up');
-  if (down.length === 0) return { state, rows, failing: [] };
+  if (down.length === 0) return { state, rows, activity, failing: [] };
   const moto = state.services.find((s) => s.name === 'moto');
   const secrets = await knownSecretValues(ctx, { name: state.cohort }, moto !== undefined && isRunning(moto));
   const failing = down.map((r) => {
@@ -40,7 +48,7 @@ export async function labStatus(ctx: LabContext): Promise<LabStatus> {
       tail: existsSync(log) ? logTail(readFileSync(log, 'utf8'), secrets) : '(no log)',
     };
   });
-  return { state, rows, failing };
+  return { state, rows, activity, failing };
 }
 
 /** The last {@link LOG_TAIL_LINES} lines of `text`, secret values replaced. Pure. */

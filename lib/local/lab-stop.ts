@@ -14,7 +14,7 @@ import { REPO_ROOT } from './container';
 import { localBucketName } from './infra';
 import { LabContext } from './lab';
 import { allPids, LAB_SERVICES, listeningSockets, portOwner, PortOwner } from './ports';
-import { findPostgres } from './postgres';
+import { allPostgres } from './postgres';
 import { sleep } from './processes';
 import { commandLine, isRunning, processStartTicks, stopKnownProcess } from './pids';
 import { LabState, readState, ServiceRecord, StateCorruptError, writeState } from './state';
@@ -193,7 +193,8 @@ function labPrograms(): Set<string> {
   const candidates = [
     process.execPath,
     ...['mlflow', 'feast', 'tools'].map((v) => join(REPO_ROOT, '.venvs', v, 'bin', 'python')),
-    ...(findPostgres() ? [join(findPostgres()!.bin, 'postgres')] : []),
+    // The system's and the embedded PostgreSQL: a lab may run on either.
+    ...allPostgres().map((b) => join(b.bin, 'postgres')),
     ...(process.env.PATH ?? '').split(':').map((d) => join(d, 'redis-server')),
   ];
   const out = new Set<string>();

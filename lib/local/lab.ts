@@ -171,6 +171,7 @@ export class Recorder {
       port: details.port,
       url: details.url,
       log: proc.logFile,
+      logFrom: proc.logStart,
       startedAt: new Date().toISOString(),
       readySeconds: Math.round(details.readyMs / 100) / 10,
     };

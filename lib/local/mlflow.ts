@@ -132,7 +132,7 @@ export class MlflowDeployment {
    * {@link close} drops what it created.
    */
   public static async create(opts: MlflowTestDeploymentOptions): Promise<MlflowDeployment> {
-    const master = createMasterRole(opts.rolePrefix);
+    const master = await createMasterRole(opts.rolePrefix);
     const appUser = `${opts.rolePrefix}_${randomPassword(3)}`;
     const root = mkdtempSync(join(tmpdir(), 'cohortlab-mlflow-root-'));
     const d = new MlflowDeployment({
@@ -148,12 +148,12 @@ export class MlflowDeployment {
       logDir: mkdtempSync(join(tmpdir(), 'cohortlab-mlflow-logs-')),
       port: await freePort(),
     });
-    d.cleanup = () => {
-      dropTestObjects(MLFLOW_DATABASES, []);
-      dropTestObjects([], [appUser, `${appUser}_clone`, master.username]);
+    d.cleanup = async () => {
+      await dropTestObjects(MLFLOW_DATABASES, []);
+      await dropTestObjects([], [appUser, `${appUser}_clone`, master.username]);
       rmSync(root, { recursive: true, force: true });
     };
-    dropTestObjects(MLFLOW_DATABASES, []);
+    await dropTestObjects(MLFLOW_DATABASES, []);
     await d.runBootstrapJob();
     await d.start();
     await d.startProxy();
@@ -170,7 +170,7 @@ export class MlflowDeployment {
   private server: RunningProcess | undefined;
   private proxy: IngressProxy | undefined;
   private starts = 0;
-  private cleanup: (() => void) | undefined;
+  private cleanup: (() => Promise<void>) | undefined;
 
   constructor(private readonly opts: MlflowDeploymentOptions) {
     this.manifest = opts.manifest;
@@ -285,7 +285,7 @@ export class MlflowDeployment {
     await this.proxy?.close();
     this.proxy = undefined;
     await this.stop();
-    this.cleanup?.();
+    await this.cleanup?.();
   }
 
   private spec(workload: K8sObject, container: string, argOverrides?: Record<string, string>): ProcessSpec {

@@ -6,7 +6,7 @@
  * command that started it (`cohort-lab local up --detach`); pids.ts finds it again later.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { closeSync, openSync, readdirSync, readFileSync } from 'fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'fs';
 import { AddressInfo, connect, createServer } from 'net';
 import { join } from 'path';
 import { ProcessSpec } from './container';
@@ -59,12 +59,15 @@ const DEFAULT_STOP: StopHow = { signal: 'SIGTERM', group: true };
 export class RunningProcess {
   public readonly child: ChildProcess;
   public readonly logFile: string;
+  /** Where this run's output starts in the log file, in bytes (the local lab appends every run). */
+  public readonly logStart: number;
   public readonly stopHow: StopHow;
   private exited: Promise<number | null>;
 
   constructor(name: string, spec: ProcessSpec, logDir: string, opts: RunOptions = {}) {
     this.logFile = join(logDir, `${name}.log`);
     this.stopHow = opts.stop ?? DEFAULT_STOP;
+    this.logStart = opts.append && existsSync(this.logFile) ? statSync(this.logFile).size : 0;
     const fd = openSync(this.logFile, opts.append ? 'a' : 'w', 0o600);
     try {
       this.child = spawn(spec.command, spec.args, {

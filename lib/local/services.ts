@@ -3,24 +3,23 @@
  * user's superuser role over the Unix socket) and moto's server standing in for AWS APIs (S3,
  * Secrets Manager), from the tools venv.
  */
-import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { REPO_ROOT } from './container';
 import { freePort, readyOrStop, RunningProcess, RunOptions, waitForHttp } from './processes';
+import { runSql } from './sql';
 
-/** Run SQL as the local superuser (peer authentication over the Unix socket). */
-export function psql(sql: string, database = 'postgres'): string {
-  return execFileSync(
-    'psql',
-    ['-h', '/var/run/postgresql', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qtA', '-c', sql],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  ).trim();
+/** Where scripts/services.sh's PostgreSQL (Debian's cluster) has its Unix socket. */
+export const SYSTEM_POSTGRES_SOCKET_DIR = '/var/run/postgresql';
+
+/**
+ * Run SQL on scripts/services.sh's PostgreSQL as the local superuser (peer authentication over
+ * the Unix socket); what `psql -qtA` would print (see sql.ts).
+ */
+export function psql(sql: string, database = 'postgres'): Promise<string> {
+  return runSql({ socketDir: SYSTEM_POSTGRES_SOCKET_DIR }, sql, database);
 }
 
 /** A fresh random password (hex: safe in URIs, Redis connection strings and shells). */
@@ -32,20 +31,20 @@ export function randomPassword(bytes = 18): string {
  * An RDS-like master role: it can create roles and databases but is not a superuser, like the
  * RDS master user. Returns its name and password; drop with {@link dropTestDatabase}.
  */
-export function createMasterRole(prefix: string): { username: string; password: string } {
+export async function createMasterRole(prefix: string): Promise<{ username: string; password: string }> {
   const username = `${prefix}_master_${randomBytes(3).toString('hex')}`;
   const password = randomPassword();
-  psql(`CREATE ROLE "${username}" LOGIN CREATEROLE CREATEDB PASSWORD '${password}'`);
+  await psql(`CREATE ROLE "${username}" LOGIN CREATEROLE CREATEDB PASSWORD '${password}'`);
   return { username, password };
 }
 
 /** Drop databases and roles a test created (best effort, for re-runs on one machine). */
-export function dropTestObjects(databases: readonly string[], roles: readonly string[]): void {
+export async function dropTestObjects(databases: readonly string[], roles: readonly string[]): Promise<void> {
   for (const db of databases) {
-    psql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+    await psql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
   }
   for (const role of roles) {
-    psql(`DROP ROLE IF EXISTS "${role}"`);
+    await psql(`DROP ROLE IF EXISTS "${role}"`);
   }
 }
 

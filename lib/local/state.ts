@@ -20,6 +20,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { z } from 'zod';
+import { PostgresSource } from './postgres';
 
 /** The state file's name in the state directory. */
 export const STATE_FILE = 'lab.json';
@@ -34,6 +35,8 @@ const serviceSchema = z.object({
   port: z.number().int().min(1).max(65535).optional(),
   url: z.string().optional(),
   log: z.string().min(1),
+  /** Where this start's output begins in `log`, in bytes (absent in a state written before it was kept). */
+  logFrom: z.number().int().nonnegative().optional(),
   startedAt: z.string().min(1),
   /** Seconds from its start to ready. */
   readySeconds: z.number().nonnegative(),
@@ -50,6 +53,11 @@ const stateSchema = z
     supervisor: z.object({ pid: z.number().int().positive(), startTicks: z.number().int() }).optional(),
     startedAt: z.string().optional(),
     stoppedAt: z.string().optional(),
+    /** Which PostgreSQL runs the lab's database (the system's or the embedded one) and its version. */
+    postgres: z
+      .object({ source: z.enum(PostgresSource), version: z.string().min(1), bin: z.string().min(1) })
+      .strict()
+      .optional(),
     /** Jobs that ran to completion, by name (Kubernetes runs a Job of one name once). */
     completedJobs: z.array(z.string()),
     services: z.array(serviceSchema),

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
 import { ClusterAutoscaler } from '../../constructs/cluster-autoscaler';
+import { ClusterObservability } from '../../constructs/cluster-observability';
 import { ClusterEndpoint, CohortCluster } from '../../constructs/cohort-cluster';
 import { CohortDatabase } from '../../constructs/cohort-database';
 import { CohortKey } from '../../constructs/cohort-key';
@@ -13,6 +14,9 @@ import { ClusterConfig, CohortConfig } from '../config';
 import {
   ApiEndpointAccess,
   clusterName,
+  cohortMetricsNamespace,
+  MLFLOW_LOG_METRICS,
+  mlflowContainerLogPath,
   peopleRolePath,
   COHORT_NAMESPACE,
   EXTERNAL_SECRETS,
@@ -46,6 +50,8 @@ export class ClusterStack extends Stack {
   public readonly cluster: CohortCluster;
   /** Scales the node group between `compute.minNodes` and `compute.maxNodes`. */
   public readonly autoscaler: ClusterAutoscaler;
+  /** Pod logs to CloudWatch Logs, Container Insights metrics, MLflow's log metrics. */
+  public readonly observability: ClusterObservability;
   public readonly database: CohortDatabase;
   public readonly secretsSync: SecretsSync;
   /** Pod Identity roles by service account name (`mlflow`, `feast`). */
@@ -78,6 +84,14 @@ export class ClusterStack extends Stack {
       },
     });
     this.autoscaler = new ClusterAutoscaler(this, 'Autoscaler', { cluster: this.cluster });
+    this.observability = new ClusterObservability(this, 'Observability', {
+      cluster: this.cluster,
+      encryptionKey: cohortKey.key,
+      logRetention: profile.logRetention,
+      mlflowLogPath: mlflowContainerLogPath(),
+      metricNamespace: cohortMetricsNamespace(config.name),
+      mlflowMetrics: Object.values(MLFLOW_LOG_METRICS),
+    });
     // People's access entries come with each person, in their learners-N stack (LabPerson).
 
     const mlflow = this.cluster.addPodIdentityRole('MlflowRole', COHORT_NAMESPACE, SERVICE_ACCOUNTS.mlflow);

@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
 import { CohortAlerts } from '../../constructs/cohort-alerts';
@@ -22,6 +23,8 @@ export class DataStack extends Stack {
   public readonly key: CohortKey;
   public readonly artifacts: ArtifactBucket;
   public readonly alerts: CohortAlerts;
+  /** The rule that announces every failed rotation of the cohort's secrets (its matches are on the dashboard). */
+  public readonly rotationFailed: events.Rule;
   /** The managed policies of the people's roles (learners, instructors). */
   public readonly peoplePolicies: PeoplePolicies;
 
@@ -56,7 +59,7 @@ export class DataStack extends Stack {
       encryptionKey: this.key.key,
       emails: [config.owner],
     });
-    this.alerts.alertOnRotationFailure(secretPrefix(config.name));
+    this.rotationFailed = this.alerts.alertOnRotationFailure(secretPrefix(config.name));
 
     new CfnOutput(this, 'AlertTopicArn', {
       value: this.alerts.topic.topicArn,

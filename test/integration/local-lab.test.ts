@@ -213,7 +213,7 @@ describe('cohort-lab local: the demo cohort on this machine', () => {
     expect(up.code).toBe(1);
     expect(up.stderr.trim()).toBe(
       'Cannot start the local lab; nothing was started:\n' +
-        '  - Redis is not installed (no redis-server on PATH). Install it with: sudo apt-get install postgresql redis-server',
+        '  - Redis is not installed (no redis-server on PATH). Install it with: sudo apt-get install redis-server',
     );
   });
 
@@ -345,6 +345,65 @@ describe('cohort-lab local: the demo cohort on this machine', () => {
     expect(await login(learner.MLFLOW_TRACKING_PASSWORD)).toBe(200);
     expect(await login(before)).toBe(401);
     rememberSaved(stateDir);
+  });
+
+  test("status counts the server's requests and failed logins since its start; logs shows one log and follows it, redacted", async () => {
+    const podCounts = async () => {
+      const out = (await cli(['status', '--state', stateDir])).stdout;
+      const m = /^mlflow-pod\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/m.exec(out);
+      if (m === null) throw new Error(`no counts for mlflow-pod in:\n${out}`);
+      return { requests: Number(m[1]), failedLogins: Number(m[3]) };
+    };
+    const search = (password: string, max: number) =>
+      fetch(`${learner.MLFLOW_TRACKING_URI}/api/2.0/mlflow/experiments/search?max_results=${max}`, {
+        headers: { authorization: basic(learner.MLFLOW_TRACKING_USERNAME, password) },
+      });
+    // GIVEN the counts now
+    const before = await podCounts();
+    expect(before.requests).toBeGreaterThan(0);
+    // WHEN three logins with a wrong password go through the load balancer
+    for (let i = 0; i < 3; i++) expect((await search(`wrong-password-${i}`, 1)).status).toBe(401);
+    // THEN status counts exactly three more failed logins, and at least three more requests
+    let after = await podCounts();
+    for (let i = 0; i < 20 && after.failedLogins < before.failedLogins + 3; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      after = await podCounts();
+    }
+    expect(after.failedLogins - before.failedLogins).toBe(3);
+    expect(after.requests - before.requests).toBeGreaterThanOrEqual(3);
+
+    // ... `logs --no-follow -n 5` prints the last five lines and returns
+    const tail = await cli(['logs', 'mlflow-pod', '--no-follow', '-n', '5', '--state', stateDir]);
+    expect(tail.code).toBe(0);
+    expect(tail.stdout.trimEnd().split('\n')).toHaveLength(5);
+    // ... an unknown service is bad input, and the message lists the real ones
+    const unknown = await cli(['logs', 'nginx', '--state', stateDir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      'No service "nginx" in the local lab of demo-2027-spring; its services are: ',
+    );
+    expect(unknown.stderr).toContain('mlflow-pod');
+
+    // ... and `logs` follows: a request made after it started shows up; Ctrl-C ends it with 0
+    const follower = spawn(
+      process.execPath,
+      [TSX, OPS, 'local', 'logs', 'mlflow-pod', '-n', '0', '--state', stateDir],
+      {
+        cwd: REPO_ROOT,
+      },
+    );
+    let followed = '';
+    follower.stdout.on('data', (c: Buffer) => (followed += c.toString()));
+    const closed = new Promise<number | null>((resolve) => follower.on('close', (code) => resolve(code)));
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await search(learner.MLFLOW_TRACKING_PASSWORD, 7)).status).toBe(200);
+    for (let i = 0; i < 40 && !followed.includes('max_results=7'); i++)
+      await new Promise((r) => setTimeout(r, 250));
+    follower.kill('SIGINT');
+    expect(await closed).toBe(0);
+    printed.push(followed);
+    expect(followed).toMatch(/"GET \/api\/2\.0\/mlflow\/experiments\/search\?max_results=7 HTTP\/1\.1" 200/);
+    expect(followed).not.toContain('max_results=1 ');
   });
 
   test('fails when a service dies: status shows it dead with the end of its log, secrets redacted', async () => {

@@ -2,12 +2,13 @@ import { artifactsRule } from './artifacts';
 import { clusterRule } from './cluster';
 import { computeRule } from './compute';
 import { courseRule } from './course';
-import { ingressRule } from './ingress';
+import { ingressRule, mlflowAccessRule } from './ingress';
 import { peopleRule, principalPartitionRule } from './people';
 import { rule, RuleEntry } from './rule';
 import { shardsRule } from './shards';
 
 export * from './artifacts';
+export * from './cidrs';
 export * from './cluster';
 export * from './compute';
 export * from './course';
@@ -29,5 +30,6 @@ export const COHORT_RULES: readonly RuleEntry[] = [
   rule('artifacts', ['artifacts'], artifactsRule),
   rule('compute', ['compute'], computeRule),
   rule('ingress', ['mlflow'], ingressRule),
+  rule('mlflow access', ['mlflow'], mlflowAccessRule),
   rule('cluster', ['cluster'], clusterRule),
 ];

@@ -4,18 +4,20 @@
  * code: 0 done, 1 a failure (a port taken, something missing, a service down, the lab already
  * running or not running), 2 bad input (an invalid cohort file, an unknown person or secret).
  */
-import { existsSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { CohortConfig, CohortConfigError, loadCohortFile } from '../../config';
 import { REPO_ROOT } from '../../local/container';
 import { healthRows } from '../../local/health';
-import { defaultStateDir, labContext, LabContext } from '../../local/lab';
+import { defaultStateDir, knownSecretValues, labContext, LabContext } from '../../local/lab';
 import { installProblems, portProblems, rootProblems } from '../../local/lab-checks';
 import { LabUsageError, personToken, rotateInLab, RotationTarget } from '../../local/lab-rotate';
 import { LabStartError, startLab } from '../../local/lab-start';
-import { labStatus } from '../../local/lab-status';
+import { labStatus, logTail } from '../../local/lab-status';
+import { followLog } from '../../local/follow-log';
 import { stopLab } from '../../local/lab-stop';
 import { DEFAULT_BASE_PORT } from '../../local/ports';
+import { PostgresSource } from '../../local/postgres';
 import { isRunning } from '../../local/pids';
 import { LabState, readState, StateCorruptError } from '../../local/state';
 import { renderReady, renderStarting, renderStatus, renderStopped } from './render';
@@ -89,6 +91,8 @@ async function guarded(io: LocalIo, f: () => Promise<number>): Promise<number> {
 export interface UpOptions extends LabLocation {
   readonly detach?: boolean;
   readonly basePort?: number;
+  /** @default - the system's PostgreSQL when it has one, else the embedded one */
+  readonly postgres?: PostgresSource;
 }
 
 /** `local up`: start the lab (see lib/local/lab-start.ts) and, in the foreground, stop it on Ctrl-C. */
@@ -112,7 +116,11 @@ export function localUp(file: string | undefined, opts: UpOptions, io: LocalIo):
       );
       return 2;
     }
-    const problems = [...installProblems(), ...rootProblems(ctx), ...(await portProblems(ctx))];
+    const problems = [
+      ...installProblems(ctx, opts.postgres),
+      ...rootProblems(ctx, opts.postgres),
+      ...(await portProblems(ctx)),
+    ];
     if (problems.length > 0) {
       io.err(
         `Cannot start the local lab; nothing was started:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
@@ -134,6 +142,7 @@ export function localUp(file: string | undefined, opts: UpOptions, io: LocalIo):
         progress: io.out,
         foreground: !opts.detach,
         signal: abort.signal,
+        postgres: opts.postgres,
       });
     } finally {
       stopWaiting.cancel();
@@ -221,6 +230,60 @@ export function localToken(
   return guarded(io, async () => {
     const located = locate(file, opts);
     io.out(await personToken(located.ctx, loadLabCohort(located.file), slug));
+    return 0;
+  });
+}
+
+export interface LogsOptions extends LabLocation {
+  /** Lines of what the log already holds to show first. */
+  readonly lines: number;
+  /** Keep following until Ctrl-C (SIGINT), SIGTERM or SIGHUP; otherwise print and return. */
+  readonly follow: boolean;
+}
+
+/**
+ * `local logs <service>`: the end of one service's log, then (by default) every new line as it is
+ * written, until Ctrl-C. Every secret value the lab knows is replaced by `***` before a line is shown.
+ */
+export function localLogs(
+  service: string,
+  file: string | undefined,
+  opts: LogsOptions,
+  io: LocalIo,
+): Promise<number> {
+  return guarded(io, async () => {
+    const { ctx, state } = locate(file, opts);
+    if (state === undefined) {
+      io.err(`The local lab has never run in ${ctx.stateDir}: there is no log to show.`);
+      return 1;
+    }
+    const record = state.services.find((s) => s.name === service);
+    if (record === undefined) {
+      const names = state.services.map((s) => s.name).join(', ');
+      io.err(
+        `No service "${service}" in the local lab of ${state.cohort}; its services are: ${names || '(none: the lab is stopped)'}.`,
+      );
+      return 2;
+    }
+    const moto = state.services.find((s) => s.name === 'moto');
+    const secrets = await knownSecretValues(
+      ctx,
+      { name: state.cohort },
+      moto !== undefined && isRunning(moto),
+    );
+    if (!opts.follow) {
+      if (opts.lines > 0 && existsSync(record.log)) {
+        io.out(logTail(readFileSync(record.log, 'utf8'), secrets, opts.lines));
+      }
+      return 0;
+    }
+    const abort = new AbortController();
+    const wait = waitForStopSignal(() => abort.abort());
+    try {
+      await followLog(record.log, { secrets, onLine: io.out, signal: abort.signal, lastLines: opts.lines });
+    } finally {
+      wait.cancel();
+    }
     return 0;
   });
 }

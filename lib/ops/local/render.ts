@@ -3,13 +3,16 @@
  * no secret value is ever part of that data (credentials stay in their files).
  */
 import { relative } from 'path';
-import { HealthRow, renderHealthTable } from '../../local/health';
+import { HealthRow, renderHealthTable, renderTable } from '../../local/health';
+import { ACCESS_LOGGED_SERVICES } from '../../local/log-metrics';
 import { LabContext } from '../../local/lab';
 import { LabRun } from '../../local/lab-start';
 import { LabStatus } from '../../local/lab-status';
 import { StopReport } from '../../local/lab-stop';
 import { welcomeSheet } from '../../local/people';
 import { LAB_SERVICES } from '../../local/ports';
+import { describePostgres } from '../../local/postgres';
+import { LabState } from '../../local/state';
 
 /** A path as the user would type it from `cwd`. */
 export function shown(path: string, cwd: string = process.cwd()): string {
@@ -48,6 +51,7 @@ export function renderReady(
       `${run.firstRun ? ' (first run)' : ''}; slowest step: ${slowest.step} (${slowest.seconds.toFixed(1)} s).`,
     '',
     renderHealthTable(rows),
+    ...postgresLine(run.state),
     '',
     'Open (this machine only):',
     `  MLflow UI and API  ${ctx.urls.mlflow}   sign in with a person's user name and password (their file below)`,
@@ -75,6 +79,9 @@ export function renderStatus(status: LabStatus, ctx: LabContext, cwd?: string): 
       `${state.startedAt ? ` since ${state.startedAt}` : ''}${state.supervisor ? ` (in the foreground, pid ${state.supervisor.pid})` : ''}`,
     '',
     renderHealthTable(status.rows),
+    ...postgresLine(state),
+    '',
+    renderActivity(status.activity),
   ];
   for (const f of status.failing) {
     lines.push(
@@ -86,6 +93,29 @@ export function renderStatus(status: LabStatus, ctx: LabContext, cwd?: string): 
   if (status.failing.length > 0)
     lines.push('', 'Restart the lab: cohort-lab local down, then cohort-lab local up.');
   return lines.join('\n');
+}
+
+/**
+ * What each service's log counts since its current start: requests, 5xx and failed logins (401)
+ * where the service writes access lines (MLflow's server), counted as the cohort's CloudWatch metric
+ * filters count them; error lines and tracebacks for every service.
+ */
+export function renderActivity(activity: LabStatus['activity']): string {
+  const cells = activity.map(({ service, counts }) => {
+    const access = ACCESS_LOGGED_SERVICES.includes(service);
+    const n = (v: number) => (access ? String(v) : '-');
+    return [
+      service,
+      n(counts.requests),
+      n(counts.serverErrors),
+      n(counts.failedLogins),
+      String(counts.errorLines),
+    ];
+  });
+  return [
+    'Since each service started, from its log (`cohort-lab local logs <service>` follows one):',
+    renderTable(['SERVICE', 'REQUESTS', '5XX', 'FAILED LOGINS', 'ERROR LINES'], cells, [1, 2, 3, 4]),
+  ].join('\n');
 }
 
 /** What `down` prints. */
@@ -114,6 +144,11 @@ export function renderStopped(report: StopReport, ctx: LabContext, cwd?: string)
         : '',
   );
   return lines.filter((l) => l.length > 0).join('\n');
+}
+
+/** Which PostgreSQL runs the lab's database, under the health table. */
+function postgresLine(state: LabState): string[] {
+  return state.postgres ? [`The database runs on ${describePostgres(state.postgres)}.`] : [];
 }
 
 function indent(text: string): string {

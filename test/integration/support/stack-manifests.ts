@@ -77,6 +77,10 @@ class Resolver {
         return this.env.database.host;
       }
       if (resource?.Type === 'AWS::EC2::VPC' && attribute === 'CidrBlock') return this.env.vpcCidr;
+      if (resource?.Type === 'AWS::WAFv2::WebACL' && attribute === 'Arn') {
+        const name = resource.Properties?.Name;
+        return `arn:aws:wafv2:${this.env.region}:${this.env.account}:regional/webacl/${typeof name === 'string' ? name : id}/0123abcd-4567-89ef-0123-456789abcdef`;
+      }
       return fail();
     }
     const output = v['Fn::GetStackOutput'] as { StackName: string; OutputName: string } | undefined;

@@ -14,6 +14,7 @@ describe('COHORT_RULES', () => {
       'artifacts',
       'compute',
       'ingress',
+      'mlflow access',
       'cluster',
     ]);
   });
