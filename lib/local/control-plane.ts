@@ -4,10 +4,10 @@
  * directory, so its etcd holds nothing but what its user applies) and stop it afterwards.
  */
 import { execFileSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'fs';
 import { request } from 'https';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { dirname, join } from 'path';
 import { REPO_ROOT } from './container';
 import { KubeClient, loadKubeconfig } from './kube-api';
 
@@ -61,7 +61,10 @@ function handle(dir: string, owned: boolean): ControlPlane {
       return Number(m[1]);
     },
     stop: () => {
-      if (owned) script(dir, 'stop');
+      if (!owned) return;
+      script(dir, 'stop');
+      // The temporary directory startControlPlane made around the state directory.
+      rmSync(dirname(dir), { recursive: true, force: true });
     },
   };
 }
