@@ -2,7 +2,8 @@
 # Policy checks on the Kubernetes manifests of the example cohorts, as `cdk8s synth` writes them:
 #  1. kubernetes-validate --strict against the Kubernetes 1.36 schemas (the cluster's version):
 #     0 errors. Custom resources (ExternalSecret) have no schema there; their shape is asserted by
-#     the chart unit tests.
+#     the chart unit tests, and the add-ons' CRD schemas check them on a real API server in
+#     test/integration/control-plane.test.ts.
 #  2. checkov's Kubernetes checks (probes, limits, image pinning, non-root, read-only root,
 #     privilege escalation, capabilities, seccomp, service-account tokens, ...): 0 failures. Each
 #     exception is a `checkov.io/skipN` annotation with its reason on the object; they are listed.
