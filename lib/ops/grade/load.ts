@@ -38,7 +38,10 @@ export function readYaml(file: string): { data: unknown } | { problems: ConfigPr
     return {
       problems: doc.errors.map((e) => {
         const { line, col } = lineCounter.linePos(e.pos[0]);
-        const what = e.code === 'DUPLICATE_KEY' ? 'a key is written twice' : e.message.split('\n')[0];
+        const what =
+          e.code === 'DUPLICATE_KEY'
+            ? `the key ${JSON.stringify(/^["']?([^"':\n]*)/.exec(text.slice(e.pos[0]))?.[1].trim())} is written twice`
+            : e.message.split('\n')[0];
         return { file, path: '', message: `is not valid YAML: line ${line}, column ${col}: ${what}` };
       }),
     };
