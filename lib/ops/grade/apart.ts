@@ -35,17 +35,22 @@ function shingles(explanation: string): string[] {
   return out;
 }
 
-const ANSWER_LINE = /^\s*[-{,]?\s*["']?([a-z0-9][a-z0-9-]*)["']?\s*[:=]\s*(.+?)\s*,?\s*$/gm;
+/**
+ * An id and the value written beside it, in YAML (`id: b`, `id: [a, c]`) or JSON (`"id": "b"`), on
+ * its own line or inside a flow mapping.
+ */
+const ID_AND_VALUE =
+  /(?<![A-Za-z0-9-])["']?([a-z0-9][a-z0-9-]*)["']?[ \t]*[:=][ \t]*(\[[^\]\n]*\]|"[^"\n]*"|'[^'\n]*'|[^\s,}\]#]+)/g;
 
 /** The question ids in `text` written with the key's own answer beside them. */
 export function answeredIds(text: string, key: QuizKey): string[] {
   const found = new Set<string>();
-  for (const m of text.matchAll(ANSWER_LINE)) {
+  for (const m of text.matchAll(ID_AND_VALUE)) {
     const entry = key.answers[m[1]];
     if (entry === undefined) continue;
     let value: unknown;
     try {
-      value = parse(m[2].replace(/\s+#.*$/, '')) as unknown;
+      value = parse(m[2]) as unknown;
     } catch {
       continue;
     }
