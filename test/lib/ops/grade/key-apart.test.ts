@@ -88,8 +88,8 @@ describe('the MOD-106 quiz and its key', () => {
     const answers = Object.fromEntries(quiz.questions.map((q) => [q.id, key.answers[q.id].answer]));
     writeFileSync(join(dir, 'full.yaml'), stringify({ learner: 'ada', answers }));
     const blank = readFileSync(join(REPO_ROOT, 'labs', 'quiz', 'answers.template.yaml'), 'utf8').replace(
-      'your-slug',
-      'bob',
+      'learner: your-slug',
+      'learner: bob',
     );
     writeFileSync(join(dir, 'blank.yaml'), blank);
     // WHEN graded against the real quiz and key
