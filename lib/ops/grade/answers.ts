@@ -17,7 +17,7 @@
 import { ConfigProblem } from '../../config/errors';
 import { closestKey } from '../../config/suggest';
 import { SLUG_PATTERN } from '../../core/identity';
-import { AnswerSheet, LearnerAnswer, Question, QuestionType, Quiz } from './model';
+import { AnswerSheet, KEY_KIND, LearnerAnswer, Question, QuestionType, Quiz } from './model';
 
 const FIELDS = ['learner', 'answers'];
 
@@ -48,6 +48,17 @@ export function checkAnswerSheet(
         },
       ],
     };
+  }
+  // The key or the quiz itself among the answer files: say so, rather than list every field.
+  if (data.kind === KEY_KIND) {
+    return {
+      problems: [
+        { file, path: '', message: 'is the answer key, not an answer file: keep it out of the answers' },
+      ],
+    };
+  }
+  if ('questions' in data && 'objectives' in data) {
+    return { problems: [{ file, path: '', message: 'is a quiz, not an answer file' }] };
   }
   const problems: ConfigProblem[] = [];
   for (const key of Object.keys(data)) {
