@@ -115,6 +115,14 @@ describe('cohort-lab grade, run as a process', () => {
       ],
     ],
     [
+      '--out is inside labs/, which learners receive',
+      [join(F, 'answers'), ...QUIZ_ARGS, '--out', join('labs', 'quiz', 'grades')],
+      [
+        'Nothing graded, nothing written: 1 problem(s) to fix.',
+        `--out: is inside labs/, which learners receive; write the results elsewhere (got "${join('labs', 'quiz', 'grades')}")`,
+      ],
+    ],
+    [
       'the roster is not a cohort file',
       [join(F, 'answers'), ...QUIZ_ARGS, '--roster', join(F, 'quiz.yaml')],
       [
@@ -134,8 +142,13 @@ describe('cohort-lab grade, run as a process', () => {
     (_, args, expected) => {
       // GIVEN the bad input; WHEN graded; THEN exit 2, the whole message, no output directory
       const empty = testTempDir('cohortlab-cli-empty');
-      const out = join(testTempDir('cohortlab-cli-grade'), 'grades');
-      const run = grade([...args.map((a) => (a === 'EMPTY' ? empty : a)), '--out', out]);
+      const given = args.indexOf('--out');
+      const out =
+        given >= 0 ? join(REPO_ROOT, args[given + 1]) : join(testTempDir('cohortlab-cli-grade'), 'grades');
+      const run = grade([
+        ...args.map((a) => (a === 'EMPTY' ? empty : a)),
+        ...(given >= 0 ? [] : ['--out', out]),
+      ]);
       expect(run.status).toBe(2);
       expect(run.stdout).toBe('');
       expect(run.stderr).toEqual(expected.map((line) => line.replace('EMPTY', empty)));

@@ -4,6 +4,7 @@
  * are written and someone failed or, with `--roster`, handed in nothing (a finding to follow up,
  * as `list` reports an expired environment); 2 bad input (every problem listed, nothing written).
  */
+import { isAbsolute, relative, resolve, sep } from 'path';
 import { CohortConfigError, loadCohortFile } from '../../config';
 import { gradeAnswers, GradeInputError, percent, points, renderAll, writeAtomically } from './index';
 
@@ -28,6 +29,7 @@ export function gradeCommand(
             const config = loadCohortFile(opts.roster, { allowExpired: true });
             return { name: config.name, learners: config.learners.map((l) => l.slug) };
           })();
+    refuseLearnerFacingOut(opts.out);
     const report = gradeAnswers({ quizFile: opts.quiz, keyFile: opts.key, answers: inputs, roster });
     const written = writeAtomically(opts.out, renderAll(report));
     const failed = report.scores.filter((s) => !s.passed).map((s) => s.learner);
@@ -85,5 +87,23 @@ export function gradeCommand(
     }
     io.err(`Grading failed: ${(err as Error).name}: ${(err as Error).message}`);
     return 1;
+  }
+}
+
+/** Where learners' material lives: results (everyone's scores) must never be written there. */
+const LEARNER_FACING_DIR = 'labs';
+
+/** Refuse an `--out` inside `labs/`: results name every learner's score, and labs/ is handed out. */
+function refuseLearnerFacingOut(out: string): void {
+  const rel = relative(resolve(LEARNER_FACING_DIR), resolve(out));
+  if (rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))) {
+    throw new GradeInputError([
+      {
+        file: '--out',
+        path: '',
+        message: `is inside ${LEARNER_FACING_DIR}/, which learners receive; write the results elsewhere`,
+        value: out,
+      },
+    ]);
   }
 }
