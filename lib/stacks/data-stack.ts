@@ -69,11 +69,14 @@ export class DataStack extends Stack {
     this.key.grantPeopleKeyUse(config.name);
     this.peoplePolicies = new PeoplePolicies(this, 'People', { cohortName: config.name });
 
-    // Where failures that need a human go; the owner is subscribed by email.
+    // Where failures that need a human go; the owner and the ops list are subscribed by email (the
+    // instructors and learners in their learners-N stacks, see LearnersStack).
     this.alerts = new CohortAlerts(this, 'Alerts', {
       cohortName: config.name,
       encryptionKey: this.key.key,
       emails: [config.owner],
+      ops: config.alerts.ops.filter((email) => email !== config.owner),
+      slack: config.alerts.slack,
     });
     this.rotationFailed = this.alerts.alertOnRotationFailure(secretPrefix(config.name));
 
