@@ -115,6 +115,14 @@ export class DataStack extends Stack {
       value: this.alerts.topic.topicArn,
       description: 'Cohort alert topic',
     });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alerts.alarmTopic.topicArn,
+      description: "Cohort drift-alarm topic (every learner's drift alarm)",
+    });
+    new CfnOutput(this, 'AuditQueueUrl', {
+      value: this.alerts.auditQueue.queueUrl,
+      description: 'Every alert of both topics, kept 14 days (docs/runbooks/drift-alert.md)',
+    });
     new CfnOutput(this, 'ArtifactBucketName', {
       value: this.artifacts.bucketName,
       description: 'Cohort artifact bucket (shared/, learners/<id>/, mlflow/, feast/)',

@@ -11,6 +11,7 @@ result: {queue name: [the Message of each SNS envelope it received, in any order
 Every message attribute is sent as a String, as the drift job sends them. Deliveries are not raw:
 each queue gets SNS's JSON envelope, as the cohort's audit queue does.
 """
+
 import json
 import sys
 
@@ -25,7 +26,9 @@ topics = {name: sns.create_topic(Name=name)["TopicArn"] for name in spec["topics
 queues = {}
 for name in spec["queues"]:
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     queues[name] = (url, arn)
 
 for sub in spec["subscriptions"]:
@@ -57,7 +60,9 @@ result = {}
 for name, (url, _) in queues.items():
     got = []
     while True:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+            "Messages", []
+        )
         if not batch:
             break
         for m in batch:
