@@ -253,11 +253,9 @@ export const slackSchema = z.strictObject({
   workspaceId: z.string({ error: notText('Slack workspace ids') }).regex(/^[0-9A-Z]{1,255}$/, {
     error: 'must be a Slack workspace id (upper-case letters and digits, such as T07EA123LEP)',
   }),
-  channelId: z
-    .string({ error: notText('Slack channel ids') })
-    .regex(/^[A-Za-z0-9]{1,256}$/, {
-      error: 'must be a Slack channel id (letters and digits, such as C07EZ1ABC23)',
-    }),
+  channelId: z.string({ error: notText('Slack channel ids') }).regex(/^[A-Za-z0-9]{1,256}$/, {
+    error: 'must be a Slack channel id (letters and digits, such as C07EZ1ABC23)',
+  }),
 });
 
 /** Most ops addresses: each is two subscriptions of the data stack. */
