@@ -1,4 +1,4 @@
-"""Test helper: route messages through moto's SNS into SQS queues and report what each queue got.
+"""Route messages through moto's SNS into SQS queues and report what each queue got.
 
 usage: sns_routing.py <endpoint>   (the spec as JSON on stdin, the result as JSON on stdout)
 
