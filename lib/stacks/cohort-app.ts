@@ -75,6 +75,8 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
       rotation: apps.rotation,
       secretsOperatorRole: cluster.secretsSync.operatorRole.role,
       userPoolId: apps.identity.userPool.userPoolId,
+      alerts: data.alerts,
+      driftRole: apps.driftRole,
     });
     stack.addStackDependency(apps, 'the rotation function creates the MLflow users; MLflow must run');
     learners.set(shard, stack);

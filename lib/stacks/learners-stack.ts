@@ -5,7 +5,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addLearnerChart, LearnerChart } from '../../cdk8s';
+import { CohortAlerts } from '../../constructs/cohort-alerts';
 import { LabPerson, PeoplePolicies } from '../../constructs/lab-person';
+import { DriftRole, LearnerDrift } from '../../constructs/learner-drift';
 import { SecretRotation } from '../../constructs/mlflow-rotation';
 import { CohortConfig, Instructor, Learner } from '../config';
 import { PersonRole } from '../core';
@@ -34,6 +36,10 @@ export interface LearnersStackProps extends StackProps {
   readonly secretsOperatorRole: iam.IRole;
   /** The cohort's Cognito user pool (apps stack): each person gets a user in it. */
   readonly userPoolId: string;
+  /** The cohort's alerts (data stack): instructors get critical alerts, learners their warnings. */
+  readonly alerts: CohortAlerts;
+  /** The drift jobs' shared Pod Identity role (apps stack): each learner's association is here. */
+  readonly driftRole: DriftRole;
 }
 
 /**
@@ -75,6 +81,21 @@ export class LearnersStack extends Stack {
         trustedRoles: learner ? [props.secretsOperatorRole] : [],
       });
       people.set(person.slug, labPerson);
+      if (learner) {
+        // Three resources per learner: their drift job's Pod Identity association, their drift
+        // alarm and their warnings' subscription (constructs/learner-drift).
+        new LearnerDrift(labPerson, 'Drift', {
+          cohortName: config.name,
+          slug: learner.slug,
+          email: learner.email,
+          alerts: props.alerts,
+          driftRole: props.driftRole,
+          thresholds: config.alerts.drift,
+        });
+      } else {
+        // Two per instructor: critical alerts and drift alarms by email.
+        props.alerts.routeCritical(labPerson, 'Alerts', person.email);
+      }
       if (learner && labPerson.role) {
         const chart = addLearnerChart(
           new Cdk8sApp(),
