@@ -11,7 +11,12 @@ import { createIngress, createPrivateEndpointBinding } from './ingress';
 import { createNetworkPolicy } from './network-policy';
 import { createMlflowServer, createServerSecrets, mlflowAllowedHosts } from './server';
 
-export { basicAuthIni, MLFLOW_AUTH_CACHE_TTL_SECONDS, MLFLOW_AUTH_CONFIG_PATH } from './auth-ini';
+export {
+  basicAuthIni,
+  MLFLOW_AUTH_CACHE_TTL_SECONDS,
+  MLFLOW_AUTH_CONFIG_PATH,
+  MLFLOW_AUTHZ_CACHE_TTL_SECONDS,
+} from './auth-ini';
 export { databaseUri, MLFLOW_AUTH_DATABASE, MLFLOW_BACKEND_DATABASE, MLFLOW_DATABASES } from './database';
 export { mlflowAllowedHosts } from './server';
 
