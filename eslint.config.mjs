@@ -18,6 +18,7 @@ export default tseslint.config(
       '.venvs/**',
       '.tools/**',
       '.local/**',
+      '.lab/**',
     ],
   },
   js.configs.recommended,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // CDK app entry: load the cohort file named by `-c cohort=<file>` and create its stacks
 // (context keys: lib/stacks/cohort-app.ts loadCohortFromContext).
+import './exit-safely';
 import { App } from 'aws-cdk-lib';
 import { CohortConfigError } from '../lib/config';
 import { addCohortStacks, loadCohortFromContext } from '../lib/stacks/cohort-app';

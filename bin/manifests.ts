@@ -5,6 +5,7 @@
 // manifest built for another cluster's bucket and database would deploy and then fail.
 // COHORT_FILE names the cohort file (default cohorts/demo.yaml); COHORT_TODAY (YYYY-MM-DD) fixes
 // the date used for the expiry check, for reproducible CI runs.
+import './exit-safely';
 import { App } from 'cdk8s';
 import { addCohortCharts, addLearnerChart, chartValues, infraFromEnvironment } from '../cdk8s';
 import { CohortConfigError, loadCohortFile, loadEnvironmentFile } from '../lib/config';
@@ -26,15 +27,10 @@ try {
   const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? 'dist', outputFileExtension: '.k8s.yaml' });
   addCohortCharts(app, chartValues(config, infraFromEnvironment(environment)));
   // Each learner's own space, reading the learner's secret as the learner's role (a fixed name).
-  const where = { partition: partitionOfRegion(environment.region), account: environment.account };
+  const partition = partitionOfRegion(environment.region);
   for (const learner of config.learners) {
-    addLearnerChart(
-      app,
-      config.name,
-      environment.region,
-      learner,
-      personRoleArn(where, config.name, learner.slug),
-    );
+    const roleArn = personRoleArn(partition, environment.account, config.name, learner.slug);
+    addLearnerChart(app, config.name, environment.region, learner, roleArn);
   }
   app.synth();
 } catch (err) {

@@ -15,7 +15,7 @@
  * connection resets. Exit code 1 on any error or reset.
  */
 import { join } from 'path';
-import { startFeastLab, withoutAuth } from '../lib/local/feast';
+import { startFeastLab, withoutAuth } from '../lib/local/feast-bench';
 import {
   formatRound,
   formatSummary,

@@ -32,9 +32,11 @@ import { join } from 'path';
 import { MLFLOW_ADMIN_USERNAME, POSTGRES_PORT } from '../lib/core';
 import { ProcessSpec, SecretValues } from '../lib/local/container';
 import {
+  descendants,
   formatRound,
   formatSummary,
   LoadRequest,
+  pySpyRecord,
   RoundResult,
   runLoad,
   summariseRounds,
@@ -171,12 +173,14 @@ function call(port: number, method: string, path: string, auth: string, body?: u
 }
 
 /** Statements per request by database and kind, from pg_stat_statements since its last reset. */
-function statementsPerRequest(server: string, requests: number): string[] {
-  const rows = psql(
+async function statementsPerRequest(server: string, requests: number, pgPort: number): Promise<string[]> {
+  const rows = await psql(
     `SELECT d.datname, CASE WHEN s.query ~* '^(begin|commit|rollback)' THEN 'BEGIN/COMMIT' ` +
       `WHEN s.query ~* '^select \\$1$' OR s.query ~* '^select 1$' THEN 'ping (SELECT 1)' ` +
       `ELSE 'other' END, sum(s.calls) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid ` +
       `WHERE d.datname IN ('mlflow', 'mlflow_auth') GROUP BY 1, 2 ORDER BY 1, 2`,
+    'postgres',
+    pgPort,
   );
   return rows
     .split('\n')
@@ -197,7 +201,7 @@ async function main(): Promise<void> {
   process.env.PGPORT = pgPort;
   const root = mkdtempSync(join(tmpdir(), 'cohortlab-bench-'));
   const moto = await startMoto();
-  const master = createMasterRole('bench');
+  const master = await createMasterRole('bench', Number(pgPort));
   const appUser = `mlflow_bench_${randomPassword(3)}`;
   const secrets: SecretValues = {
     'mlflow-db-master': { username: master.username, password: master.password },
@@ -229,7 +233,7 @@ async function main(): Promise<void> {
   const logDir = mkdtempSync(join(tmpdir(), 'cohortlab-bench-logs-'));
   const results: RoundResult[] = [];
   try {
-    dropTestObjects(MLFLOW_DATABASES, []);
+    await dropTestObjects(MLFLOW_DATABASES, [], Number(pgPort));
     const bootstrap = find(objects, 'Job', 'mlflow-db-bootstrap');
     await runToCompletion(
       'bootstrap',
@@ -337,15 +341,29 @@ async function main(): Promise<void> {
       for (const server of servers) await load(server, 3); // warm-up
       // `--pg-stats` (needs pg_stat_statements in the `postgres` database): statements per request.
       const pgStats = process.argv.includes('--pg-stats');
+      // `--py-spy <binary>`: each server's workers sampled during round 1 (raw stacks in the log dir).
+      const pySpy = process.argv.includes('--py-spy') ? arg('py-spy', '') : undefined;
+      if (pySpy) console.log(`profiles of round 1 in ${logDir}`);
       const statements: string[] = [];
       for (let round = 1; round <= rounds; round++) {
         const order = servers.map((_, i) => servers[(i + round - 1) % servers.length]);
         for (const server of order) {
-          if (pgStats) psql('SELECT pg_stat_statements_reset()');
+          if (pgStats) await psql('SELECT pg_stat_statements_reset()', 'postgres', Number(pgPort));
+          const profile =
+            pySpy && round === 1
+              ? pySpyRecord(
+                  pySpy,
+                  descendants(server.proc.child.pid!),
+                  Math.max(1, seconds - 2),
+                  join(logDir, `profile-${server.name.replaceAll(' ', '-')}`),
+                )
+              : Promise.resolve();
           const r: RoundResult = { server: server.name, round, ...(await load(server, seconds)) };
+          await profile;
           results.push(r);
           console.log(formatRound(r));
-          if (pgStats && round === 1) statements.push(...statementsPerRequest(server.name, r.requests));
+          if (pgStats && round === 1)
+            statements.push(...(await statementsPerRequest(server.name, r.requests, Number(pgPort))));
         }
       }
       if (pgStats)
@@ -385,7 +403,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await moto.process.stop();
-    dropTestObjects(MLFLOW_DATABASES, [appUser, `${appUser}_clone`, master.username]);
+    await dropTestObjects(MLFLOW_DATABASES, [appUser, `${appUser}_clone`, master.username], Number(pgPort));
   }
 
   const summary = summariseRounds(results, SERVERS);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# ruff (lint rules and formatting) and mypy --strict on our Python: images/ and labs/.
+# ruff (lint rules and formatting) and mypy --strict on our Python: images/, labs/ and scripts/.
 # Tools: requirements-lint.txt in .venvs/lint; configuration: pyproject.toml. mypy checks each group
 # of modules against the packages they run with, through that venv's interpreter
 # (--python-executable), so a call that does not match the pinned MLflow or Feast fails here:
 #   mlflow: images/mlflow/*.py and labs/mlflow_quickstart.py   (.venvs/mlflow, the image's lock file)
 #   feast:  images/feast/*.py and labs/feature_repo/*.py        (.venvs/feast, the image's lock file)
-# Every .py file under images/ and labs/ must be in one group. Prints one line per tool and group;
+#   scripts: scripts/*.py (the standard library only)             (.venvs/lint)
+# Every .py file under images/, labs/ and scripts/ must be in one group. Prints one line per tool and group;
 # exits 1 on any finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,18 +19,19 @@ trap 'rm -rf "$out"' EXIT
 
 mlflow_files=(images/mlflow/*.py labs/mlflow_quickstart.py)
 feast_files=(images/feast/*.py labs/feature_repo/*.py)
+script_files=(scripts/*.py)
 status=0
 
 # Each file in exactly one mypy group.
-mapfile -t all_files < <(find images labs -name '*.py' -not -path '*/data/*' | sort)
-mapfile -t grouped < <(printf '%s\n' "${mlflow_files[@]}" "${feast_files[@]}" | sort)
+mapfile -t all_files < <(find images labs scripts -name '*.py' -not -path '*/data/*' | sort)
+mapfile -t grouped < <(printf '%s\n' "${mlflow_files[@]}" "${feast_files[@]}" "${script_files[@]}" | sort)
 if [ "${all_files[*]}" != "${grouped[*]}" ]; then
-  echo "python-lint: the mypy groups do not cover exactly the Python files of images/ and labs/:" >&2
+  echo "python-lint: the mypy groups do not cover exactly the Python files of images/, labs/ and scripts/:" >&2
   diff <(printf '%s\n' "${all_files[@]}") <(printf '%s\n' "${grouped[@]}") >&2 || true
   status=1
 fi
 
-if "$lint/bin/ruff" check --output-format concise images labs >"$out/check.log" 2>&1; then
+if "$lint/bin/ruff" check --output-format concise images labs scripts >"$out/check.log" 2>&1; then
   echo "ruff check: ${#all_files[@]} files, 0 findings"
 else
   cat "$out/check.log" >&2
@@ -37,11 +39,11 @@ else
   status=1
 fi
 
-if "$lint/bin/ruff" format --check images labs >"$out/format.log" 2>&1; then
+if "$lint/bin/ruff" format --check images labs scripts >"$out/format.log" 2>&1; then
   echo "ruff format --check: $(tail -n 1 "$out/format.log")"
 else
   cat "$out/format.log" >&2
-  echo "ruff format --check: files to reformat (ruff format images labs), listed above" >&2
+  echo "ruff format --check: files to reformat (ruff format images labs scripts), listed above" >&2
   status=1
 fi
 
@@ -69,5 +71,6 @@ run_mypy() {
 }
 run_mypy mlflow "$mlflow/bin/python" "${mlflow_files[@]}"
 run_mypy feast "$feast/bin/python" "${feast_files[@]}"
+run_mypy scripts "$lint/bin/python" "${script_files[@]}"
 
 exit "$status"

@@ -5,6 +5,20 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# The Kubernetes control plane the integration tests apply the manifests to: its build (several
+# minutes of compiling on a fresh machine, nothing when cached) runs in the background from here,
+# beside the steps that mostly wait on the network (the Python virtualenvs) or on one core, and
+# is waited for before the integration tests. Its own state directory, stopped on any exit.
+export COHORT_LAB_K8S_DIR="$(mktemp -d)/k8s"
+k8s_build_log="$(mktemp)"
+setsid bash scripts/k8s-control-plane.sh build >"$k8s_build_log" 2>&1 &
+k8s_build=$!
+cleanup() {
+  kill -- -"$k8s_build" 2>/dev/null || true # a build still running when a step failed
+  bash scripts/k8s-control-plane.sh stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
 step "Type check (strict)"
 npx tsc -p tsconfig.json
 
@@ -24,7 +38,7 @@ bash scripts/python-env.sh tools requirements-tools.txt >/dev/null
 bash scripts/python-env.sh mlflow images/mlflow/requirements.lock.txt >/dev/null
 bash scripts/python-env.sh feast images/feast/requirements.lock.txt >/dev/null
 
-step "Python: ruff and mypy (strict) on images/ and labs/"
+step "Python: ruff and mypy (strict) on images/, labs/ and scripts/"
 bash scripts/python-lint.sh
 
 step "cfn-lint on every template of the example cohorts (0 errors)"
@@ -33,10 +47,25 @@ bash scripts/cfn-lint.sh
 step "Kubernetes manifests: schemas of Kubernetes 1.36 and checkov (0 errors, 0 unacknowledged)"
 bash scripts/validate-manifests.sh
 
+step "CI gates tamper tests: an unacknowledged cdk-nag finding, a cfn-lint error, a schema error, a checkov failure"
+bash scripts/tamper-gates.sh
+
+step "Compliance report of the demo cohort: byte for byte, in headless Chromium (screenshot in artifacts/report/)"
+bash scripts/report-check.sh
+
 step "Services for the integration tests: PostgreSQL and Redis (Debian packages, loopback only)"
 bash scripts/services.sh
 
-step "Integration tests: MLflow and Feast from the synthesised manifests, moto for AWS APIs"
+step "Kubernetes 1.36 control plane on loopback: etcd, kube-apiserver, kube-controller-manager (scripts/k8s-control-plane.sh)"
+if ! wait "$k8s_build"; then
+  cat "$k8s_build_log" >&2
+  echo "the control plane's build failed" >&2
+  exit 1
+fi
+cat "$k8s_build_log"
+bash scripts/k8s-control-plane.sh start
+
+step "Integration tests: MLflow and Feast from the synthesised manifests, moto for AWS APIs, the manifests on the control plane"
 npx jest --selectProjects integration --runInBand --ci
 
 echo

@@ -39,6 +39,11 @@ export interface InfraValues {
    * @default - no private endpoint
    */
   readonly mlflowPrivateEndpoint?: { readonly hostname: string; readonly targetGroupArn: string };
+  /**
+   * The WAFv2 web ACL of MLflow's internet-facing load balancer (rate limit, AWS managed rules).
+   * @default - no web ACL
+   */
+  readonly mlflowWebAclArn?: string;
 }
 
 /** Where a workload's image reference comes from. */

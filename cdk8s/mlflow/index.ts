@@ -1,7 +1,7 @@
 import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { appLabels, SERVICE_ACCOUNTS, SHARED_SERVICE_REQUESTS } from '../../lib/core';
+import { appLabels, mlflowLoadBalancerName, SERVICE_ACCOUNTS, SHARED_SERVICE_REQUESTS } from '../../lib/core';
 import { imageDigestExceptions } from '../common/checkov';
 import { ContainerSizing } from '../common/hardening';
 import { ChartValues, imageSetting } from '../common/values';
@@ -123,6 +123,9 @@ export class MlflowChart extends Chart {
       service: this.service,
       hostname: config.mlflow.hostname,
       certificateArn: config.mlflow.certificateArn,
+      allowedCidrs: config.mlflow.allowedCidrs,
+      webAclArn: infra.mlflowWebAclArn,
+      loadBalancerName: mlflowLoadBalancerName(config.name),
     });
     if (infra.mlflowPrivateEndpoint) {
       createPrivateEndpointBinding(this, {

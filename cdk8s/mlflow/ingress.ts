@@ -21,12 +21,28 @@ export interface MlflowIngressProps {
    * @default - plain HTTP only (a sandbox; the plan warns loudly)
    */
   readonly certificateArn?: string;
+  /**
+   * IPv4 networks the load balancer admits (`inbound-cidrs`: its security group opens the
+   * listeners to these only).
+   * @default - the internet
+   */
+  readonly allowedCidrs?: readonly string[];
+  /**
+   * The WAFv2 web ACL the controller associates with the load balancer (`wafv2-acl-arn`).
+   * @default - none
+   */
+  readonly webAclArn?: string;
+  /**
+   * Name of the load balancer (at most 32 characters), so its metrics can be found by name.
+   * @default - a name the controller generates
+   */
+  readonly loadBalancerName?: string;
 }
 
 /**
  * The `mlflow` Ingress in `chart`: an internet-facing Application Load Balancer (AWS Load Balancer
  * Controller, IP targets, /health checks) with TLS 1.2+ and an HTTP-to-HTTPS redirect when a
- * certificate is given.
+ * certificate is given, the listed networks only when given, and the web ACL when given.
  */
 export function createIngress(chart: Chart, props: MlflowIngressProps): kplus.Ingress {
   const { namespace, labels, hostname, certificateArn } = props;
@@ -36,6 +52,15 @@ export function createIngress(chart: Chart, props: MlflowIngressProps): kplus.In
     'alb.ingress.kubernetes.io/healthcheck-path': '/health',
     'alb.ingress.kubernetes.io/tags': `lab:cohort=${props.cohortName}`,
   };
+  if (props.loadBalancerName !== undefined) {
+    annotations['alb.ingress.kubernetes.io/load-balancer-name'] = props.loadBalancerName;
+  }
+  if (props.allowedCidrs !== undefined && props.allowedCidrs.length > 0) {
+    annotations['alb.ingress.kubernetes.io/inbound-cidrs'] = props.allowedCidrs.join(',');
+  }
+  if (props.webAclArn !== undefined) {
+    annotations['alb.ingress.kubernetes.io/wafv2-acl-arn'] = props.webAclArn;
+  }
   if (certificateArn !== undefined) {
     Object.assign(annotations, {
       'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',

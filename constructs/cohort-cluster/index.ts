@@ -116,6 +116,13 @@ export interface CohortClusterProps {
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Tags the AWS Load Balancer Controller puts on every load balancer, target group and security
+   * group it creates (its `defaultTags` value), so that what Kubernetes made in AWS carries the
+   * cohort's tags and a sweep by tag finds it after the cluster is gone.
+   * @default - only the controller's own tags (`elbv2.k8s.aws/cluster`)
+   */
+  readonly controllerResourceTags?: Readonly<Record<string, string>>;
 }
 
 /** The Kubernetes version every cohort cluster runs (see docs/cluster.md for why 1.36). */
@@ -186,7 +193,12 @@ export class CohortCluster extends Construct {
       kubectlProviderOptions: { kubectlLayer: new KubectlV36Layer(this, 'KubectlLayer') },
       // The AWS Load Balancer Controller turns the charts' Ingress into an ALB, and removes the ALB
       // again when the Ingress is deleted (the apps stack goes before this one).
-      albController: { version: eks.AlbControllerVersion.V3_2_2 },
+      albController: {
+        version: eks.AlbControllerVersion.V3_2_2,
+        ...(props.controllerResourceTags === undefined
+          ? {}
+          : { additionalHelmChartValues: { defaultTags: { ...props.controllerResourceTags } } }),
+      },
     });
     const cfnCluster = this.cluster.node.defaultChild as eks.CfnCluster;
     cfnCluster.addResourceDependency(this.controlPlaneLogGroup.node.defaultChild as logs.CfnLogGroup);

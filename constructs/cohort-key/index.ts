@@ -2,7 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { LAB_TAG } from '../../lib/core';
+import { cohortKeyAlias, LAB_TAG } from '../../lib/core';
 
 /** Properties of {@link CohortKey}. */
 export interface CohortKeyProps {
@@ -40,7 +40,7 @@ export class CohortKey extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       pendingWindow: props.pendingWindow ?? Duration.days(30),
     });
-    this.alias = this.key.addAlias(`alias/cohort-lab/${props.cohortName}`);
+    this.alias = this.key.addAlias(cohortKeyAlias(props.cohortName));
 
     // CloudWatch Logs encrypts the cohort's log groups (EKS control plane, Lambda) with this key;
     // scoped to log groups of this account and region by the encryption context.

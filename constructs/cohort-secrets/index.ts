@@ -16,7 +16,8 @@ export interface CohortSecretsProps {
   /** The rotation function that puts each secret on its schedule. */
   readonly rotation: SecretRotation;
   /**
-   * What deleting the stack does to the secrets (DESTROY schedules deletion with a recovery window).
+   * What deleting the stack does to the secrets (DESTROY: CloudFormation deletes them at once,
+   * without Secrets Manager's recovery window).
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -100,7 +101,8 @@ export interface GeneratedSecretProps {
   /** Key the secret is encrypted with (the cohort key). */
   readonly encryptionKey: kms.IKey;
   /**
-   * What deleting the stack does to the secret (DESTROY schedules deletion with a recovery window).
+   * What deleting the stack does to the secret (DESTROY: CloudFormation deletes it at once, without
+   * Secrets Manager's recovery window).
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,8 +10,8 @@ import {
   PERSON_TAG,
   peopleRolePath,
   PersonRole,
-  personRoleArn,
   personRoleName,
+  personRoleResource,
   personTagKey,
   SecretKind,
   secretNames,
@@ -64,7 +64,7 @@ export interface LabPersonProps {
   readonly trustedRoles?: readonly iam.IRole[];
   /**
    * What deleting the person's stack (or the person leaving the roster) does to their secret.
-   * @default RemovalPolicy.DESTROY (deletion scheduled with Secrets Manager's recovery window)
+   * @default RemovalPolicy.DESTROY (CloudFormation deletes it at once, without a recovery window)
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -204,8 +204,13 @@ export class LabPerson extends Construct {
 
   /** The ARN of a person's role in `scope`'s stack, computed from its fixed name and path (no lookup). */
   public static personRoleArn(scope: Construct, cohortName: string, slug: string): string {
-    const stack = Stack.of(scope);
-    return personRoleArn({ partition: stack.partition, account: stack.account }, cohortName, slug);
+    return Stack.of(scope).formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: personRoleResource(cohortName, slug),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
   }
 }
 

@@ -8,7 +8,13 @@ import {
   normaliseId,
   shardOf,
 } from '../core';
-import { computeWithDefaults, endpointAccessWithDefault, retentionWithDefault } from './defaults';
+import {
+  budgetWithDefaults,
+  computeWithDefaults,
+  endpointAccessWithDefault,
+  expiryWithDefaults,
+  retentionWithDefault,
+} from './defaults';
 import { Profile } from './profile';
 import { CohortFile } from './schema';
 import { ClusterConfig, CohortConfig, Instructor, Learner } from './types';
@@ -41,6 +47,8 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
       certificateArn: doc.mlflow.certificateArn,
       replicas: doc.mlflow.replicas ?? profile.defaultMlflowReplicas,
       image: doc.mlflow.image,
+      allowedCidrs: doc.mlflow.allowedCidrs ?? [],
+      allowAccessFromAnywhere: doc.mlflow.allowAccessFromAnywhere ?? false,
     },
     feast: {
       project: doc.feast.project ?? defaultFeastProject(doc.cohort),
@@ -50,6 +58,8 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
     },
     cluster: buildCluster(doc.cluster),
     artifacts: { retention: retentionWithDefault(doc.artifacts, profile) },
+    expiry: expiryWithDefaults(doc.expiry, profile),
+    budget: budgetWithDefaults(doc.budget),
     tags: doc.tags,
   };
 }

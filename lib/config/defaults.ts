@@ -1,5 +1,6 @@
-import { ApiEndpointAccess, ArtifactRetention } from '../core';
+import { ApiEndpointAccess, ArtifactRetention, ExpiryAction } from '../core';
 import { ComputeConfig, Profile } from './profile';
+import { BudgetConfig, ExpiryConfig } from './types';
 import { CohortFile } from './schema';
 
 /**
@@ -25,4 +26,22 @@ export function retentionWithDefault(written: CohortFile['artifacts'], profile: 
 /** The API endpoint access as written, else private. */
 export function endpointAccessWithDefault(written: CohortFile['cluster']): ApiEndpointAccess {
   return (written.endpointAccess as ApiEndpointAccess | undefined) ?? ApiEndpointAccess.PRIVATE;
+}
+
+/** The expiry action and reminders as written, else the profile's; reminders largest first, no repeats. */
+export function expiryWithDefaults(written: CohortFile['expiry'], profile: Profile): ExpiryConfig {
+  const days = written.remindDaysBefore ?? profile.defaultReminderDays;
+  return {
+    action: (written.action as ExpiryAction | undefined) ?? profile.defaultExpiryAction,
+    remindDaysBefore: [...new Set(days)].sort((a, b) => b - a),
+  };
+}
+
+/** Alert on a forecast of 100 % and actual spends of 80 % and 100 %, unless the file says otherwise. */
+export function budgetWithDefaults(written: CohortFile['budget']): BudgetConfig {
+  return {
+    monthlyUsd: written.monthlyUsd,
+    forecastPercent: written.forecastPercent ?? 100,
+    actualPercent: [...new Set(written.actualPercent ?? [80, 100])].sort((a, b) => a - b),
+  };
 }

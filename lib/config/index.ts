@@ -1,4 +1,5 @@
 export * from './capacity';
+export * from './cost';
 export * from './environment';
 export * from './errors';
 export * from './load';

@@ -1,4 +1,4 @@
-import { ArtifactRetention, DatabaseRemoval, Egress } from '../core';
+import { ArtifactRetention, DatabaseRemoval, Egress, ExpiryAction } from '../core';
 
 /** Worker capacity for the cohort cluster, with profile defaults filled in. */
 export interface ComputeConfig {
@@ -45,6 +45,9 @@ interface ProfileSettings {
   readonly egress: Egress;
   readonly logRetentionDays: number;
   readonly database: DatabaseSizing;
+  readonly defaultExpiryAction: ExpiryAction;
+  readonly defaultReminderDays: readonly number[];
+  readonly allowedExpiryActions: readonly ExpiryAction[];
 }
 
 /**
@@ -80,6 +83,10 @@ export class Profile {
         removal: DatabaseRemoval.SNAPSHOT,
         deletionProtection: true,
       },
+      defaultExpiryAction: ExpiryAction.NOTIFY,
+      defaultReminderDays: [14, 3],
+      // Cohort stacks have termination protection: a scheduled DeleteStack would fail.
+      allowedExpiryActions: [ExpiryAction.NOTIFY, ExpiryAction.SCALE_TO_ZERO],
     });
   }
 
@@ -109,6 +116,10 @@ export class Profile {
         removal: DatabaseRemoval.DESTROY,
         deletionProtection: false,
       },
+      // The cheapest: nothing billed by the hour is left once the stacks are gone.
+      defaultExpiryAction: ExpiryAction.TEARDOWN,
+      defaultReminderDays: [2],
+      allowedExpiryActions: [ExpiryAction.NOTIFY, ExpiryAction.SCALE_TO_ZERO, ExpiryAction.TEARDOWN],
     });
   }
 
@@ -156,6 +167,12 @@ export class Profile {
   public readonly logRetentionDays: number;
   /** Size, backups and removal of MLflow's PostgreSQL instance. */
   public readonly database: DatabaseSizing;
+  /** What the expiry schedule does when the cohort file's `expiry.action` is silent. */
+  public readonly defaultExpiryAction: ExpiryAction;
+  /** Days before the expiry the reminders go out, when `expiry.remindDaysBefore` is silent. */
+  public readonly defaultReminderDays: readonly number[];
+  /** Expiry actions this profile accepts. */
+  public readonly allowedExpiryActions: readonly ExpiryAction[];
 
   private constructor(settings: ProfileSettings) {
     this.name = settings.name;
@@ -174,6 +191,9 @@ export class Profile {
     this.egress = settings.egress;
     this.logRetentionDays = settings.logRetentionDays;
     this.database = settings.database;
+    this.defaultExpiryAction = settings.defaultExpiryAction;
+    this.defaultReminderDays = settings.defaultReminderDays;
+    this.allowedExpiryActions = settings.allowedExpiryActions;
   }
 
   /** True for the sandbox profile: cheap, short-lived, deletable without protection. */

@@ -3,12 +3,13 @@ import {
   COHORT_NAME_PATTERN,
   FEAST_PROJECT_PATTERN,
   IAM_PRINCIPAL_ARN_PATTERN,
+  MAX_MLFLOW_ALLOWED_CIDRS,
   MAX_PUBLIC_ACCESS_CIDRS,
   MLFLOW_PERMISSIONS,
   RAW_ID_PATTERN,
   REGION_PATTERN,
 } from '../core';
-import { NODES_PER_NODE_GROUP } from '../core';
+import { EXPIRY_ACTIONS, MAX_REMINDERS, NODES_PER_NODE_GROUP } from '../core';
 
 /**
  * The cohort file schema: the one place a cohort file's shape is defined. Cross-field rules
@@ -159,6 +160,16 @@ export const mlflowSchema = z.strictObject({
   defaultPermission: z
     .enum(MLFLOW_PERMISSIONS, { error: `must be one of ${MLFLOW_PERMISSIONS.join(', ')}` })
     .optional(),
+  // The networks MLflow's Ingress admits; the cross-field rules (opt-in for the world) are in rules/ingress.ts.
+  allowedCidrs: z
+    .array(z.cidrv4({ error: 'must be an IPv4 CIDR block such as 203.0.113.0/24' }), {
+      error: 'must be a list of IPv4 CIDR blocks',
+    })
+    .max(MAX_MLFLOW_ALLOWED_CIDRS, {
+      error: `must list at most ${MAX_MLFLOW_ALLOWED_CIDRS} CIDR blocks (two security group rules each; 60 per group)`,
+    })
+    .optional(),
+  allowAccessFromAnywhere: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 export const feastSchema = z.strictObject({
@@ -175,6 +186,48 @@ export const feastSchema = z.strictObject({
 export const artifactsSchema = z.strictObject({
   retention: z
     .enum(['retain', 'export', 'delete'], { error: 'must be one of retain, export, delete' })
+    .optional(),
+});
+
+/** Days before `lab:expires` a reminder goes to the cohort's topic; at most 90 (a course's last quarter-year). */
+const reminderDay = z
+  .int({ error: 'must be a whole number of days' })
+  .min(1, { error: 'must be 1 or more' })
+  .max(90, { error: 'must be 90 or fewer' });
+
+export const expirySchema = z.strictObject({
+  action: z.enum(EXPIRY_ACTIONS, { error: `must be one of ${EXPIRY_ACTIONS.join(', ')}` }).optional(),
+  remindDaysBefore: z
+    .array(reminderDay, { error: 'must be a list of whole numbers of days' })
+    .max(MAX_REMINDERS, { error: `must list at most ${MAX_REMINDERS} reminders` })
+    .optional(),
+});
+
+const percent = z
+  .int({ error: 'must be a whole number (a percentage of the monthly budget)' })
+  .min(1, { error: 'must be 1 or more' })
+  .max(1000, { error: 'must be 1000 or fewer' });
+
+/**
+ * A budget holds at most five notifications (AWS CloudFormation User Guide,
+ * AWS::Budgets::Budget NotificationWithSubscribers: "A budget can have up to five
+ * notifications"): one on the forecast and up to four on the actual spend.
+ */
+export const BUDGET_NOTIFICATIONS = 5;
+
+export const budgetSchema = z.strictObject({
+  monthlyUsd: z
+    .number({ error: 'must be a number of US dollars' })
+    .positive({ error: 'must be above 0' })
+    .max(1_000_000, { error: 'must be 1000000 or less' })
+    .optional(),
+  forecastPercent: percent.optional(),
+  actualPercent: z
+    .array(percent, { error: 'must be a list of percentages' })
+    .min(1, { error: 'must list at least one percentage' })
+    .max(BUDGET_NOTIFICATIONS - 1, {
+      error: `must list at most ${BUDGET_NOTIFICATIONS - 1} percentages (a budget holds ${BUDGET_NOTIFICATIONS} notifications, one is the forecast's)`,
+    })
     .optional(),
 });
 
@@ -213,6 +266,8 @@ export const cohortFileSchema = z.strictObject({
   mlflow: mlflowSchema.default({}),
   feast: feastSchema.default({}),
   artifacts: artifactsSchema.default({}),
+  expiry: expirySchema.default({}),
+  budget: budgetSchema.default({}),
   tags: tagsSchema.default({}),
 });
 

@@ -1,4 +1,4 @@
-import { ApiEndpointAccess, ArtifactRetention, MlflowPermission } from '../core';
+import { ApiEndpointAccess, ArtifactRetention, ExpiryAction, MlflowPermission } from '../core';
 import { ComputeConfig, Profile } from './profile';
 
 /** An instructor after validation and normalisation. */
@@ -43,6 +43,13 @@ export interface MlflowConfig {
   readonly replicas: number;
   /** Prebuilt image. @default - built from images/mlflow at deploy time */
   readonly image?: string;
+  /**
+   * IPv4 networks the MLflow Ingress admits (`alb.ingress.kubernetes.io/inbound-cidrs`).
+   * Empty: the internet, behind the web ACL's rate limit.
+   */
+  readonly allowedCidrs: readonly string[];
+  /** The explicit opt-in that lets `allowedCidrs` include 0.0.0.0/0 (or any block broader than /8). */
+  readonly allowAccessFromAnywhere: boolean;
 }
 
 /** Feast settings with defaults filled in. */
@@ -68,6 +75,23 @@ export interface ClusterConfig {
 
 export type { ComputeConfig };
 
+/** What happens at the expiry, with the profile's defaults filled in. */
+export interface ExpiryConfig {
+  readonly action: ExpiryAction;
+  /** Days before `lab:expires` a reminder goes to the alert topic, largest first, no repeats. */
+  readonly remindDaysBefore: readonly number[];
+}
+
+/** The cohort's AWS Budget (on the `lab:cohort` cost-allocation tag). */
+export interface BudgetConfig {
+  /** Monthly amount in US dollars. @default - the cost ceiling's month (lib/config/cost.ts, budgetAmountUsd) */
+  readonly monthlyUsd?: number;
+  /** Alert when the forecast for the month reaches this share of the amount, in percent. */
+  readonly forecastPercent: number;
+  /** Alert when the actual spend reaches each of these shares of the amount, in percent. */
+  readonly actualPercent: readonly number[];
+}
+
 /** A validated cohort: the only thing `bin/` passes down to stacks. */
 export interface CohortConfig {
   /** Path of the cohort file it came from, as given to the loader. */
@@ -92,6 +116,8 @@ export interface CohortConfig {
   readonly feast: FeastConfig;
   readonly cluster: ClusterConfig;
   readonly artifacts: { readonly retention: ArtifactRetention };
+  readonly expiry: ExpiryConfig;
+  readonly budget: BudgetConfig;
   /** Extra tags from the cohort file, applied beside the `lab:*` tags. */
   readonly tags: Readonly<Record<string, string>>;
 }

@@ -115,6 +115,15 @@ export function nodeAllocatable(instanceType: string): NodeAllocatable | undefin
 /** Requests of the Cluster Autoscaler pod (its memory limit is the same figure). */
 export const CLUSTER_AUTOSCALER_REQUESTS: PodRequests = { cpuMillis: 100, memoryMebibytes: 600 };
 
+/**
+ * Requests of the CloudWatch Observability add-on's two DaemonSets (the CloudWatch agent, Fluent
+ * Bit): the chart's defaults (aws-observability/helm-charts, amazon-cloudwatch-observability
+ * values.yaml `agent.resources`, `containerLogs.fluentBit.resources`), which the add-on's
+ * configuration sets explicitly (constructs/cluster-observability), so these are what runs.
+ */
+export const CLOUDWATCH_AGENT_REQUESTS: PodRequests = { cpuMillis: 250, memoryMebibytes: 128 };
+export const FLUENT_BIT_REQUESTS: PodRequests = { cpuMillis: 50, memoryMebibytes: 25 };
+
 /** The DaemonSets EKS runs on every node of the managed node group. */
 export const NODE_DAEMONSETS: readonly PodGroup[] = [
   {
@@ -137,6 +146,18 @@ export const NODE_DAEMONSETS: readonly PodGroup[] = [
     cpuMillis: 0,
     memoryMebibytes: 0,
     source: 'aws/eks-pod-identity-agent chart values: no requests',
+  },
+  {
+    name: 'CloudWatch agent (Container Insights)',
+    pods: 1,
+    ...CLOUDWATCH_AGENT_REQUESTS,
+    source: 'constructs/cluster-observability (the add-on chart default, set explicitly)',
+  },
+  {
+    name: 'Fluent Bit (pod logs)',
+    pods: 1,
+    ...FLUENT_BIT_REQUESTS,
+    source: 'constructs/cluster-observability (the add-on chart default, set explicitly)',
   },
 ];
 
@@ -178,6 +199,13 @@ export const CLUSTER_ADDON_PODS: readonly PodGroup[] = [
     source: 'constructs/secrets-sync',
   },
   { name: 'Reloader', pods: 1, cpuMillis: 10, memoryMebibytes: 64, source: 'constructs/secrets-sync' },
+  {
+    name: 'CloudWatch agent operator',
+    pods: 1,
+    cpuMillis: 100,
+    memoryMebibytes: 64,
+    source: 'amazon-cloudwatch-observability chart values: manager requests 100m / 64Mi (not set by us)',
+  },
   {
     name: 'Cluster Autoscaler',
     pods: 1,

@@ -15,6 +15,14 @@ export const WORLD_SCALE_PREFIX = 8;
 /** EKS accepts at most this many public access CIDR blocks per cluster. */
 export const MAX_PUBLIC_ACCESS_CIDRS = 40;
 
+/**
+ * MLflow's Ingress admits at most this many CIDR blocks (`mlflow.allowedCidrs`). The load balancer
+ * controller opens each listed block on each listener port (80 and 443) in the load balancer's
+ * security group, and a security group holds 60 inbound rules by default (Amazon VPC User Guide,
+ * "Amazon VPC quotas": inbound rules per security group).
+ */
+export const MAX_MLFLOW_ALLOWED_CIDRS = 30;
+
 /** The RFC 1918 private ranges: "the internet" in a NetworkPolicy is the world minus these. */
 export const PRIVATE_IPV4_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 

@@ -52,3 +52,30 @@ export type MlflowPermission = (typeof MLFLOW_PERMISSIONS)[number];
 
 /** MLflow's permission on resources nobody was granted explicitly, unless the cohort file says otherwise. */
 export const DEFAULT_MLFLOW_PERMISSION: MlflowPermission = 'READ';
+
+/** What the cohort's one-time expiry schedule does at `lab:expires` (the cohort file's `expiry.action`). */
+export enum ExpiryAction {
+  /** Tell the cohort's alert topic; everything keeps running (and billing) until ops tear it down. */
+  NOTIFY = 'notify',
+  /**
+   * Scale the node group to zero nodes: no pod can run, so the workloads stop; the control plane,
+   * database, egress and load balancer still bill until teardown.
+   */
+  SCALE_TO_ZERO = 'scale-to-zero',
+  /**
+   * Delete the learner, apps and cluster stacks (in that order, hours apart); only a stack without
+   * termination protection can be deleted this way, so sandboxes only. The data stack stays for
+   * `cohort-lab teardown` and `sweep`.
+   */
+  TEARDOWN = 'teardown',
+}
+
+/** The words a cohort file may write for `expiry.action`. */
+export const EXPIRY_ACTIONS = [
+  ExpiryAction.NOTIFY,
+  ExpiryAction.SCALE_TO_ZERO,
+  ExpiryAction.TEARDOWN,
+] as const;
+
+/** Most reminders a cohort file may ask for before its expiry (one schedule each). */
+export const MAX_REMINDERS = 5;

@@ -12,6 +12,8 @@ export interface Limit {
   readonly serviceLimit: number;
   /** What is limited, for messages. */
   readonly what: string;
+  /** Who sets the limit, for messages: "S3 allows 20,480". */
+  readonly service: string;
   /** Where the service's limit is documented. */
   readonly source: string;
 }
@@ -24,6 +26,7 @@ export const STACK_RESOURCES: Limit = {
   budget: 450,
   serviceLimit: 500,
   what: 'resources in one CloudFormation stack',
+  service: 'CloudFormation',
   source: 'AWS CloudFormation User Guide, "AWS CloudFormation quotas": Resources, 500 per stack',
 };
 
@@ -35,6 +38,7 @@ export const TEMPLATE_BYTES: Limit = {
   budget: 800 * 1024,
   serviceLimit: 1_000_000,
   what: 'bytes of one CloudFormation template',
+  service: 'CloudFormation',
   source:
     'AWS CloudFormation User Guide, "AWS CloudFormation quotas": Template body size in an Amazon S3 object, 1 MB',
 };
@@ -44,6 +48,7 @@ export const STACK_OUTPUTS: Limit = {
   budget: 200,
   serviceLimit: 200,
   what: 'outputs of one CloudFormation stack',
+  service: 'CloudFormation',
   source: 'AWS CloudFormation User Guide, "AWS CloudFormation quotas": Outputs, 200 per stack',
 };
 
@@ -51,7 +56,8 @@ export const STACK_OUTPUTS: Limit = {
 export const BUCKET_POLICY_BYTES: Limit = {
   budget: 20 * 1024,
   serviceLimit: 20 * 1024,
-  what: 'bytes of the artifact bucket policy',
+  what: 'bytes of one S3 bucket policy',
+  service: 'S3',
   source: 'Amazon S3 User Guide, "Bucket policies": a bucket policy is limited to 20 KB',
 };
 
@@ -59,7 +65,8 @@ export const BUCKET_POLICY_BYTES: Limit = {
 export const KEY_POLICY_BYTES: Limit = {
   budget: 32 * 1024,
   serviceLimit: 32 * 1024,
-  what: 'bytes of the cohort key policy',
+  what: 'bytes of one KMS key policy',
+  service: 'AWS KMS',
   source: 'AWS KMS Developer Guide, "Quotas": key policy document size, 32 KB',
 };
 
@@ -68,6 +75,7 @@ export const MANAGED_POLICY_CHARS: Limit = {
   budget: 6144,
   serviceLimit: 6144,
   what: 'characters of one customer managed IAM policy',
+  service: 'IAM',
   source: 'IAM User Guide, "IAM and AWS STS quotas": Managed policy length, 6,144 characters',
 };
 
@@ -76,6 +84,7 @@ export const ROLE_INLINE_POLICY_CHARS: Limit = {
   budget: 10_240,
   serviceLimit: 10_240,
   what: 'characters of the inline policies of one IAM role',
+  service: 'IAM',
   source: 'IAM User Guide, "IAM and AWS STS quotas": Role policy size, 10,240 characters',
 };
 
@@ -84,6 +93,7 @@ export const TRUST_POLICY_CHARS: Limit = {
   budget: 2048,
   serviceLimit: 2048,
   what: 'characters of one IAM role trust policy',
+  service: 'IAM',
   source: 'IAM User Guide, "IAM and AWS STS quotas": Role trust policy length, 2,048 characters (default)',
 };
 
@@ -95,6 +105,7 @@ export const ROLES_PER_ACCOUNT: Limit = {
   budget: 1000,
   serviceLimit: 1000,
   what: 'IAM roles in one account (default quota)',
+  service: 'IAM',
   source: 'IAM User Guide, "IAM and AWS STS quotas": Roles in an AWS account, 1,000 (L-FE177D64, adjustable)',
 };
 
@@ -109,6 +120,7 @@ export const MANIFEST_BYTES: Limit = {
   budget: 120 * 1024,
   serviceLimit: 262_144,
   what: 'bytes of one manifest the kubectl provider applies (an update event holds it twice)',
+  service: 'Lambda',
   source:
     'AWS Lambda Developer Guide, "Lambda quotas": invocation payload, 256 KB asynchronous; aws-cdk#19165',
 };
@@ -118,6 +130,7 @@ export const NODES_PER_NODE_GROUP: Limit = {
   budget: 450,
   serviceLimit: 450,
   what: 'nodes in one EKS managed node group',
+  service: 'Amazon EKS',
   source: 'Amazon EKS User Guide, "Amazon EKS service quotas": Nodes per managed node group, 450',
 };
 
@@ -126,6 +139,7 @@ export const DYNAMIC_REFERENCES: Limit = {
   budget: 60,
   serviceLimit: 60,
   what: 'dynamic references in one CloudFormation template',
+  service: 'CloudFormation',
   source:
     'AWS CloudFormation User Guide, "Get values stored in other services using dynamic references": 60 per template',
 };

@@ -1,4 +1,4 @@
-import { MLFLOW_PORT } from './ports';
+import { FEAST_PORT, MLFLOW_PORT } from './ports';
 import { LEARNERS_PREFIX } from './prefixes';
 
 /**
@@ -18,6 +18,11 @@ export function stackName(cohort: string, part: string): string {
 /** The EKS cluster name of a cohort: `cohortlab-<cohort>`. */
 export function clusterName(cohort: string): string {
   return `${PRODUCT_PREFIX}-${cohort}`;
+}
+
+/** The cohort KMS key's alias: `alias/cohort-lab/<cohort>` (CohortKey; the local lab's key in moto). */
+export function cohortKeyAlias(cohort: string): string {
+  return `alias/cohort-lab/${cohort}`;
 }
 
 /** The Feast project of a cohort whose file names none: the cohort name with `-` turned into `_`. */
@@ -56,6 +61,11 @@ export const RELOADER_NAMESPACE = 'reloader';
 /** MLflow's address inside the cluster: its Service in the cohort namespace. */
 export function mlflowInClusterUrl(namespace: string = COHORT_NAMESPACE): string {
   return `http://mlflow.${namespace}.svc.cluster.local:${MLFLOW_PORT}`;
+}
+
+/** The Feast feature server's address inside the cluster (its only address: it has no Ingress). */
+export function feastInClusterUrl(namespace: string = COHORT_NAMESPACE): string {
+  return `http://feast.${namespace}.svc.cluster.local:${FEAST_PORT}`;
 }
 
 /** Prefix of every Secrets Manager secret of a cohort: `cohort-lab/<cohort>/`. */

@@ -44,16 +44,18 @@ export function personRoleName(cohort: string, slug: string): string {
   return `lab-${slug}-${createHash('sha256').update(cohort, 'utf8').digest('hex').slice(0, 8)}`;
 }
 
+/** The resource part of a person's role ARN: `cohortlab/<cohort>/people/<role name>` (path and name). */
+export function personRoleResource(cohort: string, slug: string): string {
+  return `${peopleRolePath(cohort).slice(1)}${personRoleName(cohort, slug)}`;
+}
+
 /**
- * The ARN of a person's role, from its fixed path and name (no lookup): the welcome sheet prints
- * it and a standalone `cdk8s synth` writes it into the learner's ClusterSecretStore.
+ * The ARN of a person's role, `arn:<partition>:iam::<account>:role/cohortlab/<cohort>/people/<name>`,
+ * computed without asking AWS (the welcome sheet prints it; a standalone `cdk8s synth` writes it
+ * into the learner's ClusterSecretStore).
  */
-export function personRoleArn(
-  where: { readonly partition: string; readonly account: string },
-  cohort: string,
-  slug: string,
-): string {
-  return `arn:${where.partition}:iam::${where.account}:role${peopleRolePath(cohort)}${personRoleName(cohort, slug)}`;
+export function personRoleArn(partition: string, account: string, cohort: string, slug: string): string {
+  return `arn:${partition}:iam::${account}:role/${personRoleResource(cohort, slug)}`;
 }
 
 /**

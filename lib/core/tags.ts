@@ -39,3 +39,15 @@ export function applyLabTags(scope: IConstruct, source: LabTagSource): void {
     Tags.of(scope).add(key, value);
   }
 }
+
+/**
+ * Days after `lab:expires` that what a teardown keeps on purpose (a retained bucket and its key, the
+ * final database snapshot) is kept for audit; `sweep` removes it only after that.
+ */
+export const KEEP_FOR_AUDIT_DAYS = 90;
+
+/** Tag the AWS Load Balancer Controller puts on what it creates, with the cluster's name. */
+export const LB_CONTROLLER_CLUSTER_TAG = 'elbv2.k8s.aws/cluster';
+
+/** Tag CloudFormation puts on what a stack created: such a resource is not a leftover while its stack lives. */
+export const CFN_STACK_NAME_TAG = 'aws:cloudformation:stack-name';

@@ -1,205 +1,244 @@
 /**
- * The Feast chart on loopback for the benchmark (scripts/bench-feast.ts): the demo cohort's chart
- * synthesised against a real OpenID provider, real Redis and moto's S3, the apply Job, the lab's
- * sample data materialised, and any number of feature servers started from the manifest's
- * container, each with its own `feature_store.yaml` if asked. The same steps as
- * test/integration/feast.test.ts, in a file of its own so the benchmark does not import test code.
+ * Feast on loopback: the Feast chart's own objects, each container a local process (container.ts),
+ * in the order the cluster runs them: Redis (the chart's `redis-server` command with its config and
+ * the ESO-rendered ACL file; Debian's redis-server stands in for the Redis image), the
+ * `feast-apply-<hash>` Job (registry and Permission objects into S3), then per pod start the
+ * `wait-for-registry` init container and the feature server.
+ *
+ * Stand-ins, said plainly: cluster DNS (the yaml's `redis.<ns>.svc.cluster.local:6379` is pointed
+ * at the loopback Redis), the External Secrets Operator (the caller renders the Secrets with
+ * external-secrets.ts), EKS Pod Identity (moto's dummy keys), and `kubectl exec` into the server's
+ * pod for an instructor's `materialize-incremental` ({@link seedSampleData}).
  */
-import { mkdtempSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
 import { join } from 'path';
-import { App } from 'cdk8s';
-import { parse, stringify } from 'yaml';
-import { chartValues, ImageSource } from '../../cdk8s';
-import { FeastChart } from '../../cdk8s/feast';
-import { handler } from '../../constructs/cohort-identity/pre-token-generation.handler';
-import { loadCohortFile } from '../config';
 import { REDIS_PORT } from '../core';
-import { containerProcess, ProcessSpec, REPO_ROOT } from './container';
-import { renderExternalSecrets } from './external-secrets';
-import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './manifest';
-import { OidcProvider, startOidcProvider } from './oidc';
-import { freePort, RunningProcess, runToCompletion, waitForHttp, waitForTcp } from './processes';
-import { Moto, randomPassword, startMoto } from './services';
+import { containerOf, find, K8sObject, podSpecOf } from './manifest';
+import { containerProcess, ProcessSpec, REPO_ROOT, SecretValues } from './container';
+import { AwsStandIn } from './mlflow';
+import {
+  readyOrStop,
+  RunningProcess,
+  RunOptions,
+  runToCompletion,
+  waitForHttp,
+  waitForTcp,
+} from './processes';
 
-/** Claims a Cognito access token of `user` in `groups` carries after the pre-token trigger. */
-async function cognitoClaims(user: string, groups: string[]): Promise<Record<string, unknown>> {
-  const event = {
-    version: '2',
-    triggerSource: 'TokenGeneration_Authentication',
-    region: 'eu-west-1',
-    userPoolId: 'eu-west-1_Bench',
-    userName: user,
-    callerContext: { awsSdkVersion: 'bench', clientId: 'bench' },
-    request: { userAttributes: {}, groupConfiguration: { groupsToOverride: groups } },
-    response: { claimsAndScopeOverrideDetails: {} },
-  };
-  const out = await handler(JSON.parse(JSON.stringify(event)));
-  return {
-    username: user,
-    'cognito:groups': groups,
-    ...out.response.claimsAndScopeOverrideDetails.accessTokenGeneration?.claimsToAddOrOverride,
-  };
+/** The Python of the Feast image stand-in (images/feast/requirements.lock.txt). */
+export const FEAST_PYTHON = join(REPO_ROOT, '.venvs', 'feast', 'bin', 'python');
+
+/** The newest row of one learner in the sample data (labs/feature_repo/gen_data.py prints them). */
+export interface SampleFeatures {
+  readonly minutes_active: number;
+  readonly lessons_completed: number;
+  readonly avg_quiz_score: number;
 }
 
-/** A running Feast lab: Redis, registry and data in place, servers started on demand. */
-export interface FeastLab {
-  readonly oidc: OidcProvider;
+export interface FeastDeploymentOptions {
+  /** Every object of the Feast chart, as synthesised. */
+  readonly objects: readonly K8sObject[];
+  /** Namespace of the chart's objects (the Redis Service's DNS name is in the yaml). */
+  readonly namespace: string;
+  /** The artifact bucket (registry and sample data under `feast/`). */
+  readonly bucket: string;
+  /** What the ESO-synced Kubernetes Secrets hold (`feast-redis`). */
+  readonly secrets: SecretValues;
+  readonly aws: AwsStandIn;
+  /** Directory the pods' mounted files are written under. */
+  readonly root: string;
   readonly logDir: string;
-  /** Secret values (passwords, client secrets), for redaction. */
-  readonly secrets: string[];
-  /** The `feature_store.yaml` the chart generated (Redis pointed at the loopback one). */
-  readonly featureStoreYaml: string;
-  /** The feature server container of the manifest as a process spec on `port`. */
-  serverSpec(port: number): ProcessSpec;
-  /** Start a server from `spec` (with `yaml` as its feature_store.yaml if given); waits for /health. */
-  startServer(name: string, spec: ProcessSpec, yaml?: string): Promise<RunningProcess>;
-  close(): Promise<void>;
+  readonly redisPort: number;
+  readonly feastPort: number;
+  /** Redis's data directory (the chart's `/data` emptyDir). @default - the pod's emptyDir */
+  readonly redisDataDir?: string;
+  /** Secret values to keep out of error messages. */
+  readonly redact?: readonly string[];
+  readonly run?: RunOptions;
 }
 
-/** Start the lab with one learner (`learner`, group `learners`). */
-export async function startFeastLab(bucket: string): Promise<FeastLab> {
-  const logDir = mkdtempSync(join(tmpdir(), 'cohortlab-feast-bench-logs-'));
-  const root = mkdtempSync(join(tmpdir(), 'cohortlab-feast-bench-'));
-  const running: RunningProcess[] = [];
-  const secrets: string[] = [];
-  const moto: Moto = await startMoto();
-  running.push(moto.process);
-  await fetch(`${moto.endpoint}/${bucket}`, { method: 'PUT' });
-  const oidc = await startOidcProvider({ learner: await cognitoClaims('learner', ['learners']) });
-  running.push(oidc.process);
-  secrets.push(...oidc.secrets);
+/** One Feast deployment on loopback (Redis, the apply Job, the feature server). */
+export class FeastDeployment {
+  /** The objects with the Redis address of `feature_store.yaml` pointed at the loopback Redis. */
+  public readonly objects: readonly K8sObject[];
+  private redis: RunningProcess | undefined;
+  private server: RunningProcess | undefined;
 
-  const config = loadCohortFile(join(REPO_ROOT, 'cohorts', 'demo.yaml'), { today: '2026-11-29' });
-  const values = chartValues(config, {
-    region: 'eu-west-1',
-    artifactBucketName: bucket,
-    vpcCidr: '10.0.0.0/16',
-    database: { host: '127.0.0.1', port: 5432, sslMode: 'require' },
-    images: { mlflow: 'cohort-lab-mlflow:test', feast: 'cohort-lab-feast:test' },
-    imageSources: { mlflow: ImageSource.CDK_ASSET, feast: ImageSource.CDK_ASSET },
-    oidc: { discoveryUrl: oidc.discoveryUrl, issuer: oidc.issuer, clientId: 'cohort-lab-learners' },
-    secretStoreName: 'bench-store',
-  });
-  const chart = new FeastChart(new App(), 'feast', { values });
-  const redisPassword = randomPassword();
-  secrets.push(redisPassword);
-  const redisPort = await freePort();
-  const service = `redis.${values.namespace}.svc.cluster.local:${REDIS_PORT}`;
-  const featureStoreYaml = chart.featureStoreYaml.replace(service, `127.0.0.1:${redisPort}`);
-  const objects: K8sObject[] = objectsOf(chart).map((o) =>
-    o.kind === 'ConfigMap' && o.metadata.name === 'feast-config'
-      ? { ...o, data: { 'feature_store.yaml': featureStoreYaml } }
-      : o,
-  );
-  const secretValues = renderExternalSecrets(objects, {
-    [values.secrets.redis]: { password: redisPassword, previousPassword: randomPassword() },
-  });
-  const awsEnv = { ...moto.awsEnv, FEAST_S3_ENDPOINT_URL: moto.endpoint };
-  const container = (
-    workload: K8sObject,
-    name: string,
-    extra: Partial<Parameters<typeof containerProcess>[0]> = {},
-  ) =>
-    containerProcess({
-      objects,
-      pod: podSpecOf(workload),
-      container: containerOf(podSpecOf(workload), name),
-      image: 'feast',
-      secrets: secretValues,
-      root,
-      extraEnv: awsEnv,
-      ...extra,
+  constructor(private readonly opts: FeastDeploymentOptions) {
+    // Cluster DNS stand-in: the Service address in the generated yaml -> the loopback Redis.
+    const service = `redis.${opts.namespace}.svc.cluster.local:${REDIS_PORT}`;
+    this.objects = opts.objects.map((o) =>
+      o.kind === 'ConfigMap' && o.metadata.name === 'feast-config'
+        ? {
+            ...o,
+            data: { 'feature_store.yaml': feastYaml(o).replace(service, `127.0.0.1:${opts.redisPort}`) },
+          }
+        : o,
+    );
+  }
+
+  public get url(): string {
+    return `http://127.0.0.1:${this.opts.feastPort}`;
+  }
+
+  public get redisProcess(): RunningProcess | undefined {
+    return this.redis;
+  }
+
+  public get serverProcess(): RunningProcess | undefined {
+    return this.server;
+  }
+
+  /** The chart's `feast-apply-<hash>` Job's name (Kubernetes runs a Job of one name once). */
+  public get applyJobName(): string {
+    return find(this.objects, 'Job', 'feast-apply').metadata.name;
+  }
+
+  /** Redis from the manifest's command and args (config file + included ACL file), on loopback. */
+  public async startRedis(): Promise<number> {
+    const pod = podSpecOf(find(this.objects, 'Deployment', 'redis'));
+    const overrides: Record<string, string> = {
+      '--port': String(this.opts.redisPort),
+      '--bind': '127.0.0.1',
+    };
+    if (this.opts.redisDataDir) overrides['--dir'] = this.opts.redisDataDir;
+    const spec = containerProcess({
+      objects: this.objects,
+      pod,
+      container: containerOf(pod, 'redis'),
+      secrets: this.opts.secrets,
+      root: this.opts.root,
+      argOverrides: overrides,
     });
+    this.redis = new RunningProcess('redis', spec, this.opts.logDir, this.opts.run);
+    return readyOrStop(this.redis, waitForTcp(this.opts.redisPort, this.redis, this.redactions()));
+  }
 
-  const redisDeployment = find(objects, 'Deployment', 'redis');
-  const redis = new RunningProcess(
-    'redis',
-    container(redisDeployment, 'redis', {
-      image: undefined,
-      extraEnv: {},
-      argOverrides: { '--port': String(redisPort), '--bind': '127.0.0.1' },
-    }),
-    logDir,
-  );
-  running.push(redis);
-  await waitForTcp(redisPort, redis, secrets);
-  await runToCompletion(
-    'feast-apply',
-    container(find(objects, 'Job', 'feast-apply'), 'apply'),
-    logDir,
-    secrets,
-  );
-  await runToCompletion(
-    'gen-data',
-    {
-      command: join(REPO_ROOT, '.venvs', 'feast', 'bin', 'python'),
-      args: [
-        join(REPO_ROOT, 'labs', 'feature_repo', 'gen_data.py'),
-        '--upload',
-        '--out',
-        join(root, 'la.parquet'),
-      ],
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...awsEnv,
-        AWS_DEFAULT_REGION: 'eu-west-1',
-        COHORT_LAB_BUCKET: bucket,
-        PYTHONDONTWRITEBYTECODE: '1',
+  /** Run the apply Job (`feast apply`: registry and Permission objects into S3); returns its output. */
+  public async runApplyJob(): Promise<string> {
+    const pod = podSpecOf(find(this.objects, 'Job', 'feast-apply'));
+    return runToCompletion(
+      'feast-apply',
+      this.containerSpec(pod, 'apply'),
+      this.opts.logDir,
+      this.redactions(),
+      this.opts.run,
+    );
+  }
+
+  /**
+   * What an instructor does before learners read features (labs/feature_repo/README.md): upload
+   * the sample data (`gen_data.py --upload`), then materialise it into Redis in the server's pod
+   * (`kubectl exec deploy/feast -- python -m cohort_lab_feast materialize-incremental <now>`).
+   * Returns the newest row of each learner, as gen_data.py prints them.
+   */
+  public async seedSampleData(): Promise<{ written: string; latest: Record<string, SampleFeatures> }> {
+    const root = this.opts.root;
+    const out = await runToCompletion(
+      'gen-data',
+      {
+        command: FEAST_PYTHON,
+        args: [
+          join(REPO_ROOT, 'labs', 'feature_repo', 'gen_data.py'),
+          '--upload',
+          '--out',
+          join(root, 'learner_activity.parquet'),
+        ],
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...this.opts.aws.awsEnv,
+          FEAST_S3_ENDPOINT_URL: this.opts.aws.endpoint,
+          AWS_DEFAULT_REGION: 'eu-west-1',
+          COHORT_LAB_BUCKET: this.opts.bucket,
+          PYTHONDONTWRITEBYTECODE: '1',
+        },
+        cwd: root,
+        mounts: {},
       },
-      cwd: root,
-      mounts: {},
-    },
-    logDir,
-    secrets,
-  );
-  const deployment = find(objects, 'Deployment', 'feast');
-  const serverSpec = (port: number) =>
-    container(deployment, 'feast', { argOverrides: { '--port': String(port), '--host': '127.0.0.1' } });
-  const first = serverSpec(await freePort());
-  const moduleArgs = first.args.slice(0, first.args.indexOf('serve'));
-  const now = new Date().toISOString().slice(0, 19);
-  await runToCompletion(
-    'feast-materialize',
-    { ...first, args: [...moduleArgs, 'materialize-incremental', now] },
-    logDir,
-    secrets,
-  );
-  await runToCompletion(
-    'feast-wait-for-registry',
-    container(deployment, 'wait-for-registry'),
-    logDir,
-    secrets,
-  );
+      this.opts.logDir,
+      this.redactions(),
+      this.opts.run,
+    );
+    const summary = JSON.parse(out.slice(out.indexOf('{'))) as {
+      written: string;
+      latest: Record<string, SampleFeatures>;
+    };
+    const server = this.serverSpec();
+    const now = new Date().toISOString().slice(0, 19);
+    const moduleArgs = server.args.slice(0, server.args.indexOf('serve'));
+    await runToCompletion(
+      'feast-materialize',
+      { ...server, args: [...moduleArgs, 'materialize-incremental', now] },
+      this.opts.logDir,
+      this.redactions(),
+      this.opts.run,
+    );
+    return summary;
+  }
 
-  let yamls = 0;
-  return {
-    oidc,
-    logDir,
-    secrets,
-    featureStoreYaml,
-    serverSpec,
-    async startServer(name: string, spec: ProcessSpec, yaml?: string): Promise<RunningProcess> {
-      let env = spec.env;
-      if (yaml !== undefined) {
-        const file = join(root, `feature_store-${++yamls}.yaml`);
-        writeFileSync(file, yaml);
-        env = { ...env, FEAST_FS_YAML_FILE_PATH: file };
-      }
-      const proc = new RunningProcess(name, { ...spec, env }, logDir);
-      running.push(proc);
-      const port = spec.args[spec.args.indexOf('--port') + 1];
-      await waitForHttp(`http://127.0.0.1:${port}/health`, proc, secrets, 120_000);
-      return proc;
-    },
-    async close(): Promise<void> {
-      await Promise.all(running.reverse().map((p) => p.stop()));
-    },
-  };
+  /**
+   * A pod start: the `wait-for-registry` init container (until the apply Job's Permission objects
+   * exist), then the feature server until /health answers. Returns the server's start time in ms.
+   */
+  public async start(): Promise<{ waitMs: number; readyMs: number }> {
+    if (this.server) throw new Error('Feast server already running');
+    const pod = podSpecOf(find(this.objects, 'Deployment', 'feast'));
+    const t0 = Date.now();
+    await runToCompletion(
+      'feast-wait-for-registry',
+      this.containerSpec(pod, 'wait-for-registry'),
+      this.opts.logDir,
+      this.redactions(),
+      this.opts.run,
+    );
+    const waitMs = Date.now() - t0;
+    this.server = new RunningProcess('feast-serve', this.serverSpec(), this.opts.logDir, this.opts.run);
+    const readyMs = await readyOrStop(
+      this.server,
+      waitForHttp(`${this.url}/health`, this.server, this.redactions(), 120_000),
+    );
+    return { waitMs, readyMs };
+  }
+
+  /** Stop the server and Redis (Redis saves its snapshot on SIGTERM). */
+  public async stop(): Promise<void> {
+    await this.server?.stop();
+    this.server = undefined;
+    await this.redis?.stop();
+    this.redis = undefined;
+  }
+
+  /** The server container's process (also what `kubectl exec deploy/feast -c feast` runs in). */
+  public serverSpec(): ProcessSpec {
+    const pod = podSpecOf(find(this.objects, 'Deployment', 'feast'));
+    return this.containerSpec(pod, 'feast', {
+      '--port': String(this.opts.feastPort),
+      '--host': '127.0.0.1',
+    });
+  }
+
+  private containerSpec(
+    pod: ReturnType<typeof podSpecOf>,
+    container: string,
+    argOverrides?: Record<string, string>,
+  ): ProcessSpec {
+    return containerProcess({
+      objects: this.objects,
+      pod,
+      container: containerOf(pod, container),
+      image: 'feast',
+      secrets: this.opts.secrets,
+      root: this.opts.root,
+      extraEnv: { ...this.opts.aws.awsEnv, FEAST_S3_ENDPOINT_URL: this.opts.aws.endpoint },
+      argOverrides,
+    });
+  }
+
+  private redactions(): string[] {
+    const redis = this.opts.secrets['feast-redis'] ?? {};
+    return [...Object.values(redis), ...(this.opts.redact ?? [])];
+  }
 }
 
-/** `yaml` with authentication off (`auth: {type: no_auth}`), for the no-auth baseline. */
-export function withoutAuth(yaml: string): string {
-  const doc = parse(yaml) as Record<string, unknown>;
-  return stringify({ ...doc, auth: { type: 'no_auth' } });
+function feastYaml(o: K8sObject): string {
+  return (o as K8sObject & { data: Record<string, string> }).data['feature_store.yaml'];
 }

@@ -7,6 +7,7 @@
  *
  * Also the summary the scripts print: medians over interleaved rounds with min-max, per server.
  */
+import { spawn } from 'child_process';
 import { readdirSync, readFileSync } from 'fs';
 import { Agent, request } from 'http';
 
@@ -72,6 +73,70 @@ export function processTreeCpuSeconds(pid: number): number {
   let ticks = 0;
   for (const p of tree) ticks += stats.get(p)?.ticks ?? 0;
   return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Every live descendant of `pid` (the server's workers), deepest last. */
+export function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // ended while we looked
+    }
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    for (const [child, parent] of parents) {
+      if (parent === p) {
+        out.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Sample the Python stacks of `pids` for `seconds` with py-spy (`pySpy`: its binary), raw
+ * (collapsed) stacks into `out` + `-<pid>.txt`, CPU only (idle threads left out). Benchmarks only:
+ * `--py-spy <path>`. Resolves when every py-spy has exited.
+ */
+export function pySpyRecord(
+  pySpy: string,
+  pids: readonly number[],
+  seconds: number,
+  out: string,
+): Promise<void> {
+  return Promise.all(
+    pids.map(
+      (pid) =>
+        new Promise<void>((resolve) => {
+          const child = spawn(
+            pySpy,
+            [
+              'record',
+              '-p',
+              String(pid),
+              '-d',
+              String(seconds),
+              '-r',
+              '250',
+              '-f',
+              'raw',
+              '--nonblocking',
+            ].concat(['-o', `${out}-${pid}.txt`]),
+            { stdio: 'ignore' },
+          );
+          child.on('exit', () => resolve());
+          child.on('error', () => resolve());
+        }),
+    ),
+  ).then(() => undefined);
 }
 
 /** Options of {@link runLoad}. */

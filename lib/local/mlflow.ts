@@ -1,23 +1,31 @@
 /**
- * MLflow on loopback: the demo cohort's MLflow chart synthesised with loopback infrastructure
- * values, each container turned into a local process (container.ts), and
- * {@link MlflowDeployment}, one running deployment (bootstrap Job, then per "pod start" the
- * `sync-admin` init container and the server) behind a stand-in for the load balancer.
+ * MLflow on loopback: the MLflow chart synthesised with loopback infrastructure values (infra.ts),
+ * each container turned into a local process (container.ts), and {@link MlflowDeployment}, one
+ * running deployment (bootstrap Job, then per "pod start" the `sync-admin` init container and the
+ * server) behind a stand-in for the load balancer.
  *
- * The tracking and auth databases have the chart's fixed names (`mlflow`, `mlflow_auth`), so two
- * deployments on one PostgreSQL server run one after the other (the tests use `--runInBand`).
+ * The tests' deployments ({@link MlflowDeployment.create}) share the machine's PostgreSQL and its
+ * chart's fixed database names (`mlflow`, `mlflow_auth`), so they run one after the other (the
+ * tests use `--runInBand`); the local lab's has a PostgreSQL of its own (lab.ts).
  */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App } from 'cdk8s';
-import { addCohortCharts, chartValues, ImageSource } from '../../cdk8s';
 import { loadCohortFile } from '../config';
 import { MlflowPermission, POSTGRES_PORT } from '../core';
-import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './manifest';
+import { containerOf, find, K8sObject, podSpecOf } from './manifest';
 import { containerProcess, ProcessSpec, REPO_ROOT, SecretValues } from './container';
+import { localChartValues, synthCohortManifests } from './infra';
 import { IngressProxy, startIngressProxy } from './ingress-proxy';
-import { freePort, rawLogsIn, RunningProcess, runToCompletion, waitForHttp } from './processes';
+import {
+  freePort,
+  rawLogsIn,
+  readyOrStop,
+  RunningProcess,
+  RunOptions,
+  runToCompletion,
+  waitForHttp,
+} from './processes';
 import { createMasterRole, dropTestObjects, Moto, randomPassword } from './services';
 
 /** The Python of the MLflow image stand-in (images/mlflow/requirements.lock.txt). */
@@ -26,39 +34,28 @@ export const MLFLOW_PYTHON = join(REPO_ROOT, '.venvs', 'mlflow', 'bin', 'python'
 /** Databases the chart's bootstrap Job creates. */
 export const MLFLOW_DATABASES = ['mlflow', 'mlflow_auth'] as const;
 
+/** What stands in for AWS (moto's endpoint and dummy keys for EKS Pod Identity). */
+export type AwsStandIn = Pick<Moto, 'endpoint' | 'awsEnv'>;
+
 export interface MlflowManifest {
   /** Every object of the MLflow chart, as `kubectl apply` would receive it. */
   readonly objects: K8sObject[];
-  /** The Ingress host name, which MLflow's `--allowed-hosts` accepts. */
+  /** The Host header the load balancer stand-in sends (see CohortManifests.mlflowHostname). */
   readonly hostname: string;
 }
 
 /**
- * The demo cohort's MLflow chart, with loopback PostgreSQL and `bucket` for artifacts;
+ * The demo cohort's MLflow chart, with the machine's PostgreSQL and `bucket` for artifacts;
  * `defaultPermission` replaces the demo file's `mlflow.defaultPermission` when given.
  */
 export function synthMlflowManifest(bucket: string, defaultPermission?: MlflowPermission): MlflowManifest {
   const demo = loadCohortFile(join(REPO_ROOT, 'cohorts', 'demo.yaml'), { today: '2026-11-29' });
   const config =
     defaultPermission === undefined ? demo : { ...demo, mlflow: { ...demo.mlflow, defaultPermission } };
-  const charts = addCohortCharts(
-    new App(),
-    chartValues(config, {
-      region: 'us-east-1',
-      artifactBucketName: bucket,
-      vpcCidr: '10.0.0.0/16',
-      database: { host: '127.0.0.1', port: POSTGRES_PORT, sslMode: 'require' },
-      // Stand-ins for the images CDK builds from images/ (the venvs run them here).
-      images: { mlflow: 'cohort-lab-mlflow:test', feast: 'cohort-lab-feast:test' },
-      imageSources: { mlflow: ImageSource.CDK_ASSET, feast: ImageSource.CDK_ASSET },
-      oidc: {
-        discoveryUrl: 'https://idp.invalid/.well-known/openid-configuration',
-        issuer: 'https://idp.invalid',
-      },
-      secretStoreName: 'test-store',
-    }),
+  const manifests = synthCohortManifests(
+    localChartValues(config, { bucket, database: { host: '127.0.0.1', port: POSTGRES_PORT } }),
   );
-  return { objects: objectsOf(charts.mlflow), hostname: config.mlflow.hostname! };
+  return { objects: manifests.mlflow, hostname: manifests.mlflowHostname };
 }
 
 export interface MlflowContainerOptions {
@@ -68,7 +65,7 @@ export interface MlflowContainerOptions {
   /** What the ESO-synced Kubernetes Secrets hold. */
   readonly secrets: SecretValues;
   readonly root: string;
-  readonly moto: Moto;
+  readonly moto: AwsStandIn;
   readonly argOverrides?: Record<string, string>;
 }
 
@@ -86,7 +83,28 @@ export function mlflowContainerSpec(opts: MlflowContainerOptions): ProcessSpec {
   });
 }
 
+/** One MLflow deployment: its objects, what its Secrets hold, where its processes run. */
 export interface MlflowDeploymentOptions {
+  readonly manifest: MlflowManifest;
+  /** What the ESO-synced Kubernetes Secrets hold; `start()` reads the admin password from here. */
+  readonly secrets: SecretValues;
+  readonly aws: AwsStandIn;
+  /** Directory the pods' mounted files are written under. */
+  readonly root: string;
+  /** Directory of every process log (bootstrap, sync-admin, server, load balancer). */
+  readonly logDir: string;
+  /** The pod's port (the chart's `--port`). */
+  readonly port: number;
+  /** The load balancer stand-in's port. @default - a free port */
+  readonly proxyPort?: number;
+  /** How the processes run (the local lab appends to its logs). */
+  readonly run?: RunOptions;
+  /** Log file names: one per run (tests), or one per container (the local lab). @default per run */
+  readonly logPerRun?: boolean;
+}
+
+/** What the tests' deployments on the machine's PostgreSQL are made of. */
+export interface MlflowTestDeploymentOptions {
   readonly moto: Moto;
   /** Artifact bucket named in the manifest (the server does not touch it until artifacts are logged). */
   readonly bucket: string;
@@ -102,22 +120,43 @@ export interface MlflowDeploymentOptions {
 }
 
 /**
- * One MLflow deployment on loopback: the bootstrap Job has run once; `start()` is a pod start
- * (sync-admin init container, then the server), `stop()` takes the pod away. The ingress proxy
- * stays up across restarts, as the load balancer does (it answers 502 while no pod runs).
+ * One MLflow deployment on loopback: `runBootstrapJob()` is the chart's bootstrap Job; `start()`
+ * is a pod start (sync-admin init container, then the server), `stop()` takes the pod away. The
+ * load balancer stand-in ({@link startProxy}) stays up across restarts, as the load balancer does
+ * (it answers 502 while no pod runs).
  */
 export class MlflowDeployment {
-  public static async create(opts: MlflowDeploymentOptions): Promise<MlflowDeployment> {
-    const d = new MlflowDeployment(opts, await freePort());
-    dropTestObjects(MLFLOW_DATABASES, []);
-    await runToCompletion(
-      'bootstrap',
-      d.spec(find(d.manifest.objects, 'Job', 'mlflow-db-bootstrap'), 'bootstrap'),
-      d.logDir,
-      d.serviceSecretValues(),
-    );
+  /**
+   * A test deployment on the machine's PostgreSQL (scripts/services.sh): an RDS-like master role
+   * and fresh databases, the bootstrap Job run once, a pod started, the load balancer up.
+   * {@link close} drops what it created.
+   */
+  public static async create(opts: MlflowTestDeploymentOptions): Promise<MlflowDeployment> {
+    const master = await createMasterRole(opts.rolePrefix);
+    const appUser = `${opts.rolePrefix}_${randomPassword(3)}`;
+    const root = mkdtempSync(join(tmpdir(), 'cohortlab-mlflow-root-'));
+    const d = new MlflowDeployment({
+      manifest: synthMlflowManifest(opts.bucket, opts.defaultPermission),
+      secrets: {
+        'mlflow-db-master': { username: master.username, password: master.password },
+        'mlflow-db': { username: appUser, password: randomPassword() },
+        'mlflow-admin': { password: opts.adminPassword },
+        'mlflow-flask': { secretKey: randomPassword(32) },
+      },
+      aws: opts.moto,
+      root,
+      logDir: mkdtempSync(join(tmpdir(), 'cohortlab-mlflow-logs-')),
+      port: await freePort(),
+    });
+    d.cleanup = async () => {
+      await dropTestObjects(MLFLOW_DATABASES, []);
+      await dropTestObjects([], [appUser, `${appUser}_clone`, master.username]);
+      rmSync(root, { recursive: true, force: true });
+    };
+    await dropTestObjects(MLFLOW_DATABASES, []);
+    await d.runBootstrapJob();
     await d.start();
-    d.proxy = await startIngressProxy(d.port, d.manifest.hostname);
+    await d.startProxy();
     return d;
   }
 
@@ -126,29 +165,18 @@ export class MlflowDeployment {
   public readonly logDir: string;
   /** What the Kubernetes Secrets hold; `start()` takes the admin password from here. */
   public readonly secrets: SecretValues;
-  private readonly root: string;
-  private readonly masterRole: string;
-  private readonly appUser: string;
+  /** The pod's port. */
+  public readonly port: number;
   private server: RunningProcess | undefined;
   private proxy: IngressProxy | undefined;
   private starts = 0;
+  private cleanup: (() => Promise<void>) | undefined;
 
-  private constructor(
-    private readonly opts: MlflowDeploymentOptions,
-    private readonly port: number,
-  ) {
-    this.manifest = synthMlflowManifest(opts.bucket, opts.defaultPermission);
-    this.root = mkdtempSync(join(tmpdir(), 'cohortlab-mlflow-root-'));
-    this.logDir = mkdtempSync(join(tmpdir(), 'cohortlab-mlflow-logs-'));
-    const master = createMasterRole(opts.rolePrefix);
-    this.masterRole = master.username;
-    this.appUser = `${opts.rolePrefix}_${randomPassword(3)}`;
-    this.secrets = {
-      'mlflow-db-master': { username: master.username, password: master.password },
-      'mlflow-db': { username: this.appUser, password: randomPassword() },
-      'mlflow-admin': { password: opts.adminPassword },
-      'mlflow-flask': { secretKey: randomPassword(32) },
-    };
+  constructor(private readonly opts: MlflowDeploymentOptions) {
+    this.manifest = opts.manifest;
+    this.logDir = opts.logDir;
+    this.secrets = opts.secrets;
+    this.port = opts.port;
   }
 
   /** Base URL of the stand-in load balancer (it sends MLflow the Ingress host name). */
@@ -157,12 +185,38 @@ export class MlflowDeployment {
     return this.proxy.url;
   }
 
+  /** The running server (the pod's `mlflow` container), if any. */
+  public get serverProcess(): RunningProcess | undefined {
+    return this.server;
+  }
+
+  /** The load balancer stand-in, once started. */
+  public get proxyProcess(): RunningProcess | undefined {
+    return this.proxy?.process;
+  }
+
   /** Passwords and keys of the service secrets (never user names), for log checks. */
   public serviceSecretValues(): string[] {
     return Object.values(this.secrets).flatMap((s) =>
       Object.entries(s)
         .filter(([k]) => k !== 'username')
         .map(([, v]) => v),
+    );
+  }
+
+  /** The chart's `mlflow-db-bootstrap-<hash>` Job's name (Kubernetes runs a Job of one name once). */
+  public get bootstrapJobName(): string {
+    return find(this.manifest.objects, 'Job', 'mlflow-db-bootstrap').metadata.name;
+  }
+
+  /** Run the bootstrap Job to completion; returns its output. */
+  public async runBootstrapJob(): Promise<string> {
+    return runToCompletion(
+      'bootstrap',
+      this.spec(find(this.manifest.objects, 'Job', 'mlflow-db-bootstrap'), 'bootstrap'),
+      this.logDir,
+      this.serviceSecretValues(),
+      this.opts.run,
     );
   }
 
@@ -177,27 +231,38 @@ export class MlflowDeployment {
   ): Promise<{ syncAdmin: string; readyMs: number }> {
     if (this.server) throw new Error('MLflow server already running');
     this.starts += 1;
+    const suffix = this.opts.logPerRun === false ? '' : `-${this.starts}`;
     const deployment = find(this.manifest.objects, 'Deployment', 'mlflow');
     const syncSpec = this.spec(deployment, 'sync-admin');
     const syncAdmin = await runToCompletion(
-      `sync-admin-${this.starts}`,
+      `sync-admin${suffix}`,
       { ...syncSpec, env: { ...syncSpec.env, ...syncAdminEnv } },
       this.logDir,
       this.serviceSecretValues(),
+      this.opts.run,
     );
     const server = new RunningProcess(
-      `mlflow-server-${this.starts}`,
+      `mlflow-server${suffix}`,
       this.spec(deployment, 'mlflow', { '--host': '127.0.0.1', '--port': String(this.port) }),
       this.logDir,
+      this.opts.run,
     );
     this.server = server;
-    const readyMs = await waitForHttp(
-      `http://127.0.0.1:${this.port}/health`,
+    const readyMs = await readyOrStop(
       server,
-      this.serviceSecretValues(),
-      120_000,
+      waitForHttp(`http://127.0.0.1:${this.port}/health`, server, this.serviceSecretValues(), 120_000),
     );
     return { syncAdmin, readyMs };
+  }
+
+  /** Start the load balancer stand-in in front of the pod. */
+  public async startProxy(): Promise<IngressProxy> {
+    this.proxy = await startIngressProxy(this.port, this.manifest.hostname, {
+      port: this.opts.proxyPort,
+      logDir: this.logDir,
+      run: this.opts.run,
+    });
+    return this.proxy;
   }
 
   /** Take the pod away (SIGTERM, then SIGKILL). */
@@ -212,15 +277,15 @@ export class MlflowDeployment {
   }
 
   /**
-   * Stop everything, drop the databases and roles it created, and remove the pod files (they hold
-   * the mounted Secret values). The logs stay in {@link logDir} for a look after a failure.
+   * Stop everything; a test deployment also drops the databases and roles it created and removes
+   * the pod files (they hold the mounted Secret values). The logs stay in {@link logDir} for a look
+   * after a failure.
    */
   public async close(): Promise<void> {
     await this.proxy?.close();
+    this.proxy = undefined;
     await this.stop();
-    dropTestObjects(MLFLOW_DATABASES, []);
-    dropTestObjects([], [this.appUser, `${this.appUser}_clone`, this.masterRole]);
-    rmSync(this.root, { recursive: true, force: true });
+    await this.cleanup?.();
   }
 
   private spec(workload: K8sObject, container: string, argOverrides?: Record<string, string>): ProcessSpec {
@@ -229,8 +294,8 @@ export class MlflowDeployment {
       workload,
       container,
       secrets: this.secrets,
-      root: this.root,
-      moto: this.opts.moto,
+      root: this.opts.root,
+      moto: this.opts.aws,
       argOverrides,
     });
   }

@@ -1,6 +1,12 @@
-/** Starting, waiting for and stopping local processes, each with its output in its own log file. */
+/**
+ * Starting, waiting for and stopping local processes, each with its output in its own log file.
+ *
+ * Every process gets its own process group (`detached`), so stopping it takes its children too,
+ * and writes straight into its log file (no pipe through this process), so it can outlive the
+ * command that started it (`cohort-lab local up --detach`); pids.ts finds it again later.
+ */
 import { ChildProcess, spawn } from 'child_process';
-import { createWriteStream, readdirSync, readFileSync } from 'fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'fs';
 import { AddressInfo, connect, createServer } from 'net';
 import { join } from 'path';
 import { ProcessSpec } from './container';
@@ -27,23 +33,64 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** How a process is started and stopped, beyond its {@link ProcessSpec}. */
+export interface RunOptions {
+  /** Append to the log file instead of replacing it (the local lab keeps every run's output). */
+  readonly append?: boolean;
+  /** Run as this user and group (root starting PostgreSQL, which refuses to run as root). */
+  readonly uid?: number;
+  readonly gid?: number;
+  /**
+   * The signal that stops it, and whether it goes to the whole process group or to the process
+   * alone (PostgreSQL: SIGINT to the postmaster only, which then stops its children in order).
+   * @default SIGTERM to the process group
+   */
+  readonly stop?: StopHow;
+}
+
+/** How to stop a process: the signal, and whether the whole process group gets it. */
+export interface StopHow {
+  readonly signal: NodeJS.Signals;
+  readonly group: boolean;
+}
+
+const DEFAULT_STOP: StopHow = { signal: 'SIGTERM', group: true };
+
 export class RunningProcess {
   public readonly child: ChildProcess;
   public readonly logFile: string;
+  /** Where this run's output starts in the log file, in bytes (the local lab appends every run). */
+  public readonly logStart: number;
+  public readonly stopHow: StopHow;
   private exited: Promise<number | null>;
 
-  constructor(name: string, spec: ProcessSpec, logDir: string) {
+  constructor(name: string, spec: ProcessSpec, logDir: string, opts: RunOptions = {}) {
     this.logFile = join(logDir, `${name}.log`);
-    const log = createWriteStream(this.logFile);
-    this.child = spawn(spec.command, spec.args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+    this.stopHow = opts.stop ?? DEFAULT_STOP;
+    this.logStart = opts.append && existsSync(this.logFile) ? statSync(this.logFile).size : 0;
+    const fd = openSync(this.logFile, opts.append ? 'a' : 'w', 0o600);
+    try {
+      this.child = spawn(spec.command, spec.args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        stdio: ['ignore', fd, fd],
+        detached: true,
+        uid: opts.uid,
+        gid: opts.gid,
+      });
+    } finally {
+      closeSync(fd);
+    }
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null)));
+      // A command that cannot be started (ENOENT) reports an error and no exit.
+      this.child.on('error', () => resolve(-1));
     });
-    this.child.stdout?.pipe(log);
-    this.child.stderr?.pipe(log);
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  public get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.logFile}: the process did not start`);
+    return this.child.pid;
   }
 
   /** The process output with secret values replaced. */
@@ -51,29 +98,42 @@ export class RunningProcess {
     return redact(readFileSync(this.logFile, 'utf8'), secrets);
   }
 
-  /** Resolves with the exit code when the process ends. */
+  /** Resolves with the exit code when the process ends (-1 when a signal ended it). */
   public wait(): Promise<number | null> {
     return this.exited;
   }
 
-  /** SIGTERM the process group, then SIGKILL after `graceMs`. */
+  /** True while the process runs. */
+  public get running(): boolean {
+    return this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Let this process's event loop end while the process runs on (a detached lab). */
+  public unref(): void {
+    this.child.unref();
+  }
+
+  /** Stop it as {@link stopHow} says, then SIGKILL the process group after `graceMs`. */
   public async stop(graceMs = 10_000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.pid === undefined) return;
-    const pid = this.child.pid;
+    if (!this.running) return;
+    const pid = this.pid;
     try {
-      process.kill(-pid, 'SIGTERM');
+      process.kill(this.stopHow.group ? -pid : pid, this.stopHow.signal);
     } catch {
       return;
     }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, graceMs);
+    const timer = setTimeout(() => killGroup(pid), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+}
+
+/** SIGKILL the process group of `pid` (nothing when it is gone). */
+export function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
 }
 
@@ -92,8 +152,9 @@ export async function runToCompletion(
   spec: ProcessSpec,
   logDir: string,
   secrets: readonly string[],
+  opts: RunOptions = {},
 ): Promise<string> {
-  const p = new RunningProcess(name, spec, logDir);
+  const p = new RunningProcess(name, spec, logDir, opts);
   const code = await p.wait();
   const out = p.logs(secrets);
   if (code !== 0) {
@@ -111,13 +172,14 @@ export async function waitForHttp(
 ): Promise<number> {
   const start = Date.now();
   for (;;) {
-    if (proc.child.exitCode !== null) {
+    if (!proc.running) {
       throw new Error(
         `process exited with ${proc.child.exitCode} before ${url} answered:\n${proc.logs(secrets).slice(-4000)}`,
       );
     }
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
       if (res.status < 500) return Date.now() - start;
     } catch {
       // not up yet
@@ -125,8 +187,20 @@ export async function waitForHttp(
     if (Date.now() - start > timeoutMs) {
       throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${proc.logs(secrets).slice(-4000)}`);
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
+}
+
+/** True when something accepts TCP connections on loopback `port`. */
+export function tcpOpen(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** Poll until `port` on loopback accepts TCP connections (for servers that do not speak HTTP). */
@@ -138,25 +212,34 @@ export async function waitForTcp(
 ): Promise<number> {
   const start = Date.now();
   for (;;) {
-    if (proc.child.exitCode !== null) {
+    if (!proc.running) {
       throw new Error(
         `process exited with ${proc.child.exitCode} before port ${port} opened:\n${proc.logs(secrets).slice(-4000)}`,
       );
     }
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return Date.now() - start;
+    if (await tcpOpen(port)) return Date.now() - start;
     if (Date.now() - start > timeoutMs) {
       throw new Error(
         `port ${port} did not open within ${timeoutMs} ms:\n${proc.logs(secrets).slice(-4000)}`,
       );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
+}
+
+/**
+ * `waiting` (a wait for `proc` to be ready), but when it fails `proc` is stopped before the error
+ * is passed on: a process that never became ready is not left running.
+ */
+export async function readyOrStop<T>(proc: RunningProcess, waiting: Promise<T>): Promise<T> {
+  try {
+    return await waiting;
+  } catch (err) {
+    await proc.stop(5_000);
+    throw err;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -3,24 +3,25 @@
  * user's superuser role over the Unix socket) and moto's server standing in for AWS APIs (S3,
  * Secrets Manager), from the tools venv.
  */
-import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { POSTGRES_PORT } from '../core';
 import { REPO_ROOT } from './container';
-import { freePort, RunningProcess, waitForHttp } from './processes';
+import { freePort, readyOrStop, RunningProcess, RunOptions, waitForHttp } from './processes';
+import { runSql } from './sql';
 
-/** Run SQL as the local superuser (peer authentication over the Unix socket). */
-export function psql(sql: string, database = 'postgres'): string {
-  return execFileSync(
-    'psql',
-    ['-h', '/var/run/postgresql', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qtA', '-c', sql],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  ).trim();
+/** Where scripts/services.sh's PostgreSQL (Debian's cluster) has its Unix socket. */
+export const SYSTEM_POSTGRES_SOCKET_DIR = '/var/run/postgresql';
+
+/**
+ * Run SQL on scripts/services.sh's PostgreSQL as the local superuser (peer authentication over
+ * the Unix socket); what `psql -qtA` would print (see sql.ts). `port` picks another cluster of
+ * the same installation (a benchmark's own, e.g. 5433).
+ */
+export function psql(sql: string, database = 'postgres', port = POSTGRES_PORT): Promise<string> {
+  return runSql({ socketDir: SYSTEM_POSTGRES_SOCKET_DIR, port }, sql, database);
 }
 
 /** A fresh random password (hex: safe in URIs, Redis connection strings and shells). */
@@ -32,20 +33,27 @@ export function randomPassword(bytes = 18): string {
  * An RDS-like master role: it can create roles and databases but is not a superuser, like the
  * RDS master user. Returns its name and password; drop with {@link dropTestDatabase}.
  */
-export function createMasterRole(prefix: string): { username: string; password: string } {
+export async function createMasterRole(
+  prefix: string,
+  port = POSTGRES_PORT,
+): Promise<{ username: string; password: string }> {
   const username = `${prefix}_master_${randomBytes(3).toString('hex')}`;
   const password = randomPassword();
-  psql(`CREATE ROLE "${username}" LOGIN CREATEROLE CREATEDB PASSWORD '${password}'`);
+  await psql(`CREATE ROLE "${username}" LOGIN CREATEROLE CREATEDB PASSWORD '${password}'`, 'postgres', port);
   return { username, password };
 }
 
 /** Drop databases and roles a test created (best effort, for re-runs on one machine). */
-export function dropTestObjects(databases: readonly string[], roles: readonly string[]): void {
+export async function dropTestObjects(
+  databases: readonly string[],
+  roles: readonly string[],
+  port = POSTGRES_PORT,
+): Promise<void> {
   for (const db of databases) {
-    psql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+    await psql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`, 'postgres', port);
   }
   for (const role of roles) {
-    psql(`DROP ROLE IF EXISTS "${role}"`);
+    await psql(`DROP ROLE IF EXISTS "${role}"`, 'postgres', port);
   }
 }
 
@@ -56,10 +64,26 @@ export interface Moto {
   readonly awsEnv: Record<string, string>;
 }
 
-/** Start moto's server on a free loopback port. */
-export async function startMoto(): Promise<Moto> {
-  const port = await freePort();
-  const logDir = mkdtempSync(join(tmpdir(), 'cohortlab-moto-'));
+/** Where and how moto runs. */
+export interface MotoOptions {
+  /** @default - a free port */
+  readonly port?: number;
+  /** Directory of its log file (moto.log) and its HOME. @default - a new temporary directory */
+  readonly logDir?: string;
+  readonly run?: RunOptions;
+}
+
+/** Env that points AWS SDKs at moto (stands in for EKS Pod Identity credentials). */
+export const MOTO_AWS_ENV: Readonly<Record<string, string>> = {
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+/** moto's server, from the tools venv, on loopback; resolves once it answers. */
+export async function startMoto(opts: MotoOptions = {}): Promise<Moto> {
+  const port = opts.port ?? (await freePort());
+  const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), 'cohortlab-moto-'));
   const process = new RunningProcess(
     'moto',
     {
@@ -70,16 +94,9 @@ export async function startMoto(): Promise<Moto> {
       mounts: {},
     },
     logDir,
+    opts.run,
   );
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${endpoint}/moto-api/`, process, [], 30_000);
-  return {
-    endpoint,
-    process,
-    awsEnv: {
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    },
-  };
+  await readyOrStop(process, waitForHttp(`${endpoint}/moto-api/`, process, [], 30_000));
+  return { endpoint, process, awsEnv: { ...MOTO_AWS_ENV } };
 }

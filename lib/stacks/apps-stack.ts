@@ -2,6 +2,7 @@ import { Annotations, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as events from 'aws-cdk-lib/aws-events';
 import { App as Cdk8sApp, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { join } from 'path';
@@ -14,14 +15,29 @@ import {
   InfraValues,
 } from '../../cdk8s';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
+import { CohortMonitoring, IngressLoadBalancer } from '../../constructs/cohort-monitoring';
+import { MlflowWebAcl } from '../../constructs/mlflow-web-acl';
 import { CohortSecrets } from '../../constructs/cohort-secrets';
 import { MlflowPrivateEndpoint } from '../../constructs/mlflow-private-endpoint';
 import { SecretRotation } from '../../constructs/mlflow-rotation';
 import { CohortIdentity } from '../../constructs/cohort-identity';
 import { CohortKey } from '../../constructs/cohort-key';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CohortConfig } from '../config';
-import { BuiltImage, EXTERNAL_SECRETS, MLFLOW_PORT, secretNames, secretPrefix } from '../core';
+import {
+  BuiltImage,
+  clusterName,
+  cohortMetricsNamespace,
+  COHORT_NAMESPACE,
+  EXTERNAL_SECRETS,
+  MLFLOW_PORT,
+  MLFLOW_RATE_LIMIT,
+  mlflowLoadBalancerName,
+  nodeAllocatable,
+  secretNames,
+  secretPrefix,
+} from '../core';
 import { cdkProfile } from './profile-mapping';
 
 /** Properties of {@link AppsStack}. */
@@ -37,8 +53,12 @@ export interface AppsStackProps extends StackProps {
   readonly clusterSecurityGroup: ec2.ISecurityGroup;
   /** The cohort's alert topic (data stack): rotation failures go there. */
   readonly alertTopic: sns.ITopic;
+  /** The data stack's rule on Secrets Manager's `RotationFailed` events: its matches are on the dashboard. */
+  readonly rotationFailedRule: events.IRule;
   /** MLflow's PostgreSQL endpoint (cluster stack); TLS is required (RDS for PostgreSQL 15+). */
   readonly database: Omit<DatabaseEndpoint, 'sslMode'>;
+  /** MLflow's PostgreSQL instance (cluster stack), for its metrics and alarms. */
+  readonly databaseInstance: rds.IDatabaseInstance;
   readonly artifacts: ArtifactBucket;
   readonly cohortKey: CohortKey;
 }
@@ -61,6 +81,10 @@ export class AppsStack extends Stack {
   public readonly secrets: CohortSecrets;
   public readonly rotation: SecretRotation;
   public readonly mlflowPrivateEndpoint: MlflowPrivateEndpoint;
+  /** The web ACL of MLflow's internet-facing load balancer. */
+  public readonly mlflowWebAcl: MlflowWebAcl;
+  /** The cohort's dashboard and alarms. */
+  public readonly monitoring: CohortMonitoring;
 
   constructor(scope: Construct, id: string, props: AppsStackProps) {
     super(scope, id, props);
@@ -119,6 +143,12 @@ export class AppsStack extends Stack {
       rotation: this.rotation,
     });
 
+    // The edge: a web ACL the MLflow Ingress's load balancer is associated with (annotation).
+    this.mlflowWebAcl = new MlflowWebAcl(this, 'MlflowWebAcl', {
+      name: `cohortlab-${config.name}-mlflow`,
+      rateLimit: MLFLOW_RATE_LIMIT,
+    });
+
     const infra: InfraValues = {
       region: this.region,
       artifactBucketName: props.artifacts.bucketName,
@@ -137,6 +167,7 @@ export class AppsStack extends Stack {
         hostname: this.mlflowPrivateEndpoint.hostname,
         targetGroupArn: this.mlflowPrivateEndpoint.targetGroup.targetGroupArn,
       },
+      mlflowWebAclArn: this.mlflowWebAcl.webAclArn,
     };
     this.charts = addCohortCharts(new Cdk8sApp(), chartValues(config, infra));
 
@@ -161,6 +192,29 @@ export class AppsStack extends Stack {
       m.node.addDependency(this.secrets);
     }
     this.manifests = manifests;
+
+    // The dashboard and the alarms; the Ingress's load balancer is looked up once it exists.
+    const mlflowLoadBalancer = new IngressLoadBalancer(this, 'MlflowLoadBalancer', {
+      cluster: props.cluster,
+      namespace: COHORT_NAMESPACE,
+      ingressName: this.charts.mlflow.ingress.name,
+      loadBalancerName: mlflowLoadBalancerName(config.name),
+    });
+    mlflowLoadBalancer.node.addDependency(manifests.Mlflow);
+    this.monitoring = new CohortMonitoring(this, 'Monitoring', {
+      cohortName: config.name,
+      alarmTopic: props.alertTopic,
+      clusterName: clusterName(config.name),
+      namespace: COHORT_NAMESPACE,
+      maxNodes: config.compute.maxNodes,
+      podsPerNode: nodeAllocatable(config.compute.instanceTypes[0])?.pods,
+      mlflowLoadBalancerFullName: mlflowLoadBalancer.loadBalancerFullName,
+      mlflowLogMetricsNamespace: cohortMetricsNamespace(config.name),
+      webAcl: this.mlflowWebAcl.webAcl,
+      database: props.databaseInstance,
+      rotationFunction: this.rotation.function,
+      rotationFailedRule: props.rotationFailedRule,
+    });
 
     if (config.mlflow.certificateArn === undefined) {
       Annotations.of(this).addWarningV2(

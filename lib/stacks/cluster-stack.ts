@@ -3,8 +3,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
 import { ClusterAutoscaler } from '../../constructs/cluster-autoscaler';
+import { ClusterObservability } from '../../constructs/cluster-observability';
 import { ClusterEndpoint, CohortCluster } from '../../constructs/cohort-cluster';
 import { CohortDatabase } from '../../constructs/cohort-database';
+import { CohortExpiry } from '../../constructs/cohort-expiry';
 import { CohortKey } from '../../constructs/cohort-key';
 import { CohortNetwork } from '../../constructs/cohort-network';
 import { PodIdentityRole } from '../../constructs/pod-identity-role';
@@ -13,10 +15,15 @@ import { ClusterConfig, CohortConfig } from '../config';
 import {
   ApiEndpointAccess,
   clusterName,
+  cohortMetricsNamespace,
+  MLFLOW_LOG_METRICS,
+  mlflowContainerLogPath,
   peopleRolePath,
   COHORT_NAMESPACE,
+  ExpiryAction,
   EXTERNAL_SECRETS,
   FEAST_PREFIX,
+  labTags,
   MLFLOW_PREFIX,
   PRODUCT_PREFIX,
   RELOADER_NAMESPACE,
@@ -46,6 +53,8 @@ export class ClusterStack extends Stack {
   public readonly cluster: CohortCluster;
   /** Scales the node group between `compute.minNodes` and `compute.maxNodes`. */
   public readonly autoscaler: ClusterAutoscaler;
+  /** Pod logs to CloudWatch Logs, Container Insights metrics, MLflow's log metrics. */
+  public readonly observability: ClusterObservability;
   public readonly database: CohortDatabase;
   public readonly secretsSync: SecretsSync;
   /** Pod Identity roles by service account name (`mlflow`, `feast`). */
@@ -70,6 +79,8 @@ export class ClusterStack extends Stack {
       encryptionKey: cohortKey.key,
       endpoint: endpointFrom(config.cluster),
       logRetention: profile.logRetention,
+      // What Kubernetes creates in AWS carries the cohort's tags: sweep finds it by lab:cohort.
+      controllerResourceTags: labTags(config),
       capacity: {
         instanceTypes: config.compute.instanceTypes.map((t) => new ec2.InstanceType(t)),
         minNodes: config.compute.minNodes,
@@ -78,6 +89,14 @@ export class ClusterStack extends Stack {
       },
     });
     this.autoscaler = new ClusterAutoscaler(this, 'Autoscaler', { cluster: this.cluster });
+    this.observability = new ClusterObservability(this, 'Observability', {
+      cluster: this.cluster,
+      encryptionKey: cohortKey.key,
+      logRetention: profile.logRetention,
+      mlflowLogPath: mlflowContainerLogPath(),
+      metricNamespace: cohortMetricsNamespace(config.name),
+      mlflowMetrics: Object.values(MLFLOW_LOG_METRICS),
+    });
     // People's access entries come with each person, in their learners-N stack (LabPerson).
 
     const mlflow = this.cluster.addPodIdentityRole('MlflowRole', COHORT_NAMESPACE, SERVICE_ACCOUNTS.mlflow);
@@ -121,6 +140,14 @@ export class ClusterStack extends Stack {
     });
     // Pods (on the nodes, which carry the cluster security group) reach PostgreSQL; nothing else.
     this.database.allowFrom(this.cluster.clusterSecurityGroup, 'MLflow pods on the cohort cluster');
+
+    if (config.expiry.action === ExpiryAction.SCALE_TO_ZERO) {
+      // Here, not in the data stack with the reminders: it needs the node group's generated name.
+      new CohortExpiry(this, 'Expiry', { cohortName: config.name, expires: config.expires }).scaleToZero(
+        this.cluster.nodegroup,
+        clusterName(config.name),
+      );
+    }
 
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName, description: 'EKS cluster' });
     new CfnOutput(this, 'KubeconfigCommand', {

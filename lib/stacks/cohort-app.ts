@@ -51,7 +51,9 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
     privateSubnets: cluster.network.privateSubnets,
     clusterSecurityGroup: cluster.cluster.clusterSecurityGroup,
     alertTopic: data.alerts.topic,
+    rotationFailedRule: data.rotationFailed,
     database: cluster.database.endpoint,
+    databaseInstance: cluster.database.instance,
     artifacts: data.artifacts,
     cohortKey: data.key,
   });

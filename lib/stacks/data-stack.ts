@@ -1,11 +1,24 @@
-import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
 import { CohortAlerts } from '../../constructs/cohort-alerts';
+import { CohortBudget } from '../../constructs/cohort-budget';
+import { CohortExpiry } from '../../constructs/cohort-expiry';
 import { CohortKey } from '../../constructs/cohort-key';
 import { PeoplePolicies } from '../../constructs/lab-person';
-import { CohortConfig } from '../config';
-import { ArtifactRetention, secretPrefix } from '../core';
+import { budgetAmountUsd, CohortConfig, CostEstimate, estimateCost, NoPriceError } from '../config';
+import {
+  ArtifactRetention,
+  ESTIMATE_OUTPUTS,
+  ExpiryAction,
+  LAB_TAG,
+  PRICES_AS_OF,
+  secretPrefix,
+  shardPart,
+  stackName,
+} from '../core';
+import { shardMembers } from './learners-stack';
 import { cdkProfile } from './profile-mapping';
 
 /** Properties of {@link DataStack}. */
@@ -22,8 +35,14 @@ export class DataStack extends Stack {
   public readonly key: CohortKey;
   public readonly artifacts: ArtifactBucket;
   public readonly alerts: CohortAlerts;
+  /** The rule that announces every failed rotation of the cohort's secrets (its matches are on the dashboard). */
+  public readonly rotationFailed: events.Rule;
   /** The managed policies of the people's roles (learners, instructors). */
   public readonly peoplePolicies: PeoplePolicies;
+  /** The monthly budget on the `lab:cohort` cost-allocation tag. */
+  public readonly budget: CohortBudget;
+  /** Reminders and the notice around `lab:expires`; with `expiry.action: teardown`, the stack deletions. */
+  public readonly expiry: CohortExpiry;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -56,7 +75,38 @@ export class DataStack extends Stack {
       encryptionKey: this.key.key,
       emails: [config.owner],
     });
-    this.alerts.alertOnRotationFailure(secretPrefix(config.name));
+    this.rotationFailed = this.alerts.alertOnRotationFailure(secretPrefix(config.name));
+
+    this.budget = new CohortBudget(this, 'Budget', {
+      cohortName: config.name,
+      tagKey: LAB_TAG.cohort,
+      monthlyUsd: budgetAmountUsd(config),
+      forecastPercent: config.budget.forecastPercent,
+      actualPercent: config.budget.actualPercent,
+      topic: this.alerts.topic,
+      topicKey: this.key.key,
+    });
+    this.expiry = new CohortExpiry(this, 'Expiry', {
+      cohortName: config.name,
+      expires: config.expires,
+      remindDaysBefore: config.expiry.remindDaysBefore,
+      notices: this.alerts.topic,
+      actionDescription: EXPIRY_DESCRIPTIONS[config.expiry.action],
+    });
+    if (config.expiry.action === ExpiryAction.TEARDOWN) {
+      // Learners first (they import the apps stack's outputs), then apps (its charts' deletion
+      // drains the load balancers Kubernetes made), then the cluster. The data stack stays for
+      // `cohort-lab teardown`, which keeps or exports the artifacts on purpose.
+      for (const shard of shardMembers(config).keys()) {
+        this.expiry.deleteStack(
+          `DeleteLearners${shard}`,
+          stackName(config.name, shardPart(shard)),
+          Duration.hours(0),
+        );
+      }
+      this.expiry.deleteStack('DeleteApps', stackName(config.name, 'apps'), Duration.hours(1));
+      this.expiry.deleteStack('DeleteCluster', stackName(config.name, 'cluster'), Duration.hours(3));
+    }
 
     new CfnOutput(this, 'AlertTopicArn', {
       value: this.alerts.topic.topicArn,
@@ -66,6 +116,38 @@ export class DataStack extends Stack {
       value: this.artifacts.bucketName,
       description: 'Cohort artifact bucket (shared/, learners/<id>/, mlflow/, feast/)',
     });
+    const cost = costOrUndefined(config);
+    if (cost !== undefined) {
+      // `cohort-lab list` computes the cost so far from them; neither depends on the roster.
+      new CfnOutput(this, ESTIMATE_OUTPUTS.fixedUsdPerHour, {
+        value: cost.fixedUsdPerHour.toFixed(4),
+        description: `Estimated fixed USD per hour (lib/core/prices.ts of ${PRICES_AS_OF})`,
+      });
+      new CfnOutput(this, ESTIMATE_OUTPUTS.perLearnerUsdPerHour, {
+        value: cost.perLearnerUsdPerHour.toFixed(4),
+        description: `Estimated USD per learner per hour at the lab's peak (lib/core/prices.ts of ${PRICES_AS_OF})`,
+      });
+    }
     new CfnOutput(this, 'CohortKeyArn', { value: this.key.keyArn, description: 'Cohort KMS key' });
+  }
+}
+
+/** What each expiry action does, as the reminders and the expiry notice say it. */
+const EXPIRY_DESCRIPTIONS: Readonly<Record<ExpiryAction, string>> = {
+  [ExpiryAction.NOTIFY]: 'nothing is stopped; everything keeps running and billing until it is torn down',
+  [ExpiryAction.SCALE_TO_ZERO]:
+    'the node group goes to zero nodes and the workloads stop; the control plane, database, NAT and load balancer keep billing until teardown',
+  [ExpiryAction.TEARDOWN]:
+    'the learner, apps and cluster stacks are deleted (over three hours); the data stack stays for cohort-lab teardown',
+};
+
+function costOrUndefined(config: CohortConfig): CostEstimate | undefined {
+  try {
+    return estimateCost(config);
+  } catch (err) {
+    if (err instanceof NoPriceError) {
+      return undefined;
+    }
+    throw err;
   }
 }

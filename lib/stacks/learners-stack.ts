@@ -1,4 +1,4 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { CfnWaitConditionHandle, Stack, StackProps } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -95,15 +95,28 @@ export class LearnersStack extends Stack {
         charts.set(learner.slug, chart);
       }
     }
+    if (props.members.length === 0) {
+      // CloudFormation refuses a template without resources. A shard whose last person left must
+      // still deploy, empty, so that the person's role, secret and namespace are removed with it.
+      new CfnWaitConditionHandle(this, 'EmptyShard');
+    }
     this.people = people;
     this.manifests = manifests;
     this.charts = charts;
   }
 }
 
-/** The members of every non-empty shard of `config`, by shard number (ascending). */
+/**
+ * The members of every shard of `config`, by shard number (ascending), empty shards included: every
+ * shard of the profile is a stack, always, so that when a shard's last person leaves the roster
+ * its stack is still in the app and the next deploy removes that person's resources (a stack
+ * that dropped out of the app would keep them, and CDK could no longer deploy or destroy it).
+ */
 export function shardMembers(config: CohortConfig): Map<number, ShardMember[]> {
   const shards = new Map<number, ShardMember[]>();
+  for (let shard = 0; shard < config.profile.learnerShards; shard++) {
+    shards.set(shard, []);
+  }
   const add = (member: ShardMember) => {
     const list = shards.get(member.person.shard) ?? [];
     list.push(member);

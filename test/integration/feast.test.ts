@@ -17,22 +17,14 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { chartValues } from '../../cdk8s';
 import { FeastChart } from '../../cdk8s/feast';
-import { REDIS_PORT } from '../../lib/core';
-import { handler } from '../../constructs/cohort-identity/pre-token-generation.handler';
 import { testInfra } from '../support/chart-values';
 import { configFrom } from '../support/cohort';
-import { containerProcess, ProcessSpec, REPO_ROOT } from '../../lib/local/container';
-import { containerOf, find, K8sObject, objectsOf, podSpecOf } from '../../lib/local/manifest';
+import { REPO_ROOT } from '../../lib/local/container';
+import { objectsOf } from '../../lib/local/manifest';
 import { renderExternalSecrets } from '../../lib/local/external-secrets';
-import { OidcProvider, startOidcProvider } from '../../lib/local/oidc';
-import {
-  freePort,
-  redact,
-  RunningProcess,
-  runToCompletion,
-  waitForHttp,
-  waitForTcp,
-} from '../../lib/local/processes';
+import { FeastDeployment, FEAST_PYTHON, SampleFeatures } from '../../lib/local/feast';
+import { cognitoClaims, OidcProvider, startOidcProvider } from '../../lib/local/oidc';
+import { freePort, redact, RunningProcess } from '../../lib/local/processes';
 import { Moto, randomPassword, startMoto } from '../../lib/local/services';
 
 jest.setTimeout(240_000);
@@ -44,32 +36,6 @@ const FEATURES = [
   'learner_activity:avg_quiz_score',
 ];
 
-interface Latest {
-  minutes_active: number;
-  lessons_completed: number;
-  avg_quiz_score: number;
-}
-
-/** Claims a Cognito token of a member of `groups` carries after the pre-token-generation trigger. */
-async function cognitoClaims(user: string, groups: string[]): Promise<Record<string, unknown>> {
-  const event = {
-    version: '2',
-    triggerSource: 'TokenGeneration_Authentication',
-    region: 'eu-west-1',
-    userPoolId: 'eu-west-1_Test',
-    userName: user,
-    callerContext: { awsSdkVersion: 'test', clientId: 'test' },
-    request: { userAttributes: {}, groupConfiguration: { groupsToOverride: groups } },
-    response: { claimsAndScopeOverrideDetails: {} },
-  } as const;
-  const out = await handler(JSON.parse(JSON.stringify(event)));
-  return {
-    username: user,
-    'cognito:groups': groups,
-    ...out.response.claimsAndScopeOverrideDetails.accessTokenGeneration?.claimsToAddOrOverride,
-  };
-}
-
 describe('Feast chart on real processes', () => {
   const started = Date.now();
   const logDir = mkdtempSync(join(tmpdir(), 'cohortlab-feast-it-'));
@@ -79,14 +45,13 @@ describe('Feast chart on real processes', () => {
   const timings: Record<string, number> = {};
   let moto: Moto;
   let oidc: OidcProvider;
-  let objects: K8sObject[];
+  let feast: FeastDeployment;
   let redisPassword: string;
   let previousRedisPassword: string;
   let redis: RunningProcess;
   let redisPort: number;
   let feastUrl: string;
-  let latest: Record<string, Latest>;
-  let serverSpec: ProcessSpec;
+  let latest: Record<string, SampleFeatures>;
 
   const say = (text: string) => console.log(redact(text, secrets));
   const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
@@ -124,136 +89,47 @@ describe('Feast chart on real processes', () => {
     previousRedisPassword = randomPassword();
     secrets.push(redisPassword, previousRedisPassword);
     redisPort = await freePort();
-    // Cluster DNS stand-in: the Service address in the generated yaml -> the loopback Redis.
-    const service = `redis.${values.namespace}.svc.cluster.local:${REDIS_PORT}`;
     const synthesised = objectsOf(chart);
-    objects = synthesised.map((o) =>
-      o.kind === 'ConfigMap' && o.metadata.name === 'feast-config'
-        ? { ...o, data: { 'feature_store.yaml': feastYaml(o).replace(service, `127.0.0.1:${redisPort}`) } }
-        : o,
-    );
     expect(JSON.stringify(synthesised)).not.toContain(redisPassword);
-    const secretValues = renderExternalSecrets(objects, {
-      [values.secrets.redis]: { password: redisPassword, previousPassword: previousRedisPassword },
+    feast = new FeastDeployment({
+      objects: synthesised,
+      namespace: values.namespace,
+      bucket: BUCKET,
+      secrets: renderExternalSecrets(synthesised, {
+        [values.secrets.redis]: { password: redisPassword, previousPassword: previousRedisPassword },
+      }),
+      aws: moto,
+      root,
+      logDir,
+      redisPort,
+      feastPort: await freePort(),
+      redact: secrets,
     });
-    const awsEnv = { ...moto.awsEnv, FEAST_S3_ENDPOINT_URL: moto.endpoint };
 
     // Redis: the manifest's command and args (config file + included password file).
-    const redisPod = podSpecOf(find(objects, 'Deployment', 'redis'));
-    redis = new RunningProcess(
-      'redis',
-      containerProcess({
-        objects,
-        pod: redisPod,
-        container: containerOf(redisPod, 'redis'),
-        secrets: secretValues,
-        root,
-        argOverrides: { '--port': String(redisPort), '--bind': '127.0.0.1' },
-      }),
-      logDir,
-    );
+    await feast.startRedis();
+    redis = feast.redisProcess!;
     running.push(redis);
-    await waitForTcp(redisPort, redis, secrets);
 
     // WHEN the feast-apply Job runs (registry + Permission objects into S3) ...
-    const jobPod = podSpecOf(find(objects, 'Job', 'feast-apply'));
-    await timed('feast apply (Job)', () =>
-      runToCompletion(
-        'feast-apply',
-        containerProcess({
-          objects,
-          pod: jobPod,
-          container: containerOf(jobPod, 'apply'),
-          image: 'feast',
-          secrets: secretValues,
-          root,
-          extraEnv: awsEnv,
-        }),
-        logDir,
-        secrets,
-      ),
-    );
+    await timed('feast apply (Job)', () => feast.runApplyJob());
 
     // ... an instructor uploads the sample data and materialises it, as the lab README says
-    // (`kubectl exec deploy/feast -- python -m cohort_lab_feast materialize-incremental <now>`) ...
-    const genOut = await timed('gen_data.py --upload', () =>
-      runToCompletion(
-        'gen-data',
-        {
-          command: join(REPO_ROOT, '.venvs', 'feast', 'bin', 'python'),
-          args: [
-            join(REPO_ROOT, 'labs', 'feature_repo', 'gen_data.py'),
-            '--upload',
-            '--out',
-            join(root, 'la.parquet'),
-          ],
-          env: {
-            PATH: process.env.PATH ?? '',
-            ...awsEnv,
-            AWS_DEFAULT_REGION: 'eu-west-1',
-            COHORT_LAB_BUCKET: BUCKET,
-            PYTHONDONTWRITEBYTECODE: '1',
-          },
-          cwd: root,
-          mounts: {},
-        },
-        logDir,
-        secrets,
-      ),
+    // (`gen_data.py --upload`, then `kubectl exec deploy/feast -- python -m cohort_lab_feast
+    // materialize-incremental <now>`) ...
+    const summary = await timed('gen_data.py --upload + feast materialize-incremental', () =>
+      feast.seedSampleData(),
     );
-    const summary = JSON.parse(genOut.slice(genOut.indexOf('{'))) as {
-      written: string;
-      latest: Record<string, Latest>;
-    };
     expect(summary.written).toBe(`s3://${BUCKET}/feast/data/learner_activity.parquet`);
     latest = summary.latest;
 
-    const serverPod = podSpecOf(find(objects, 'Deployment', 'feast'));
-    const feastPort = await freePort();
-    serverSpec = containerProcess({
-      objects,
-      pod: serverPod,
-      container: containerOf(serverPod, 'feast'),
-      image: 'feast',
-      secrets: secretValues,
-      root,
-      extraEnv: awsEnv,
-      argOverrides: { '--port': String(feastPort), '--host': '127.0.0.1' },
-    });
-    const now = new Date().toISOString().slice(0, 19);
-    const moduleArgs = serverSpec.args.slice(0, serverSpec.args.indexOf('serve'));
-    await timed('feast materialize-incremental', () =>
-      runToCompletion(
-        'feast-materialize',
-        { ...serverSpec, args: [...moduleArgs, 'materialize-incremental', now] },
-        logDir,
-        secrets,
-      ),
-    );
-
     // ... and the feature server starts from the manifest, after its init container has seen the
     // registry's permissions.
-    await timed('init container wait-for-registry', () =>
-      runToCompletion(
-        'feast-wait-for-registry',
-        containerProcess({
-          objects,
-          pod: serverPod,
-          container: containerOf(serverPod, 'wait-for-registry'),
-          image: 'feast',
-          secrets: secretValues,
-          root,
-          extraEnv: awsEnv,
-        }),
-        logDir,
-        secrets,
-      ),
-    );
-    const server = new RunningProcess('feast-serve', serverSpec, logDir);
-    running.push(server);
-    feastUrl = `http://127.0.0.1:${feastPort}`;
-    timings['feast serve: /health answers'] =
-      (await waitForHttp(`${feastUrl}/health`, server, secrets, 120_000)) / 1000;
+    const { waitMs, readyMs } = await feast.start();
+    running.push(feast.serverProcess!);
+    timings['init container wait-for-registry'] = waitMs / 1000;
+    timings['feast serve: /health answers'] = readyMs / 1000;
+    feastUrl = feast.url;
   });
 
   afterAll(async () => {
@@ -401,7 +277,7 @@ describe('Feast chart on real processes', () => {
   });
 
   test('the image wrapper fails closed with no Permission and refuses INTRA_COMMUNICATION_BASE64', () => {
-    const python = join(REPO_ROOT, '.venvs', 'feast', 'bin', 'python');
+    const python = FEAST_PYTHON;
     const env = {
       PATH: process.env.PATH ?? '',
       PYTHONPATH: join(REPO_ROOT, 'images', 'feast'),
@@ -478,8 +354,4 @@ function call(url: string, method: 'GET' | 'POST', body?: unknown, token?: strin
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
-}
-
-function feastYaml(o: K8sObject): string {
-  return (o as K8sObject & { data: Record<string, string> }).data['feature_store.yaml'];
 }

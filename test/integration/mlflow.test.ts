@@ -9,7 +9,7 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { MLFLOW_ADMIN_USERNAME, MLFLOW_PORT } from '../../lib/core';
+import { MLFLOW_ADMIN_USERNAME, MLFLOW_PORT, POSTGRES_PORT } from '../../lib/core';
 import { containerOf, find, K8sObject, podSpecOf } from '../../lib/local/manifest';
 import { REPO_ROOT, SecretValues } from '../../lib/local/container';
 import { IngressProxy, rawRequest, startIngressProxy } from '../../lib/local/ingress-proxy';
@@ -28,6 +28,7 @@ import {
   randomPassword,
   startMoto,
 } from '../../lib/local/services';
+import { runSql } from '../../lib/local/sql';
 
 const PYTHON = MLFLOW_PYTHON;
 const BUCKET = 'cohortlab-it-artifacts';
@@ -86,7 +87,7 @@ beforeAll(async () => {
     env: { ...process.env, ...moto.awsEnv },
   });
 
-  const master = createMasterRole('mlflow_it');
+  const master = await createMasterRole('mlflow_it');
   masterRole = master.username;
   secrets = {
     'mlflow-db-master': { username: master.username, password: master.password },
@@ -109,14 +110,14 @@ afterAll(async () => {
   await proxy?.close();
   await server?.stop();
   await moto?.process.stop();
-  dropTestObjects(MLFLOW_DATABASES, []);
-  dropTestObjects([], [appUser, `${appUser}_clone`, masterRole].filter(Boolean));
+  await dropTestObjects(MLFLOW_DATABASES, []);
+  await dropTestObjects([], [appUser, `${appUser}_clone`, masterRole].filter(Boolean));
 }, 60_000);
 
 describe('MLflow from the synthesised manifests', () => {
   test('the bootstrap Job creates the alternating users and both databases, and is idempotent', async () => {
     // Re-runs on one machine: start from no databases.
-    dropTestObjects(MLFLOW_DATABASES, []);
+    await dropTestObjects(MLFLOW_DATABASES, []);
     const job = find(objects, 'Job', 'mlflow-db-bootstrap');
     const first = await runToCompletion('bootstrap-1', spec('bootstrap', job), logDir, allSecrets());
     expect(first).toContain(`role ${appUser}: created`);
@@ -128,15 +129,17 @@ describe('MLflow from the synthesised manifests', () => {
     expect(second).toContain(`role ${appUser}: exists, password left to rotation`);
     expect(second).toContain('database mlflow_auth: exists');
 
-    expect(psql(`SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'mlflow'`)).toBe(appUser);
+    expect(await psql(`SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'mlflow'`)).toBe(
+      appUser,
+    );
     // The clone is a member of the base role and acts as it, so its tables belong to the base role.
     expect(
-      psql(
+      await psql(
         `SELECT count(*) FROM pg_auth_members WHERE roleid = '${appUser}'::regrole AND member = '${appUser}_clone'::regrole`,
       ),
     ).toBe('1');
     expect(
-      psql(`SELECT array_to_string(rolconfig, ',') FROM pg_roles WHERE rolname = '${appUser}_clone'`),
+      await psql(`SELECT array_to_string(rolconfig, ',') FROM pg_roles WHERE rolname = '${appUser}_clone'`),
     ).toBe(`role=${appUser}`);
     // The raw log files (runToCompletion returns redacted text, which could not show a leak).
     const logs = rawLogsIn(logDir);
@@ -325,25 +328,9 @@ describe('MLflow from the synthesised manifests', () => {
     const clonePassword = randomPassword();
     secretValues.push(clonePassword);
     const master = secrets['mlflow-db-master'];
-    execFileSync(
-      'psql',
-      [
-        '-h',
-        '127.0.0.1',
-        '-U',
-        master.username,
-        '-d',
-        'postgres',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-qtA',
-        '-c',
-        `ALTER USER "${clone}" WITH PASSWORD '${clonePassword}'`,
-      ],
-      {
-        env: { ...process.env, PGPASSWORD: master.password, PGSSLMODE: 'require' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    await runSql(
+      { host: '127.0.0.1', port: POSTGRES_PORT, user: master.username, password: master.password },
+      `ALTER USER "${clone}" WITH PASSWORD '${clonePassword}'`,
     );
 
     // THEN a new pod with the rotated secret (ESO synced, Reloader rolled) starts and is ready ...
@@ -425,14 +412,14 @@ describe('MLflow from the synthesised manifests', () => {
     // rotation (back to the base user) finds nothing it cannot use.
     for (const db of MLFLOW_DATABASES) {
       expect(
-        psql(
+        await psql(
           `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) <> '${appUser}'`,
           db,
         ),
       ).toBe('0');
       expect(
         Number(
-          psql(
+          await psql(
             `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'`,
             db,
           ),

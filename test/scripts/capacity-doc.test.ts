@@ -25,9 +25,9 @@ describe('docs/capacity.md', () => {
     // THEN one row per roster size, with its nodes per instance type
     expect(ROSTER_SIZES).toEqual([10, 100, 1000]);
     expect(rows.map((r) => [r[1], r[4], r[5]])).toEqual([
-      ['10', '**3** (CPU)', '**3** (CPU)'],
-      ['100', '**18** (CPU)', '**18** (CPU)'],
-      ['1,000', '**164** (CPU)', '**164** (CPU)'],
+      ['10', '**4** (CPU)', '**4** (CPU)'],
+      ['100', '**21** (CPU)', '**21** (CPU)'],
+      ['1,000', '**197** (CPU)', '**197** (CPU)'],
     ]);
   });
 

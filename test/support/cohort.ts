@@ -11,6 +11,13 @@ import { enablePolicyChecks, PolicyResult, synthWithPolicyChecks } from '../../l
 /** The fixed "today" every test validates against, so fixtures do not expire. */
 export const TODAY = '2026-11-29';
 
+/**
+ * How long a test lets one `cohort-lab` command run before it is killed and the test fails: far
+ * more than any command takes here (plan, the slowest, about 30 s on a loaded machine), so that a
+ * process that never ends fails its test instead of holding the whole run.
+ */
+export const CLI_TIMEOUT_MS = 240_000;
+
 export const REPO_ROOT = join(__dirname, '..', '..');
 
 /** Path of a fixture cohort file, relative to the repo root (as errors print it). */
@@ -28,9 +35,14 @@ export function baseDocument(): Record<string, unknown> {
   return parse(readFileSync(join(REPO_ROOT, fixture('valid-base.yaml')), 'utf8')) as Record<string, unknown>;
 }
 
-/** Validate `doc` (after `patch`) and return the config; throws with the problems if invalid. */
-export function configFrom(patch: (doc: Record<string, unknown>) => void = () => {}): CohortConfig {
-  const doc = baseDocument();
+/**
+ * Validate `doc` (the base fixture unless given; after `patch`) and return the config; throws with
+ * the problems if invalid.
+ */
+export function configFrom(
+  patch: (doc: Record<string, unknown>) => void = () => {},
+  doc: Record<string, unknown> = baseDocument(),
+): CohortConfig {
   patch(doc);
   const result = validateCohort(doc, { file: 'inline.yaml', today: TODAY });
   if (!result.ok) {

@@ -1,8 +1,9 @@
-import { ApiEndpointAccess, cidrProblem, isWorldScale, WORLD_CIDR, WORLD_SCALE_PREFIX } from '../../core';
+import { ApiEndpointAccess } from '../../core';
 import { endpointAccessWithDefault } from '../defaults';
 import { ConfigProblem } from '../errors';
 import { Profile } from '../profile';
 import { CohortFile } from '../schema';
+import { cidrListProblems } from './cidrs';
 import { problemAt, RuleContext } from './rule';
 
 /**
@@ -40,30 +41,14 @@ export function clusterRule(
       written.publicAccessCidrs,
     );
   }
-  const seen = new Map<string, number>();
-  cidrs.forEach((cidr, index) => {
-    const problem = cidrProblem(cidr);
-    if (problem !== undefined) {
-      add(['publicAccessCidrs', index], problem, cidr);
-      return;
-    }
-    const first = seen.get(cidr);
-    if (first !== undefined) {
-      add(['publicAccessCidrs', index], `duplicates cluster.publicAccessCidrs[${first}]`, cidr);
-      return;
-    }
-    seen.set(cidr, index);
-    if (isWorldScale(cidr) && !(written.allowPublicAccessFromAnywhere ?? false)) {
-      const reach =
-        cidr === WORLD_CIDR
-          ? 'opens the API endpoint to the whole internet'
-          : `is broader than /${WORLD_SCALE_PREFIX} and opens the API endpoint to a large part of the internet`;
-      add(
-        ['publicAccessCidrs', index],
-        `${reach}; set cluster.allowPublicAccessFromAnywhere: true if that is intended`,
-        cidr,
-      );
-    }
-  });
+  for (const p of cidrListProblems({
+    cidrs,
+    field: 'cluster.publicAccessCidrs',
+    optInField: 'cluster.allowPublicAccessFromAnywhere',
+    optedIn: written.allowPublicAccessFromAnywhere ?? false,
+    opens: 'the API endpoint',
+  })) {
+    add(['publicAccessCidrs', p.index], p.message, p.value);
+  }
   return problems;
 }

@@ -1,16 +1,21 @@
 import { artifactsRule } from './artifacts';
+import { budgetRule } from './budget';
 import { clusterRule } from './cluster';
 import { computeRule } from './compute';
 import { courseRule } from './course';
-import { ingressRule } from './ingress';
+import { expiryRule } from './expiry';
+import { ingressRule, mlflowAccessRule } from './ingress';
 import { peopleRule, principalPartitionRule } from './people';
 import { rule, RuleEntry } from './rule';
 import { shardsRule } from './shards';
 
 export * from './artifacts';
+export * from './cidrs';
+export * from './budget';
 export * from './cluster';
 export * from './compute';
 export * from './course';
+export * from './expiry';
 export * from './ingress';
 export * from './people';
 export * from './rule';
@@ -29,5 +34,8 @@ export const COHORT_RULES: readonly RuleEntry[] = [
   rule('artifacts', ['artifacts'], artifactsRule),
   rule('compute', ['compute'], computeRule),
   rule('ingress', ['mlflow'], ingressRule),
+  rule('mlflow access', ['mlflow'], mlflowAccessRule),
   rule('cluster', ['cluster'], clusterRule),
+  rule('expiry', ['expiry', 'course'], expiryRule),
+  rule('budget', ['budget', 'region', 'compute'], budgetRule),
 ];

@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { createIngress, createPrivateEndpointBinding } from '../../../cdk8s/mlflow/ingress';
-import { MLFLOW_PORT } from '../../../lib/core';
+import { MLFLOW_LOG_SOURCE, MLFLOW_PORT, mlflowLoadBalancerName } from '../../../lib/core';
 import { loadCohort } from '../../support/cohort';
 import { objects, ofKind, one } from '../../support/charts';
 import { bareChart, childIds, specOf, synthMlflow } from './support';
@@ -9,7 +9,13 @@ const LABELS = { 'app.kubernetes.io/name': 'mlflow' };
 const CERT = 'arn:aws:acm:eu-west-1:111122223333:certificate/abc';
 
 /** The Ingress built on its own in an empty chart holding only the Service it routes to. */
-function buildIngress(tls: { hostname?: string; certificateArn?: string }) {
+function buildIngress(tls: {
+  hostname?: string;
+  certificateArn?: string;
+  allowedCidrs?: readonly string[];
+  webAclArn?: string;
+  loadBalancerName?: string;
+}) {
   const chart = bareChart();
   const service = new kplus.Service(chart, 'Service', {
     metadata: { name: 'mlflow' },
@@ -93,6 +99,45 @@ describe('createIngress', () => {
   });
 });
 
+describe('createIngress at the edge', () => {
+  test('listed networks become the load balancer inbound CIDRs; the web ACL and name are set', () => {
+    // GIVEN two networks, a web ACL and a name
+    const ing = one(
+      buildIngress({
+        allowedCidrs: ['203.0.113.0/24', '198.51.100.7/32'],
+        webAclArn: 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/mlflow/abc',
+        loadBalancerName: 'cohortlab-c1-mlflow',
+      }).objects,
+      'Ingress',
+      'mlflow',
+    );
+    // WHEN the annotations are read back
+    // THEN the controller opens the listeners to those networks only and associates the web ACL
+    expect(ing.metadata.annotations).toMatchObject({
+      'alb.ingress.kubernetes.io/inbound-cidrs': '203.0.113.0/24,198.51.100.7/32',
+      'alb.ingress.kubernetes.io/wafv2-acl-arn':
+        'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/mlflow/abc',
+      'alb.ingress.kubernetes.io/load-balancer-name': 'cohortlab-c1-mlflow',
+    });
+  });
+
+  test('no list means no inbound-cidrs annotation (the controller admits the internet)', () => {
+    const ing = one(buildIngress({ allowedCidrs: [] }).objects, 'Ingress', 'mlflow');
+    expect(ing.metadata.annotations!['alb.ingress.kubernetes.io/inbound-cidrs']).toBeUndefined();
+    expect(ing.metadata.annotations!['alb.ingress.kubernetes.io/wafv2-acl-arn']).toBeUndefined();
+  });
+});
+
+describe('mlflowLoadBalancerName', () => {
+  test.each([
+    ['demo-2027-spring', 'mlflow-demo-2027-spring'],
+    ['a-very-long-cohort-name-for-the-autumn-term', 'mlflow-a-very-long-cohort-6d6b4f'],
+  ])('%s: %s (at most 32 characters)', (cohort, name) => {
+    expect(mlflowLoadBalancerName(cohort)).toBe(name);
+    expect(name.length).toBeLessThanOrEqual(32);
+  });
+});
+
 describe('createPrivateEndpointBinding', () => {
   test("binds the MLflow Service's pods to the private load balancer's target group", () => {
     // GIVEN a target group
@@ -155,5 +200,36 @@ describe('MlflowChart Ingress', () => {
     expect(specOf(one(withEndpoint, 'TargetGroupBinding', 'mlflow-private')).targetGroupARN).toBe('arn:tg');
     expect(hosts(without)).not.toContain('internal-mlflow.elb.amazonaws.com');
     expect(hosts(withEndpoint)).toContain('internal-mlflow.elb.amazonaws.com');
+  });
+});
+
+describe('MlflowChart at the edge', () => {
+  test('the cohort file networks, the web ACL and the load balancer name reach the Ingress', () => {
+    // GIVEN the demo cohort limited to one network, on infrastructure with a web ACL
+    const demo = loadCohort('cohorts/demo.yaml');
+    const config = { ...demo, mlflow: { ...demo.mlflow, allowedCidrs: ['203.0.113.0/24'] } };
+    const ing = one(synthMlflow(config, { mlflowWebAclArn: 'arn:acl' }), 'Ingress', 'mlflow');
+    // WHEN / THEN
+    expect(ing.metadata.annotations).toMatchObject({
+      'alb.ingress.kubernetes.io/inbound-cidrs': '203.0.113.0/24',
+      'alb.ingress.kubernetes.io/wafv2-acl-arn': 'arn:acl',
+      'alb.ingress.kubernetes.io/load-balancer-name': 'mlflow-demo-2027-spring',
+    });
+  });
+
+  test("the server container the log routing picks out is the chart's MLflow server", () => {
+    // GIVEN the chart's objects
+    const all = synthMlflow();
+    // WHEN the Deployment and its containers are read back
+    const deployment = one(all, 'Deployment', 'mlflow');
+    const containers: Array<{ name: string; command?: string[] }> =
+      specOf(deployment).template.spec.containers;
+    // THEN the container named in MLFLOW_LOG_SOURCE runs `mlflow server`, in pods named mlflow-*
+    expect(deployment.metadata.namespace).toBe(MLFLOW_LOG_SOURCE.namespace);
+    expect(`${deployment.metadata.name}-`).toBe(MLFLOW_LOG_SOURCE.podPrefix);
+    expect(containers.find((c) => c.name === MLFLOW_LOG_SOURCE.container)?.command).toEqual([
+      'mlflow',
+      'server',
+    ]);
   });
 });

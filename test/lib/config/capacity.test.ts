@@ -109,9 +109,9 @@ describe('nodesNeeded', () => {
 
 describe('rosterCapacity', () => {
   test.each([
-    [10, 3],
-    [100, 18],
-    [1000, 164],
+    [10, 4],
+    [100, 21],
+    [1000, 197],
   ])('%i learners on m6i.large need %i nodes at the lab peak (CPU binds)', (learners, nodes) => {
     const estimate = rosterCapacity({
       learners,
@@ -145,9 +145,9 @@ describe('rosterCapacity', () => {
     };
     // WHEN
     const mixed = rosterCapacity({ ...roster, instanceTypes: ['t3.large', 'm6i.large'] });
-    // THEN the m6i.large counts: 1014 pods at 26 per node (3 go to DaemonSets)
-    expect(mixed).toMatchObject({ instanceType: 'm6i.large', nodes: 39, binding: 'pods' });
-    expect(rosterCapacity({ ...roster, instanceTypes: ['t3.large'] }).nodes).toBe(32);
+    // THEN the m6i.large counts: 1015 pods at 24 per node (5 go to DaemonSets)
+    expect(mixed).toMatchObject({ instanceType: 'm6i.large', nodes: 43, binding: 'pods' });
+    expect(rosterCapacity({ ...roster, instanceTypes: ['t3.large'] }).nodes).toBe(34);
   });
 
   test('fails when an instance type has no figures', () => {
@@ -166,7 +166,7 @@ describe('maxNodesWarning', () => {
   });
 
   test('says nothing when maxNodes equals what the roster needs', () => {
-    expect(maxNodesWarning(cohortOf(100, { maxNodes: 18 }))).toBeUndefined();
+    expect(maxNodesWarning(cohortOf(100, { maxNodes: 21 }))).toBeUndefined();
   });
 
   test("warns when the cohort's maxNodes is below what its roster needs, with the number to set", () => {
@@ -175,8 +175,8 @@ describe('maxNodesWarning', () => {
     const warning = maxNodesWarning(cohortOf(100));
     // THEN
     expect(warning).toBe(
-      "MAX NODES BELOW THE ROSTER: inline.yaml: compute.maxNodes is 4, but 100 learners need about 18 m6i.large nodes at a lab's peak (CPU runs out first; docs/capacity.md). " +
-        "The Cluster Autoscaler stops at 4 and learners' pods stay Pending; set compute.maxNodes to 18 or more.",
+      "MAX NODES BELOW THE ROSTER: inline.yaml: compute.maxNodes is 4, but 100 learners need about 21 m6i.large nodes at a lab's peak (CPU runs out first; docs/capacity.md). " +
+        "The Cluster Autoscaler stops at 4 and learners' pods stay Pending; set compute.maxNodes to 21 or more.",
     );
   });
 
@@ -187,7 +187,7 @@ describe('maxNodesWarning', () => {
     const warning = maxNodesWarning(config, { activeShare: 1, quotaShare: 1, podsPerActiveLearner: 3 });
     // THEN
     expect(warning).toBe(
-      "MAX NODES BELOW THE ROSTER: inline.yaml: compute.maxNodes is 450, but 1000 learners need about 653 m6i.large nodes at a lab's peak (CPU runs out first; docs/capacity.md). " +
+      "MAX NODES BELOW THE ROSTER: inline.yaml: compute.maxNodes is 450, but 1000 learners need about 783 m6i.large nodes at a lab's peak (CPU runs out first; docs/capacity.md). " +
         "The Cluster Autoscaler stops at 450 and learners' pods stay Pending; that is more than one managed node group holds (450): list a larger instance type in compute.instanceTypes.",
     );
   });

@@ -131,6 +131,42 @@ describe('the cluster endpoint section', () => {
   });
 });
 
+describe('who reaches MLflow', () => {
+  test('defaults to the internet: no CIDR list, no opt-in', () => {
+    const config = configFrom();
+    expect(config.mlflow.allowedCidrs).toEqual([]);
+    expect(config.mlflow.allowAccessFromAnywhere).toBe(false);
+  });
+
+  test('keeps the listed networks', () => {
+    const config = configFrom((doc) => {
+      doc.mlflow = { ...(doc.mlflow as object), allowedCidrs: ['203.0.113.0/24', '198.51.100.7/32'] };
+    });
+    expect(config.mlflow.allowedCidrs).toEqual(['203.0.113.0/24', '198.51.100.7/32']);
+  });
+
+  test('0.0.0.0/0 is accepted only next to the explicit opt-in', () => {
+    const config = configFrom((doc) => {
+      doc.mlflow = { ...(doc.mlflow as object), allowedCidrs: ['0.0.0.0/0'], allowAccessFromAnywhere: true };
+    });
+    expect(config.mlflow.allowedCidrs).toEqual(['0.0.0.0/0']);
+    expect(config.mlflow.allowAccessFromAnywhere).toBe(true);
+  });
+
+  test('fails when more CIDR blocks are listed than the security group holds', () => {
+    const run = () =>
+      configFrom((doc) => {
+        doc.mlflow = {
+          ...(doc.mlflow as object),
+          allowedCidrs: Array.from({ length: 31 }, (_, i) => `198.51.${i}.0/24`),
+        };
+      });
+    expect(run).toThrow(
+      /^mlflow\.allowedCidrs: must list at most 30 CIDR blocks \(two security group rules each; 60 per group\)$/,
+    );
+  });
+});
+
 describe('the normalisation rule', () => {
   test.each([
     ['grace.hopper', 'grace-hopper'],
@@ -180,6 +216,26 @@ describe('bad cohort files', () => {
       'cohort-delete-retention.yaml',
       [
         'artifacts.retention: is not allowed for profile cohort; use one of retain, export (a cohort keeps its artifacts; export them before teardown instead) (got "delete")',
+      ],
+    ],
+    [
+      'cohort-expiry-teardown.yaml',
+      [
+        'expiry.action: is not allowed for profile cohort; use one of notify, scale-to-zero (its stacks have termination protection: tear it down with cohort-lab teardown) (got "teardown")',
+        'expiry.remindDaysBefore[1]: puts the reminder on 2026-12-26, before course.start (2027-01-04) (got 90)',
+      ],
+    ],
+    [
+      'budget-unpriced-region.yaml',
+      [
+        'budget.actualPercent[1]: is listed twice (got 80)',
+        'budget.monthlyUsd: must be set: the price table has no prices for region ap-south-2 (priced: us-east-1, eu-west-1), so no default can be estimated',
+      ],
+    ],
+    [
+      'budget-too-many-thresholds.yaml',
+      [
+        "budget.actualPercent: must list at most 4 percentages (a budget holds 5 notifications, one is the forecast's) (got [50,80,90,100,120])",
       ],
     ],
     ['account-unquoted.yaml', ['account: must be a quoted 12-digit string (got 111122223333)']],
@@ -315,6 +371,42 @@ describe('bad cohort files', () => {
       ],
     ],
     ['misspelt-section.yaml', ['mlfow: is not a known field; did you mean "mlflow"? (got "mlfow")']],
+  );
+
+  // Who reaches MLflow: the same CIDR rules as the API endpoint, under mlflow.
+  cases.push(
+    [
+      'mlflow-bad-cidr.yaml',
+      ['mlflow.allowedCidrs[1]: must be an IPv4 CIDR block such as 203.0.113.0/24 (got "campus")'],
+    ],
+    [
+      'mlflow-cidr-host-bits.yaml',
+      [
+        'mlflow.allowedCidrs[0]: has host bits set; write the network address 198.51.100.0/24 (got "198.51.100.77/24")',
+      ],
+    ],
+    [
+      'mlflow-duplicate-cidr.yaml',
+      ['mlflow.allowedCidrs[2]: duplicates mlflow.allowedCidrs[0] (got "198.51.100.0/24")'],
+    ],
+    [
+      'mlflow-world-cidr-without-opt-in.yaml',
+      [
+        'mlflow.allowedCidrs[0]: opens MLflow to the whole internet; set mlflow.allowAccessFromAnywhere: true if that is intended (got "0.0.0.0/0")',
+      ],
+    ],
+    [
+      'mlflow-opt-in-without-cidrs.yaml',
+      [
+        'mlflow.allowAccessFromAnywhere: only applies with mlflow.allowedCidrs; without that list MLflow admits the internet already (got true)',
+      ],
+    ],
+    [
+      'mlflow-empty-cidrs.yaml',
+      [
+        'mlflow.allowedCidrs: must list at least one CIDR block; leave mlflow.allowedCidrs out to admit the internet (got [])',
+      ],
+    ],
   );
 
   // IAM principals: the partition exists and is the region's; names compare without case.

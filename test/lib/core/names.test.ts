@@ -1,6 +1,8 @@
 import {
   clusterName,
+  feastInClusterUrl,
   learnerPrefix,
+  mlflowInClusterUrl,
   personalExperimentName,
   secretNames,
   secretPrefix,
@@ -49,5 +51,10 @@ describe('names', () => {
 
   test("a learner's personal MLflow experiment is learners/<slug>", () => {
     expect(personalExperimentName('grace-hopper')).toBe('learners/grace-hopper');
+  });
+
+  test('MLflow and Feast inside the cluster: their Services in the cohort namespace', () => {
+    expect(mlflowInClusterUrl()).toBe('http://mlflow.cohort-lab.svc.cluster.local:5000');
+    expect(feastInClusterUrl()).toBe('http://feast.cohort-lab.svc.cluster.local:6566');
   });
 });

@@ -467,13 +467,14 @@ describe('ClusterStack', () => {
       ];
     }
 
-    test('mlflow, feast, the External Secrets operator and the Cluster Autoscaler each have an association', () => {
-      demo.resourceCountIs('AWS::EKS::PodIdentityAssociation', 4);
+    test('mlflow, feast, the External Secrets operator, the Cluster Autoscaler and the CloudWatch agent each have an association', () => {
+      demo.resourceCountIs('AWS::EKS::PodIdentityAssociation', 5);
       for (const [namespace, serviceAccount] of [
         ['cohort-lab', 'mlflow'],
         ['cohort-lab', 'feast'],
         ['external-secrets', 'external-secrets'],
         ['kube-system', 'cluster-autoscaler'],
+        ['amazon-cloudwatch', 'cloudwatch-agent'],
       ]) {
         demo.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
           Namespace: namespace,
@@ -744,6 +745,7 @@ describe('ClusterStack workload identity mechanisms', () => {
     const podIdentity = trusting({ Principal: { Service: 'pods.eks.amazonaws.com' } });
     expect(podIdentity.map((id) => id.replace(/^Cluster(\w+?)Role.*$/, '$1')).sort()).toEqual([
       'Autoscaler',
+      'CloudWatchAgent',
       'Feast',
       'Mlflow',
       'Operator',

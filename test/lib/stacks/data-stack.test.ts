@@ -26,7 +26,7 @@ describe('DataStack', () => {
     t.resourceCountIs('AWS::SNS::Subscription', 1);
     t.resourceCountIs('AWS::Events::Rule', 1);
     t.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
-    expect(Object.keys(t.toJSON().Resources)).toHaveLength(12);
+    expect(Object.keys(t.toJSON().Resources)).toHaveLength(18);
   });
 
   // (The topic's TLS policy, the key statement for its publishers and the rule's pattern are
@@ -168,6 +168,7 @@ describe('DataStack', () => {
     const tagged = Object.entries(resources).filter(([, r]) => 'Tags' in r.Properties);
     expect(tagged.map(([, r]) => r.Type).sort()).toEqual([
       'AWS::Events::Rule',
+      'AWS::IAM::Role',
       'AWS::KMS::Key',
       'AWS::S3::Bucket',
       'AWS::S3::Bucket',

@@ -14,7 +14,10 @@ describe('COHORT_RULES', () => {
       'artifacts',
       'compute',
       'ingress',
+      'mlflow access',
       'cluster',
+      'expiry',
+      'budget',
     ]);
   });
 
