@@ -8,6 +8,7 @@
  *   - ours:            the manifest as it is.
  *
  *   npx tsx scripts/bench-feast.ts [--shape online-read] [--concurrency 20] [--seconds 60] [--rounds 3]
+ *                                  [--py-spy <py-spy binary>]
  *
  * `concurrency` clients, each on its own keep-alive connection with a learner's access token, ask
  * `get-online-features` for two learners' three features. Rounds are interleaved (order rotating);
@@ -17,9 +18,11 @@
 import { join } from 'path';
 import { startFeastLab, withoutAuth } from '../lib/local/feast-bench';
 import {
+  descendants,
   formatRound,
   formatSummary,
   LoadRequest,
+  pySpyRecord,
   RoundResult,
   runLoad,
   summariseRounds,
@@ -92,10 +95,23 @@ async function main(): Promise<void> {
         serverPid: server.proc.child.pid!,
       });
     for (const server of servers) await load(server, 3); // warm-up
+    // `--py-spy <binary>`: each server's workers sampled during round 1 (raw stacks in the log dir).
+    const pySpy = process.argv.includes('--py-spy') ? arg('py-spy', '') : undefined;
+    if (pySpy) console.log(`profiles of round 1 in ${lab.logDir}`);
     for (let round = 1; round <= rounds; round++) {
       const order = servers.map((_, i) => servers[(i + round - 1) % servers.length]);
       for (const server of order) {
+        const profile =
+          pySpy && round === 1
+            ? pySpyRecord(
+                pySpy,
+                descendants(server.proc.child.pid!),
+                Math.max(1, seconds - 2),
+                join(lab.logDir, `profile-${server.name.replaceAll(' ', '-')}`),
+              )
+            : Promise.resolve();
         const r: RoundResult = { server: server.name, round, ...(await load(server, seconds)) };
+        await profile;
         results.push(r);
         console.log(formatRound(r));
       }

@@ -18,7 +18,7 @@ export {
   MLFLOW_AUTHZ_CACHE_TTL_SECONDS,
 } from './auth-ini';
 export { databaseUri, MLFLOW_AUTH_DATABASE, MLFLOW_BACKEND_DATABASE, MLFLOW_DATABASES } from './database';
-export { mlflowAllowedHosts } from './server';
+export { MLFLOW_DB_POOL_OVERFLOW, MLFLOW_DB_POOL_SIZE, mlflowAllowedHosts } from './server';
 
 /** Properties of {@link MlflowChart}. */
 export interface MlflowChartProps extends ChartProps {

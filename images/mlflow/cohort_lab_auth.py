@@ -221,6 +221,7 @@ _PASSWORD_PATHS = (
     "/ajax-api/2.0/mlflow/users/update-password",
 )
 _INSTALLED = "_cohort_lab_installed"
+_REQUEST_MEMO = "_cohort_lab_authorization"
 
 #: The answer to a person's own password change (learners and instructors).
 # A message about passwords, not one.
@@ -296,16 +297,22 @@ def authenticate_request_basic_auth() -> Authorization | Response:
     secret Secrets Manager rotates. The service admin (the rotation function) and admins setting
     someone else's password (the rotation, the runbooks) are not affected.
     """
-    from flask import Response, make_response
+    from flask import Response, g, make_response
     from mlflow.server import auth
 
+    # MLflow asks several times per request (before it, in each validator, in the search
+    # filters); the answer cannot change within one request, so it is computed once.
+    memo = g.get(_REQUEST_MEMO)
+    if memo is not None:
+        return cast("Authorization | Response", memo)
     _install()
     result = auth.authenticate_request_basic_auth()
     if not isinstance(result, Response) and _own_password_change(
         result.username or "", auth.auth_config.admin_username or ""
     ):
         body = {"error_code": "PERMISSION_DENIED", "message": PASSWORD_MANAGED_MESSAGE}
-        return make_response(body, 403)
+        result = make_response(body, 403)
+    setattr(g, _REQUEST_MEMO, result)
     return result
 
 
