@@ -131,5 +131,5 @@ async function main(): Promise<void> {
   process.exitCode = bad.length > 0 ? 1 : 0;
 }
 
-// Run only as a script: the unit tests import onlineRead().
+// Run only as a script: test/scripts/bench-feast.test.ts imports onlineRead().
 if (require.main === module) void main();
