@@ -1,106 +1,207 @@
 /**
- * Benchmark: MLflow throughput with our authentication configuration, with MLflow's default
- * basic-auth configuration, and without authentication, on this machine. (One file of about 320
- * lines on purpose: setup, load and report read top to bottom as one script.)
+ * Benchmark: MLflow under a cohort's load, three servers side by side on this machine: no
+ * authentication, MLflow's default basic-auth configuration, and ours (the manifest as it is).
  *
- *   npx tsx scripts/bench-mlflow.ts [--seconds 5] [--rounds 5] [--concurrency 1,8]
+ *   npx tsx scripts/bench-mlflow.ts [--shape write|read|mixed] [--concurrency 20] [--seconds 30]
+ *                                   [--rounds 3] [--hold]
  *
  * Needs what the integration tests need (`bash scripts/services.sh`, `.venvs/mlflow`,
  * `.venvs/tools`). Each server is the MLflow container of the synthesised manifest, run like the
- * integration test runs it (one uvicorn worker, PostgreSQL over TLS, moto S3):
- *   - no-auth:        the same command without `--app-name basic-auth`;
- *   - default auth:   `--app-name basic-auth` with MLflow's defaults (no credential cache, MLflow's
- *                     own authorization function);
- *   - ours:           the manifest as it is (credential cache on, 60 s; our authorization function
- *                     with a per-request user memo, images/mlflow/cohort_lab_auth.py).
- * The load is a keep-alive HTTP client in this process sending
- * `GET /api/2.0/mlflow/experiments/search?max_results=10` as a learner (not an admin, so the
- * permission filter runs). Target: ours >= 0.5x no-auth. mlflow#9684 reports default
- * basic-auth 40-90x slower than no-auth.
- *
- * The summary gives each configuration's request errors (non-200 answers and failed requests,
- * summed over the rounds). Exit code 1 when the target is missed or any configuration had an
- * error: the req/s figures count successful requests only, so a run with errors proves nothing.
+ * integration test runs it (one uvicorn worker, PostgreSQL over TLS, moto S3), all three on the
+ * same databases:
+ *   - no auth:          the same command without `--app-name basic-auth`;
+ *   - MLflow defaults:  `--app-name basic-auth` with MLflow's defaults (no credential cache, MLflow's
+ *                       own authorization function);
+ *   - ours:             the manifest as it is.
+ * `concurrency` learners (each an MLflow user with a personal experiment, as the rotation function
+ * makes them) work in parallel, each on its own keep-alive connection:
+ *   - write: create a run, log a parameter, two metrics and a tag, finish the run (6 requests);
+ *   - read:  get a run, search experiments, search runs of the experiment, a metric's history;
+ *   - mixed: half the learners write, half read.
+ * Rounds are interleaved (every server once per round, the order rotating), so drift in this
+ * noisy machine's speed hits every server alike; the summary gives medians (min-max) of req/s,
+ * p50/p95/p99 latency and server CPU per request, and errors and resets summed over the rounds.
+ * Exit code 1 on any error or reset: the figures count answered requests only, so a run with
+ * errors proves nothing. `--hold` keeps the servers up after the rounds (for a profiler) until
+ * Ctrl-C.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { Agent, request } from 'http';
+import { request } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { MLFLOW_ADMIN_USERNAME } from '../lib/core';
+import { MLFLOW_ADMIN_USERNAME, POSTGRES_PORT } from '../lib/core';
 import { ProcessSpec, SecretValues } from '../lib/local/container';
-import { find } from '../lib/local/manifest';
-import { mlflowContainerSpec, synthMlflowManifest } from '../lib/local/mlflow';
+import {
+  descendants,
+  formatRound,
+  formatSummary,
+  LoadRequest,
+  pySpyRecord,
+  RoundResult,
+  runLoad,
+  summariseRounds,
+} from '../lib/local/load';
+import { find, K8sObject } from '../lib/local/manifest';
+import { MLFLOW_DATABASES, mlflowContainerSpec, synthMlflowManifest } from '../lib/local/mlflow';
 import { freePort, RunningProcess, runToCompletion, waitForHttp } from '../lib/local/processes';
-import { createMasterRole, dropTestObjects, randomPassword, startMoto } from '../lib/local/services';
+import { createMasterRole, dropTestObjects, psql, randomPassword, startMoto } from '../lib/local/services';
+
+/** The servers, in the order they are reported; the first is the baseline. */
+export const SERVERS = ['no auth', 'MLflow defaults', 'ours'] as const;
+/** Load shapes of {@link mlflowRequest}. */
+export const SHAPES = ['write', 'read', 'mixed'] as const;
+export type Shape = (typeof SHAPES)[number];
+
+const HOST = 'mlflow.cohort-lab.svc.cluster.local:5000';
+const API = '/api/2.0/mlflow';
+
+/** What one learner works on. */
+export interface Learner {
+  readonly auth: string;
+  readonly experimentId: string;
+  /** A finished run with a `loss` history, for the reads. */
+  readonly seedRunId: string;
+  /** The run the learner's write loop is on (set from the answer to runs/create). */
+  runId?: string;
+}
+
+/** Request `n` of a learner's write loop (6 requests per run). */
+function writeRequest(l: Learner, n: number): LoadRequest {
+  const step = n % 6;
+  const now = Date.now();
+  const runId = l.runId ?? l.seedRunId;
+  switch (step) {
+    case 0:
+      return {
+        method: 'POST',
+        path: `${API}/runs/create`,
+        body: { experiment_id: l.experimentId, start_time: now },
+      };
+    case 1:
+      return {
+        method: 'POST',
+        path: `${API}/runs/log-parameter`,
+        body: { run_id: runId, key: 'lr', value: '0.01' },
+      };
+    case 2:
+    case 3:
+      return {
+        method: 'POST',
+        path: `${API}/runs/log-metric`,
+        body: { run_id: runId, key: 'loss', value: 1 / (n + 1), timestamp: now, step: n },
+      };
+    case 4:
+      return {
+        method: 'POST',
+        path: `${API}/runs/set-tag`,
+        body: { run_id: runId, key: 'lab', value: 'bench' },
+      };
+    default:
+      return {
+        method: 'POST',
+        path: `${API}/runs/update`,
+        body: { run_id: runId, status: 'FINISHED', end_time: now },
+      };
+  }
+}
+
+/** Request `n` of a learner's read loop. */
+function readRequest(l: Learner, n: number): LoadRequest {
+  switch (n % 4) {
+    case 0:
+      return { method: 'GET', path: `${API}/runs/get?run_id=${l.seedRunId}` };
+    case 1:
+      return { method: 'GET', path: `${API}/experiments/search?max_results=10` };
+    case 2:
+      return {
+        method: 'POST',
+        path: `${API}/runs/search`,
+        body: { experiment_ids: [l.experimentId], max_results: 10 },
+      };
+    default:
+      return { method: 'GET', path: `${API}/metrics/get-history?run_id=${l.seedRunId}&metric_key=loss` };
+  }
+}
+
+/** The `n`th request of learner `client` under `shape` (mixed: even learners write, odd read). */
+export function mlflowRequest(
+  shape: Shape,
+  learners: readonly Learner[],
+  client: number,
+  n: number,
+): LoadRequest {
+  const l = learners[client];
+  const writes = shape === 'write' || (shape === 'mixed' && client % 2 === 0);
+  const r = writes ? writeRequest(l, n) : readRequest(l, n);
+  return { ...r, headers: { authorization: l.auth } };
+}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-async function load(
-  port: number,
-  auth: string,
-  concurrency: number,
-  seconds: number,
-): Promise<Omit<Result, 'name'>> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const latencies: number[] = [];
-  let errors = 0;
-  const end = Date.now() + seconds * 1000;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const start = process.hrtime.bigint();
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          agent,
-          path: '/api/2.0/mlflow/experiments/search?max_results=10',
-          headers: { authorization: auth, host: `mlflow.cohort-lab.svc.cluster.local:5000` },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (res.statusCode === 200) latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
-            else errors++;
-            resolve();
-          });
-        },
-      );
-      req.on('error', () => {
-        errors++;
-        resolve();
-      });
-      req.end();
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+function call(port: number, method: string, path: string, auth: string, body?: unknown): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method,
+        headers: { authorization: auth, host: HOST, ...(data ? { 'content-type': 'application/json' } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(text)
+            : reject(new Error(`${path}: HTTP ${res.statusCode} ${text}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** Statements per request by database and kind, from pg_stat_statements since its last reset. */
+async function statementsPerRequest(server: string, requests: number, pgPort: number): Promise<string[]> {
+  const rows = await psql(
+    `SELECT d.datname, CASE WHEN s.query ~* '^(begin|commit|rollback)' THEN 'BEGIN/COMMIT' ` +
+      `WHEN s.query ~* '^select \\$1$' OR s.query ~* '^select 1$' THEN 'ping (SELECT 1)' ` +
+      `ELSE 'other' END, sum(s.calls) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid ` +
+      `WHERE d.datname IN ('mlflow', 'mlflow_auth') GROUP BY 1, 2 ORDER BY 1, 2`,
+    'postgres',
+    pgPort,
+  );
+  return rows
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const [db, kind, calls] = l.split('|');
+      return `  ${server.padEnd(16)} ${db.padEnd(12)} ${kind.padEnd(16)} ${(Number(calls) / requests).toFixed(2)}`;
     });
-  const worker = async () => {
-    while (Date.now() < end) await one();
-  };
-  const started = Date.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (Date.now() - started) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return {
-    concurrency,
-    requests: latencies.length,
-    errors,
-    perSecond: latencies.length / elapsed,
-    p50Ms: pct(0.5),
-    p95Ms: pct(0.95),
-  };
 }
 
 async function main(): Promise<void> {
-  const seconds = Number(arg('seconds', '5'));
-  const rounds = Number(arg('rounds', '5'));
-  const concurrencies = arg('concurrency', '1,8').split(',').map(Number);
+  const shape = arg('shape', 'write') as Shape;
+  if (!SHAPES.includes(shape)) throw new Error(`--shape must be one of ${SHAPES.join(', ')}`);
+  const concurrency = Number(arg('concurrency', '20'));
+  const seconds = Number(arg('seconds', '30'));
+  const rounds = Number(arg('rounds', '3'));
+  const pgPort = arg('pg-port', String(POSTGRES_PORT));
+  process.env.PGPORT = pgPort;
   const root = mkdtempSync(join(tmpdir(), 'cohortlab-bench-'));
   const moto = await startMoto();
-  const master = await createMasterRole('bench');
+  const master = await createMasterRole('bench', Number(pgPort));
   const appUser = `mlflow_bench_${randomPassword(3)}`;
   const secrets: SecretValues = {
     'mlflow-db-master': { username: master.username, password: master.password },
@@ -109,7 +210,14 @@ async function main(): Promise<void> {
     'mlflow-flask': { secretKey: randomPassword(32) },
   };
   const secretList = [secrets['mlflow-db'].password, secrets['mlflow-admin'].password, master.password];
-  const { objects } = synthMlflowManifest('cohortlab-bench');
+  // `--pg-port`: a PostgreSQL of the benchmark's own (e.g. `pg_createcluster 15 bench -p 5433`),
+  // so that test runs on the shared server (which drop the chart's fixed databases) cannot
+  // break a run, and pg_stat_statements can be loaded there.
+  const objects = JSON.parse(
+    JSON.stringify(synthMlflowManifest('cohortlab-bench').objects)
+      .replaceAll(`127.0.0.1:${POSTGRES_PORT}/`, `127.0.0.1:${pgPort}/`)
+      .replaceAll(`{"name":"PGPORT","value":"${POSTGRES_PORT}"}`, `{"name":"PGPORT","value":"${pgPort}"}`),
+  ) as K8sObject[];
   const deployment = find(objects, 'Deployment', 'mlflow');
   const spec = (container: string, overrides?: Record<string, string>): ProcessSpec =>
     mlflowContainerSpec({
@@ -123,9 +231,9 @@ async function main(): Promise<void> {
     });
 
   const logDir = mkdtempSync(join(tmpdir(), 'cohortlab-bench-logs-'));
-  const results: Result[] = [];
+  const results: RoundResult[] = [];
   try {
-    await dropTestObjects(['mlflow', 'mlflow_auth'], []);
+    await dropTestObjects(MLFLOW_DATABASES, [], Number(pgPort));
     const bootstrap = find(objects, 'Job', 'mlflow-db-bootstrap');
     await runToCompletion(
       'bootstrap',
@@ -134,190 +242,181 @@ async function main(): Promise<void> {
       secretList,
     );
     await runToCompletion('sync-admin', spec('sync-admin'), logDir, secretList);
+    const adminAuth = basic(MLFLOW_ADMIN_USERNAME, secrets['mlflow-admin'].password);
 
-    const learnerPassword = randomPassword();
-    const learnerAuth = `Basic ${Buffer.from(`bench-learner:${learnerPassword}`).toString('base64')}`;
-    const adminAuth = `Basic ${Buffer.from(`${MLFLOW_ADMIN_USERNAME}:${secrets['mlflow-admin'].password}`).toString('base64')}`;
+    const make: Record<(typeof SERVERS)[number], (port: number) => ProcessSpec> = {
+      'no auth': (port) => {
+        const s = spec('mlflow', { '--host': '127.0.0.1', '--port': String(port) });
+        const i = s.args.indexOf('--app-name');
+        return { ...s, args: [...s.args.slice(0, i), ...s.args.slice(i + 2)] };
+      },
+      'MLflow defaults': (port) => {
+        const s = spec('mlflow', { '--host': '127.0.0.1', '--port': String(port) });
+        const defaults = readFileSync(s.env.MLFLOW_AUTH_CONFIG_PATH, 'utf8')
+          .split('\n')
+          .filter((l) => !l.startsWith('auth_cache_') && !l.startsWith('cohort_lab_'))
+          .map((l) =>
+            l.startsWith('authorization_function')
+              ? 'authorization_function = mlflow.server.auth:authenticate_request_basic_auth'
+              : l,
+          )
+          .join('\n');
+        const defaultIni = join(root, 'default_basic_auth.ini');
+        writeFileSync(defaultIni, defaults);
+        return { ...s, env: { ...s.env, MLFLOW_AUTH_CONFIG_PATH: defaultIni } };
+      },
+      ours: (port) => spec('mlflow', { '--host': '127.0.0.1', '--port': String(port) }),
+    };
 
-    const variants: Array<{ name: string; make: (port: number) => ProcessSpec }> = [
-      {
-        name: CONFIGURATIONS[0],
-        make: (port) => {
-          const s = spec('mlflow', { '--host': '127.0.0.1', '--port': String(port) });
-          const i = s.args.indexOf('--app-name');
-          return { ...s, args: [...s.args.slice(0, i), ...s.args.slice(i + 2)] };
-        },
-      },
-      {
-        name: CONFIGURATIONS[1],
-        make: (port) => {
-          const s = spec('mlflow', { '--host': '127.0.0.1', '--port': String(port) });
-          const ini = s.env.MLFLOW_AUTH_CONFIG_PATH;
-          const defaults = readFileSync(ini, 'utf8')
-            .split('\n')
-            .filter((l) => !l.startsWith('auth_cache_'))
-            .map((l) =>
-              l.startsWith('authorization_function')
-                ? 'authorization_function = mlflow.server.auth:authenticate_request_basic_auth'
-                : l,
-            )
-            .join('\n');
-          const defaultIni = join(root, 'default_basic_auth.ini');
-          writeFileSync(defaultIni, defaults);
-          return { ...s, env: { ...s.env, MLFLOW_AUTH_CONFIG_PATH: defaultIni } };
-        },
-      },
-      {
-        name: CONFIGURATIONS[2],
-        make: (port) => spec('mlflow', { '--host': '127.0.0.1', '--port': String(port) }),
-      },
-    ];
-
-    // All three servers run side by side (one uvicorn worker each); the load goes to one at a
-    // time, in interleaved rounds, so drift in the machine's speed hits every variant alike.
+    const countSql = process.argv.includes('--count-sql');
+    const sqlFile = (name: string) => join(root, `sql-${name.replace(/\W+/g, '-')}.json`);
+    const withCounts = (name: string, s: ProcessSpec): ProcessSpec =>
+      countSql
+        ? {
+            ...s,
+            env: {
+              ...s.env,
+              PYTHONPATH: `${join(__dirname, 'profiling')}:${s.env.PYTHONPATH ?? ''}`,
+              COHORT_LAB_SQL_COUNT: sqlFile(name),
+            },
+          }
+        : s;
     const servers: Array<{ name: string; port: number; proc: RunningProcess }> = [];
     try {
-      for (const variant of variants) {
+      for (const name of SERVERS) {
         const port = await freePort();
-        const proc = new RunningProcess(variant.name.replace(/\W+/g, '-'), variant.make(port), logDir);
-        servers.push({ name: variant.name, port, proc });
+        const proc = new RunningProcess(
+          `mlflow-${name.replace(/\W+/g, '-')}`,
+          withCounts(name, make[name](port)),
+          logDir,
+        );
+        servers.push({ name, port, proc });
         await waitForHttp(`http://127.0.0.1:${port}/health`, proc, secretList, 120_000);
       }
-      // A learner and ten experiments to search (created through the API, as the learner).
-      const authPort = servers[2].port;
-      await post(authPort, '/api/2.0/mlflow/users/create', adminAuth, {
-        username: 'bench-learner',
-        password: learnerPassword,
-      });
-      for (let i = 0; i < 10; i++) {
-        await post(authPort, '/api/2.0/mlflow/experiments/create', learnerAuth, { name: `bench-${i}` });
+      // The learners, as the rotation function makes them: a user and a personal experiment
+      // (created as the learner, so MLflow grants MANAGE), and a seed run with a metric history.
+      const ours = servers[2].port;
+      const learners: Learner[] = [];
+      for (let i = 0; i < concurrency; i++) {
+        const name = `bench-learner-${i}`;
+        const password = randomPassword();
+        secretList.push(password);
+        await call(ours, 'POST', `${API}/users/create`, adminAuth, { username: name, password });
+        const auth = basic(name, password);
+        const exp = JSON.parse(
+          await call(ours, 'POST', `${API}/experiments/create`, auth, { name: `learners/${name}` }),
+        ) as { experiment_id: string };
+        const run = JSON.parse(
+          await call(ours, 'POST', `${API}/runs/create`, auth, { experiment_id: exp.experiment_id }),
+        ) as { run: { info: { run_id: string } } };
+        const seedRunId = run.run.info.run_id;
+        for (let s = 0; s < 5; s++) {
+          await call(ours, 'POST', `${API}/runs/log-metric`, auth, {
+            run_id: seedRunId,
+            key: 'loss',
+            value: 1 / (s + 1),
+            timestamp: Date.now(),
+            step: s,
+          });
+        }
+        learners.push({ auth, experimentId: exp.experiment_id, seedRunId });
       }
-      for (const server of servers) {
-        await load(server.port, learnerAuth, 1, 2); // warm-up
-      }
+      const next = (client: number, n: number) => mlflowRequest(shape, learners, client, n);
+      const load = (server: (typeof servers)[number], secs: number) =>
+        runLoad({
+          port: server.port,
+          concurrency,
+          seconds: secs,
+          next,
+          serverPid: server.proc.child.pid!,
+          headers: { host: HOST },
+          onAnswer: (client, n, body) => {
+            if (n % 6 === 0 && (shape === 'write' || (shape === 'mixed' && client % 2 === 0))) {
+              learners[client].runId = (
+                JSON.parse(body) as { run: { info: { run_id: string } } }
+              ).run.info.run_id;
+            }
+          },
+        });
+      for (const server of servers) await load(server, 3); // warm-up
+      // `--pg-stats` (needs pg_stat_statements in the `postgres` database): statements per request.
+      const pgStats = process.argv.includes('--pg-stats');
+      // `--py-spy <binary>`: each server's workers sampled during round 1 (raw stacks in the log dir).
+      const pySpy = process.argv.includes('--py-spy') ? arg('py-spy', '') : undefined;
+      if (pySpy) console.log(`profiles of round 1 in ${logDir}`);
+      const statements: string[] = [];
       for (let round = 1; round <= rounds; round++) {
-        for (const c of concurrencies) {
-          for (const server of servers) {
-            const r = await load(server.port, learnerAuth, c, seconds);
-            results.push({ name: server.name, ...r });
+        const order = servers.map((_, i) => servers[(i + round - 1) % servers.length]);
+        for (const server of order) {
+          if (pgStats) await psql('SELECT pg_stat_statements_reset()', 'postgres', Number(pgPort));
+          const profile =
+            pySpy && round === 1
+              ? pySpyRecord(
+                  pySpy,
+                  descendants(server.proc.child.pid!),
+                  Math.max(1, seconds - 2),
+                  join(logDir, `profile-${server.name.replaceAll(' ', '-')}`),
+                )
+              : Promise.resolve();
+          const r: RoundResult = { server: server.name, round, ...(await load(server, seconds)) };
+          await profile;
+          results.push(r);
+          console.log(formatRound(r));
+          if (pgStats && round === 1)
+            statements.push(...(await statementsPerRequest(server.name, r.requests, Number(pgPort))));
+        }
+      }
+      if (pgStats)
+        console.log(
+          `\nStatements per answered request (pg_stat_statements, round 1):\n${statements.join('\n')}`,
+        );
+      if (countSql) {
+        await new Promise((r) => setTimeout(r, 1500));
+        console.log(
+          '\nPer request: statements / transactions / connection checkouts (each a pre-ping), by database',
+        );
+        for (const server of servers) {
+          const counts = JSON.parse(readFileSync(sqlFile(server.name), 'utf8')) as Record<
+            string,
+            Record<string, number>
+          >;
+          console.log(`  ${server.name}:`);
+          for (const [route, c] of Object.entries(counts)) {
+            if (c.requests < 20) continue;
+            const per = (db: string) =>
+              ['statements', 'transactions', 'checkouts']
+                .map((k) => ((c[`${db}:${k}`] ?? 0) / c.requests).toFixed(2))
+                .join(' / ');
             console.log(
-              `round ${round}  ${server.name.padEnd(36)} c=${c}  ${r.perSecond.toFixed(1).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(1)} ms  p95 ${r.p95Ms.toFixed(1)} ms  errors ${r.errors}`,
+              `    ${route.padEnd(44)} n=${c.requests}  mlflow ${per('mlflow')}  mlflow_auth ${per('mlflow_auth')}`,
             );
           }
         }
+      }
+      if (process.argv.includes('--hold')) {
+        for (const s of servers) console.log(`${s.name}: port ${s.port}, pid ${s.proc.child.pid}`);
+        console.log('holding the servers; Ctrl-C to stop');
+        await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       }
     } finally {
       for (const server of servers) await server.proc.stop();
     }
   } finally {
     await moto.process.stop();
-    await dropTestObjects(['mlflow', 'mlflow_auth'], [appUser, `${appUser}_clone`, master.username]);
+    await dropTestObjects(MLFLOW_DATABASES, [appUser, `${appUser}_clone`, master.username], Number(pgPort));
   }
 
-  const summary = summarise(results, concurrencies);
+  const summary = summariseRounds(results, SERVERS);
   console.log(
-    `\nMedian of ${rounds} rounds of ${seconds} s, req/s (min-max), ratio to no-auth, request errors:`,
+    `\nMLflow, shape ${shape}, ${concurrency} learners, ${rounds} interleaved rounds of ${seconds} s; medians (min–max):\n`,
   );
-  for (const line of summary.lines) console.log(`  ${line}`);
-  console.log(`\nTarget ours >= 0.5x no-auth (medians): ${summary.targetMet ? 'met' : 'NOT met'}`);
-  if (summary.withErrors.length > 0) {
-    console.log(
-      `Request errors (non-200 answers or failed requests) in: ${summary.withErrors.join('; ')}. ` +
-        'The figures above count only successful requests, so this run is not valid.',
-    );
+  for (const line of formatSummary(summary)) console.log(line);
+  const bad = summary.filter((s) => s.errors > 0 || s.resets > 0);
+  if (bad.length > 0) {
+    console.log(`\nErrors or resets in: ${bad.map((s) => s.server).join(', ')}; this run is not valid.`);
   }
-  process.exitCode = summary.targetMet && summary.withErrors.length === 0 ? 0 : 1;
+  process.exitCode = bad.length > 0 ? 1 : 0;
 }
 
-/** The configurations, in the order they are reported; the first is the baseline. */
-export const CONFIGURATIONS = [
-  'no auth',
-  'basic-auth, MLflow defaults',
-  'basic-auth, Cohort Lab (cache 60 s)',
-] as const;
-
-/** One load run of one configuration at one concurrency. */
-export interface Result {
-  readonly name: string;
-  readonly concurrency: number;
-  /** Successful (HTTP 200) requests. */
-  readonly requests: number;
-  /** Requests that failed or answered anything but 200. */
-  readonly errors: number;
-  readonly perSecond: number;
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-}
-
-/**
- * The summary of all rounds: one line per configuration and concurrency (median req/s, min-max,
- * ratio to no-auth, request errors summed over the rounds), whether ours met the target, and
- * which configurations had request errors (any makes the run invalid).
- */
-export function summarise(
-  results: readonly Result[],
-  concurrencies: readonly number[],
-): { lines: string[]; targetMet: boolean; withErrors: string[] } {
-  const median = (xs: number[]) => {
-    const v = [...xs].sort((a, b) => a - b);
-    return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  };
-  const stats = (name: string, c: number) => {
-    const runs = results.filter((r) => r.name === name && r.concurrency === c);
-    const xs = runs.map((r) => r.perSecond);
-    return {
-      median: median(xs),
-      min: Math.min(...xs),
-      max: Math.max(...xs),
-      errors: runs.reduce((n, r) => n + r.errors, 0),
-    };
-  };
-  const lines: string[] = [];
-  const withErrors: string[] = [];
-  let targetMet = true;
-  for (const c of concurrencies) {
-    const base = stats(CONFIGURATIONS[0], c);
-    for (const name of CONFIGURATIONS) {
-      const s = stats(name, c);
-      const ratio = s.median / base.median;
-      lines.push(
-        `c=${c}  ${name.padEnd(36)} ${s.median.toFixed(1).padStart(7)} (${s.min.toFixed(1)}-${s.max.toFixed(1)})  ${ratio.toFixed(2)}x` +
-          (name === CONFIGURATIONS[0] ? '' : `  (${(1 / ratio).toFixed(1)}x slower)`) +
-          `  errors ${s.errors}`,
-      );
-      if (name === CONFIGURATIONS[2] && !(ratio >= 0.5)) targetMet = false;
-      if (s.errors > 0) withErrors.push(`${name} at c=${c} (${s.errors})`);
-    }
-  }
-  return { lines, targetMet, withErrors };
-}
-
-function post(port: number, path: string, auth: string, body: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        headers: {
-          authorization: auth,
-          'content-type': 'application/json',
-          host: 'mlflow.cohort-lab.svc.cluster.local:5000',
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve() : reject(new Error(`${path}: HTTP ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-// Run only as a script: the unit tests import summarise().
+// Run only as a script: the unit tests import mlflowRequest().
 if (require.main === module) void main();

@@ -23,7 +23,7 @@ export {
   REGISTRY_CACHE_TTL_SECONDS,
 } from './feature-store-yaml';
 export { REDIS_AUTH_TEMPLATE } from './redis';
-export { FEAST_WORKERS, REGISTRY_WAIT_SECONDS } from './server';
+export { FEAST_MAX_REQUESTS, FEAST_WORKERS, REGISTRY_WAIT_SECONDS } from './server';
 
 /** Properties of {@link FeastChart}. */
 export interface FeastChartProps extends ChartProps {

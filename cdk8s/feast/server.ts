@@ -14,8 +14,16 @@ import { FEAST_CONFIG_DIR, REGISTRY_CACHE_TTL_SECONDS } from './feature-store-ya
 
 /** How long the server's init container waits for the apply Job's permissions before it fails (and is retried). */
 export const REGISTRY_WAIT_SECONDS = 300;
-/** gunicorn workers per pod: one worker stalls ~1 s every 1,000 requests when gunicorn recycles it. */
+/** gunicorn workers per pod (one per CPU of the limit, plus one to overlap waits on Redis). */
 export const FEAST_WORKERS = 2;
+/**
+ * gunicorn's `--max-requests` (`feast serve` defaults to 1,000): 0 = workers are never recycled.
+ * A recycled worker closes its keep-alive connections under the requests in flight (clients see
+ * ECONNRESET) and every request queued behind it waits for the new worker (~1.4 s). The feature
+ * server's memory stays flat under load (docs/performance.md); a leak would show as the pod's
+ * memory limit being reached, and the Deployment replaces the pod.
+ */
+export const FEAST_MAX_REQUESTS = 0;
 
 /** Properties of {@link createFeatureServer}. */
 export interface FeatureServerProps {
@@ -121,6 +129,8 @@ export function createFeatureServer(chart: Chart, props: FeatureServerProps): Fe
           String(FEAST_PORT),
           '--workers',
           String(FEAST_WORKERS),
+          '--max-requests',
+          String(FEAST_MAX_REQUESTS),
           '--no-access-log',
           '--registry_ttl_sec',
           String(REGISTRY_CACHE_TTL_SECONDS),

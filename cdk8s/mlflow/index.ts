@@ -11,9 +11,14 @@ import { createIngress, createPrivateEndpointBinding } from './ingress';
 import { createNetworkPolicy } from './network-policy';
 import { createMlflowServer, createServerSecrets, mlflowAllowedHosts } from './server';
 
-export { basicAuthIni, MLFLOW_AUTH_CACHE_TTL_SECONDS, MLFLOW_AUTH_CONFIG_PATH } from './auth-ini';
+export {
+  basicAuthIni,
+  MLFLOW_AUTH_CACHE_TTL_SECONDS,
+  MLFLOW_AUTH_CONFIG_PATH,
+  MLFLOW_AUTHZ_CACHE_TTL_SECONDS,
+} from './auth-ini';
 export { databaseUri, MLFLOW_AUTH_DATABASE, MLFLOW_BACKEND_DATABASE, MLFLOW_DATABASES } from './database';
-export { mlflowAllowedHosts } from './server';
+export { MLFLOW_DB_POOL_OVERFLOW, MLFLOW_DB_POOL_SIZE, mlflowAllowedHosts } from './server';
 
 /** Properties of {@link MlflowChart}. */
 export interface MlflowChartProps extends ChartProps {

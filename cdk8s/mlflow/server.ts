@@ -15,6 +15,14 @@ import { DatabaseEndpoint } from '../common/values';
 import { MLFLOW_AUTH_CONFIG_PATH } from './auth-ini';
 import { databaseUri, MLFLOW_BACKEND_DATABASE } from './database';
 
+/**
+ * Connections each MLflow pod keeps open per database (tracking and auth): the requests one uvicorn
+ * worker has in flight at a class's peak (20 learners measured, docs/performance.md).
+ */
+export const MLFLOW_DB_POOL_SIZE = 20;
+/** Extra connections per database and pod beyond the pool, opened and closed on demand. */
+export const MLFLOW_DB_POOL_OVERFLOW = 10;
+
 /** Properties of {@link createServerSecrets}. */
 export interface ServerSecretsProps {
   readonly namespace: string;
@@ -241,6 +249,12 @@ export function createMlflowServer(chart: Chart, props: MlflowServerProps): Mlfl
           // GenAI job runner and AI gateway are not part of this course; off saves ~2 GB per pod.
           MLFLOW_SERVER_ENABLE_JOB_EXECUTION: kplus.EnvValue.fromValue('false'),
           MLFLOW_ENABLE_AI_GATEWAY: kplus.EnvValue.fromValue('false'),
+          // Connection pool per database (tracking and auth) and pod: one connection per request
+          // in flight kept open. SQLAlchemy's default (5 + 10 overflow) closes every connection
+          // beyond 5 when it is returned, so a class's load paid a new TLS connection to
+          // PostgreSQL on most requests (docs/performance.md).
+          MLFLOW_SQLALCHEMYSTORE_POOL_SIZE: kplus.EnvValue.fromValue(String(MLFLOW_DB_POOL_SIZE)),
+          MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW: kplus.EnvValue.fromValue(String(MLFLOW_DB_POOL_OVERFLOW)),
         },
         volumeMounts: mounts,
         securityContext: restrictedSecurityContext(),

@@ -28,22 +28,55 @@ at start-up instead of silently losing the fix.
    ready (refusing everyone, thanks to 2) before the apply Job has run, and its empty registry
    could race the Job's first write.
 
+4. Token checks without per-request setup. Feast's OIDC parser, before verifying a token's
+   signature, checks on every request that the discovery document names a token and an
+   authorization endpoint, by building a mock request and a FastAPI OAuth2 scheme (0.11 ms of the
+   0.3 ms a token check costs). The document is fetched once per process, so the answer cannot
+   change: here the same check runs on the first token only and is remembered once it passed (a
+   document without those endpoints still refuses every token). The token itself (signature,
+   expiry, issuer) is verified on every request, as before: nothing about a token is cached.
+
+5. Verified tokens remembered. After the check above, Feast verifies each token's RS256 signature
+   and claims (PyJWT) on every request, the same token dozens of times a second from one learner's
+   client. Here a token that passed is remembered (by its SHA-256, at most TOKEN_CACHE_MAX_ENTRIES)
+   with the user Feast made of it, until the earlier of the moment Feast itself would refuse it
+   (its `exp` plus Feast's 10 s leeway) and TOKEN_CACHE_SECONDS after it was verified. So an
+   expired token works exactly as long as without the cache; a token signed by a key the provider
+   has since removed, at most TOKEN_CACHE_SECONDS longer than Feast's own JWKS cache allows
+   (docs/secrets.md). A token that fails is never remembered; Kubernetes service-account tokens
+   (TokenReview) are never cached.
+
 It also refuses to start when INTRA_COMMUNICATION_BASE64 is set: Feast then skips signature
 verification and authorisation for any token whose unverified `preferred_username` equals it.
 """
 
+import hashlib
 import inspect
 import json
 import os
 import sys
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from typing import Any
 from pathlib import Path
+
+import jwt
 
 from feast.feast_object import ALL_RESOURCE_TYPES
 from feast.permissions import security_manager as _sm
 from feast.permissions.action import ALL_ACTIONS
+from feast.permissions.auth.oidc_token_parser import OidcTokenParser
 from feast.permissions.permission import Permission
 from feast.permissions.policy import GroupBasedPolicy
+from feast.permissions.user import User
+
+#: How long a verified token is remembered at most (see 5. above).
+TOKEN_CACHE_SECONDS = 60.0
+#: Feast's clock-skew allowance on `exp` (OidcTokenParser._decode_token: leeway=10).
+FEAST_TOKEN_LEEWAY_SECONDS = 10.0
+TOKEN_CACHE_MAX_ENTRIES = 10_000
 
 #: The permission that stands in for "no permissions": its group is one no IdP issues.
 FAIL_CLOSED = Permission(
@@ -75,18 +108,106 @@ def _check_internals() -> None:
 
     if "allow_cache" not in inspect.signature(BaseRegistry.list_permissions).parameters:
         raise SystemExit("cohort_lab_feast: BaseRegistry.list_permissions takes no allow_cache")
+    check = getattr(OidcTokenParser, "_check_discovery_endpoints", None)
+    checked = inspect.getsource(check) if check is not None else ""
+    verify = inspect.getsource(OidcTokenParser.user_details_from_access_token)
+    if (
+        "OAuth2AuthorizationCodeBearer(" not in checked
+        or "await self._check_discovery_endpoints(access_token)" not in verify
+        or "self._decode_token(access_token)" not in verify
+    ):
+        raise SystemExit(
+            "cohort_lab_feast: OidcTokenParser's discovery check changed upstream; re-check it"
+        )
+    decode = inspect.getsource(OidcTokenParser._decode_token)
+    if "leeway=10" not in decode or '"verify_exp": True' not in decode:
+        raise SystemExit(
+            "cohort_lab_feast: OidcTokenParser._decode_token's expiry check changed; re-check "
+            "FEAST_TOKEN_LEEWAY_SECONDS"
+        )
 
 
 _PATCHED = "_cohort_lab_patched"
+_DISCOVERY_OK = "_cohort_lab_discovery_ok"
+
+
+async def _check_discovery_endpoints_once(self: OidcTokenParser, access_token: str) -> None:
+    """Feast's check that the discovery document names the token and authorization endpoints."""
+    if getattr(self, _DISCOVERY_OK, False):
+        return
+    service = self.oidc_discovery_service
+    endpoints = (service.get_token_url(), service.get_authorization_url())
+    if not all(isinstance(url, str) for url in endpoints):
+        raise ValueError("OIDC discovery document lacks token_endpoint or authorization_endpoint")
+    setattr(self, _DISCOVERY_OK, True)
+
+
+class VerifiedTokens:
+    """Tokens Feast verified, by SHA-256, with the user made of each and until when it holds."""
+
+    def __init__(self, max_entries: int = TOKEN_CACHE_MAX_ENTRIES) -> None:
+        self._max = max_entries
+        self._data: OrderedDict[bytes, tuple[float, User]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(token: str) -> bytes:
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+    def get(self, token: str, now: float) -> User | None:
+        key = self.key(token)
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None:
+                return None
+            if now >= hit[0]:
+                del self._data[key]
+                return None
+            return hit[1]
+
+    def put(self, token: str, user: User, until: float) -> None:
+        key = self.key(token)
+        with self._lock:
+            self._data[key] = (until, user)
+            self._data.move_to_end(key)
+            while len(self._data) > self._max:
+                self._data.popitem(last=False)
+
+
+_TOKENS = VerifiedTokens()
+
+
+def _remembering(
+    verify: Callable[[OidcTokenParser, str], Coroutine[Any, Any, User]],
+) -> Callable[[OidcTokenParser, str], Coroutine[Any, Any, User]]:
+    async def user_details_from_access_token(self: OidcTokenParser, access_token: str) -> User:
+        now = time.time()
+        user = _TOKENS.get(access_token, now)
+        if user is not None:
+            return user
+        user = await verify(self, access_token)  # raises for any token Feast refuses
+        claims = jwt.decode(access_token, options={"verify_signature": False})
+        exp = claims.get("exp")
+        if isinstance(exp, int | float) and not isinstance(claims.get("kubernetes.io"), dict):
+            until = min(float(exp) + FEAST_TOKEN_LEEWAY_SECONDS, now + TOKEN_CACHE_SECONDS)
+            if until > now:
+                _TOKENS.put(access_token, user, until)
+        return user
+
+    return user_details_from_access_token
 
 
 def patch() -> None:
-    """Install both fixes (idempotent)."""
+    """Install the fixes (idempotent)."""
     if getattr(_sm.SecurityManager, _PATCHED, False):
         return
     _check_internals()
-    # Replacing Feast's property on its class is the point of this module.
+    # Replacing Feast's property and method on their classes is the point of this module.
     _sm.SecurityManager.permissions = property(_cached_permissions)  # type: ignore[method-assign,assignment]
+    OidcTokenParser._check_discovery_endpoints = _check_discovery_endpoints_once  # type: ignore[method-assign]
+    OidcTokenParser.user_details_from_access_token = _remembering(  # type: ignore[method-assign,assignment]
+        OidcTokenParser.user_details_from_access_token
+    )
     setattr(_sm.SecurityManager, _PATCHED, True)
 
 

@@ -24,28 +24,34 @@ authorization function of basic_auth.ini.
     Exit code 0 = ready, 1 = not ready. Writes nothing to disk.
 
 ``authorization_function = cohort_lab_auth:authenticate_request_basic_auth`` (basic_auth.ini)
-    MLflow's own basic-auth check, plus a per-request memo of the auth store's ``get_user``. The
-    credential check itself is cached by MLflow (>= 3.17: ``auth_cache_ttl_seconds`` /
-    ``auth_cache_max_size`` in basic_auth.ini), but its permission checks look the same user up
-    several times in one request (the admin check, then the grants), each a pooled session with a
-    pre-ping, a query and a commit: three database round trips. The memo lives in ``flask.g``, so
-    nothing outlives the request, and every user mutation in the request clears it. Written by hand
-    because MLflow has no setting for it; before wrapping, it checks that the store methods it
-    wraps still exist (MLflow is pinned in the image), and fails the request if one does not.
+    MLflow's own basic-auth check (its credential cache on: ``auth_cache_ttl_seconds``), with, on
+    the first request, the caches of ``cohort_lab_authz`` installed in front of its permission
+    checks (user and grants for ``cohort_lab_authz_cache_seconds``; run -> experiment), and two
+    changes a person sees:
+    - ``/users/current`` reports ``is_basic_auth: true``: MLflow sets it only when the function's
+      name is its own, and the UI hides logout and the change-password dialog otherwise;
+    - a person's change of their own password (``PATCH users/update-password`` with their own
+      user name) is refused (403, PASSWORD_MANAGED_MESSAGE): Secrets Manager rotates every
+      person's password and ESO syncs it to their namespace, so a password changed in the UI
+      would silently break their jobs until the next rotation reset it. Admins may still set
+      anyone else's password (the rotation function, the runbooks), and the service admin its
+      own (the admin rotation does exactly that).
+    Written by hand because MLflow has no setting for any of it; the MLflow internals it wraps are
+    checked at pod start (``sync-admin``) and before installing, and a change fails the request.
 """
 
 from __future__ import annotations
 
 import configparser
+import inspect
+import json
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from flask import Response
-    from mlflow.server.auth.entities import User
-    from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore
     from psycopg2.extensions import connection
     from werkzeug.datastructures import Authorization
 
@@ -125,6 +131,9 @@ def sync_admin() -> int:
     # Import the store module directly; this also imports the mlflow.server.auth package, which
     # reads the same ini (MLFLOW_AUTH_CONFIG_PATH) but does not start a server.
     from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore
+
+    # At pod start, before the server: the MLflow internals the server's caches wrap are there.
+    check_internals()
 
     store = SqlAlchemyStore()
     # Creates/migrates the auth schema if needed. MLflow leaves init_db unannotated.
@@ -206,54 +215,105 @@ class _AppliedPasswords:
             )
 
 
-_MEMO_KEY = "_cohort_lab_users"
-_MEMO_INSTALLED = "_cohort_lab_memo"
-_WRAPPED = ("get_user", "create_user", "update_user", "delete_user")
+_CURRENT_USER_VIEW = "get_current_user"
+_PASSWORD_PATHS = (
+    "/api/2.0/mlflow/users/update-password",
+    "/ajax-api/2.0/mlflow/users/update-password",
+)
+_INSTALLED = "_cohort_lab_installed"
+_REQUEST_MEMO = "_cohort_lab_authorization"
+
+#: The answer to a person's own password change (learners and instructors).
+# A message about passwords, not one.
+PASSWORD_MANAGED_MESSAGE = (
+    "Cohort Lab manages this password: Secrets Manager rotates it every 30 days and syncs it to "  # noqa: S105
+    "your namespace and .env, so a password changed here would break your jobs until the next "
+    "rotation. Ask an instructor to rotate it now (docs/runbooks/rotate-now.md)."
+)
 
 
-def _install_user_memo(store: SqlAlchemyStore) -> None:
-    """Wrap ``store.get_user`` with a per-request memo; user mutations clear it (idempotent)."""
-    if getattr(store, _MEMO_INSTALLED, False):
-        return
-    missing = [name for name in _WRAPPED if not callable(getattr(store, name, None))]
-    if missing:
+def check_internals() -> None:
+    """Raise if an MLflow internal this module or cohort_lab_authz wraps is missing or changed."""
+    from mlflow.server import auth
+
+    import cohort_lab_authz
+
+    cohort_lab_authz.check_internals(auth)
+    from mlflow.server import app
+
+    view = app.view_functions.get(_CURRENT_USER_VIEW) if auth._auth_initialized else None
+    if auth._auth_initialized and view is None:
+        raise RuntimeError(f"cohort_lab_auth: MLflow's {_CURRENT_USER_VIEW} view is gone")
+    if "is_basic_auth" not in inspect.getsource(auth.get_current_user):
         raise RuntimeError(
-            f"cohort_lab_auth: MLflow's auth store lacks {missing}; update the wrapper"
+            "cohort_lab_auth: MLflow's get_current_user no longer reports is_basic_auth"
         )
-    from flask import g, has_request_context
 
-    original_get: Callable[..., User] = store.get_user
 
-    def get_user(username: str, *args: Any, **kwargs: Any) -> User:
-        if args or kwargs or not has_request_context():
-            return original_get(username, *args, **kwargs)
-        memo: dict[str, User] = g.setdefault(_MEMO_KEY, {})
-        if username not in memo:
-            memo[username] = original_get(username)
-        return memo[username]
+def _install() -> None:
+    """Install the caches and the /users/current fix into the server process (idempotent)."""
+    from mlflow.server import app, auth
 
-    def clearing(name: str) -> Callable[..., object]:
-        original: Callable[..., object] = getattr(store, name)
+    if getattr(auth, _INSTALLED, False):
+        return
+    import cohort_lab_authz
 
-        def wrapper(*args: Any, **kwargs: Any) -> object:
-            if has_request_context():
-                g.pop(_MEMO_KEY, None)
-            return original(*args, **kwargs)
+    check_internals()
+    cohort_lab_authz.install(auth)
+    setattr(auth, _INSTALLED, True)
+    if not auth._auth_initialized:
+        # A server without --app-name basic-auth still calls this function, from runs/search
+        # (MLflow filters experiments whenever its auth package is installed): no UI to fix.
+        return
+    view = cast("Callable[[], Response]", app.view_functions[_CURRENT_USER_VIEW])
 
-        return wrapper
+    def get_current_user() -> Response:
+        # MLflow reports is_basic_auth only for its own function's name; ours is that function
+        # with caches, so the UI keeps its logout and change-password affordances.
+        response = view()
+        body = response.get_json(silent=True)
+        if response.status_code == 200 and isinstance(body, dict) and "is_basic_auth" in body:
+            body["is_basic_auth"] = True
+            response.set_data(json.dumps(body))
+        return response
 
-    for name in _WRAPPED[1:]:
-        setattr(store, name, clearing(name))
-    store.get_user = get_user  # type: ignore[method-assign]  # this instance's method, on purpose
-    setattr(store, _MEMO_INSTALLED, True)
+    app.view_functions[_CURRENT_USER_VIEW] = get_current_user
+
+
+def _own_password_change(username: str, admin_username: str) -> bool:
+    from flask import request
+
+    if request.method != "PATCH" or not request.path.endswith(_PASSWORD_PATHS):
+        return False
+    body = request.get_json(silent=True)
+    target = body.get("username") if isinstance(body, dict) else request.args.get("username")
+    return target == username and username != admin_username
 
 
 def authenticate_request_basic_auth() -> Authorization | Response:
-    """MLflow's basic-auth authorization function, with the per-request user memo installed."""
+    """MLflow's basic-auth authorization function, with Cohort Lab's caches installed.
+
+    Also refuses (403) a person's change of their own password: it would no longer match the
+    secret Secrets Manager rotates. The service admin (the rotation function) and admins setting
+    someone else's password (the rotation, the runbooks) are not affected.
+    """
+    from flask import Response, g, make_response
     from mlflow.server import auth
 
-    _install_user_memo(auth.store)
-    return auth.authenticate_request_basic_auth()
+    # MLflow asks several times per request (before it, in each validator, in the search
+    # filters); the answer cannot change within one request, so it is computed once.
+    memo = g.get(_REQUEST_MEMO)
+    if memo is not None:
+        return cast("Authorization | Response", memo)
+    _install()
+    result = auth.authenticate_request_basic_auth()
+    if not isinstance(result, Response) and _own_password_change(
+        result.username or "", auth.auth_config.admin_username or ""
+    ):
+        body = {"error_code": "PERMISSION_DENIED", "message": PASSWORD_MANAGED_MESSAGE}
+        result = make_response(body, 403)
+    setattr(g, _REQUEST_MEMO, result)
+    return result
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,4 @@
-import { ArtifactRetention, DatabaseRemoval, Egress, ExpiryAction } from '../core';
+import { ArtifactRetention, DatabaseRemoval, Egress, ExpiryAction, replicasAtPeak } from '../core';
 
 /** Worker capacity for the cohort cluster, with profile defaults filled in. */
 export interface ComputeConfig {
@@ -154,9 +154,12 @@ export class Profile {
   public readonly requiresTls: boolean;
   /** Worker capacity used where the cohort file's `compute` section is silent. */
   public readonly defaultCompute: ComputeConfig;
-  /** MLflow server replicas (each runs one uvicorn worker). */
+  /**
+   * Fewest MLflow server replicas (each runs one uvicorn worker): the default grows with the
+   * roster, see {@link mlflowReplicasFor}.
+   */
   public readonly defaultMlflowReplicas: number;
-  /** Feast feature server replicas. */
+  /** Fewest Feast feature server replicas; see {@link feastReplicasFor}. */
   public readonly defaultFeastReplicas: number;
   /** How the VPC's private subnets reach the internet. */
   public readonly egress: Egress;
@@ -194,6 +197,19 @@ export class Profile {
     this.defaultExpiryAction = settings.defaultExpiryAction;
     this.defaultReminderDays = settings.defaultReminderDays;
     this.allowedExpiryActions = settings.allowedExpiryActions;
+  }
+
+  /**
+   * MLflow replicas of a roster of `learners` where the cohort file is silent: what the lab's
+   * peak needs (lib/core/serving.ts, docs/scale.md), never fewer than this profile's floor.
+   */
+  public mlflowReplicasFor(learners: number): number {
+    return Math.max(this.defaultMlflowReplicas, replicasAtPeak('mlflow', learners));
+  }
+
+  /** Feast replicas of a roster of `learners`, as {@link mlflowReplicasFor}. */
+  public feastReplicasFor(learners: number): number {
+    return Math.max(this.defaultFeastReplicas, replicasAtPeak('feast', learners));
   }
 
   /** True for the sandbox profile: cheap, short-lived, deletable without protection. */

@@ -24,5 +24,6 @@ export * from './prefixes';
 export * from './prices';
 export * from './roster';
 export * from './secret-kinds';
+export * from './serving';
 export * from './shards';
 export * from './tags';

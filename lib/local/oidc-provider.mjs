@@ -4,7 +4,8 @@
 // token_endpoint (Feast needs all three) and issues RS256 JWT access tokens by the
 // client-credentials grant, one client per user.
 //
-// Input (env):  OIDC_PORT, OIDC_CLIENTS = JSON [{ id, secret, claims }]
+// Input (env):  OIDC_PORT, OIDC_CLIENTS = JSON [{ id, secret, claims, tokenSeconds? }]
+//               (tokenSeconds: the lifetime of that client's access tokens, default 900)
 // Output:       one line "ready <issuer>" on stdout once it listens.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import Provider from 'oidc-provider';
@@ -16,6 +17,7 @@ const audience = 'urn:cohort-lab:feast';
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
 const claimsOf = new Map(clients.map((c) => [c.id, c.claims]));
+const ttlOf = new Map(clients.map((c) => [c.id, c.tokenSeconds ?? 900]));
 
 const provider = new Provider(issuer, {
   jwks: { keys: [jwk] },
@@ -33,10 +35,10 @@ const provider = new Provider(issuer, {
       enabled: true,
       defaultResource: () => audience,
       useGrantedResource: () => true,
-      getResourceServerInfo: () => ({
+      getResourceServerInfo: (_ctx, _resource, client) => ({
         scope: 'features:read',
         audience,
-        accessTokenTTL: 900,
+        accessTokenTTL: ttlOf.get(client.clientId) ?? 900,
         accessTokenFormat: 'jwt',
         jwt: { sign: { alg: 'RS256' } },
       }),

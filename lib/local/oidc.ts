@@ -32,6 +32,8 @@ export interface OidcOptions {
   readonly logDir?: string;
   /** Each user's client secret. @default - a random one per user */
   readonly clientSecrets?: Readonly<Record<string, string>>;
+  /** Lifetime of a user's access tokens, in seconds. @default 900 for every user */
+  readonly tokenSeconds?: Readonly<Record<string, number>>;
   readonly run?: RunOptions;
 }
 
@@ -74,6 +76,7 @@ export async function startOidcProvider(
     id,
     secret: opts.clientSecrets?.[id] ?? newClientSecret(),
     claims,
+    tokenSeconds: opts.tokenSeconds?.[id],
   }));
   const proc = new RunningProcess(
     'oidc-provider',

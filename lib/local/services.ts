@@ -7,6 +7,7 @@ import { randomBytes } from 'crypto';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { POSTGRES_PORT } from '../core';
 import { REPO_ROOT } from './container';
 import { freePort, readyOrStop, RunningProcess, RunOptions, waitForHttp } from './processes';
 import { runSql } from './sql';
@@ -16,10 +17,11 @@ export const SYSTEM_POSTGRES_SOCKET_DIR = '/var/run/postgresql';
 
 /**
  * Run SQL on scripts/services.sh's PostgreSQL as the local superuser (peer authentication over
- * the Unix socket); what `psql -qtA` would print (see sql.ts).
+ * the Unix socket); what `psql -qtA` would print (see sql.ts). `port` picks another cluster of
+ * the same installation (a benchmark's own, e.g. 5433).
  */
-export function psql(sql: string, database = 'postgres'): Promise<string> {
-  return runSql({ socketDir: SYSTEM_POSTGRES_SOCKET_DIR }, sql, database);
+export function psql(sql: string, database = 'postgres', port = POSTGRES_PORT): Promise<string> {
+  return runSql({ socketDir: SYSTEM_POSTGRES_SOCKET_DIR, port }, sql, database);
 }
 
 /** A fresh random password (hex: safe in URIs, Redis connection strings and shells). */
@@ -31,20 +33,27 @@ export function randomPassword(bytes = 18): string {
  * An RDS-like master role: it can create roles and databases but is not a superuser, like the
  * RDS master user. Returns its name and password; drop with {@link dropTestDatabase}.
  */
-export async function createMasterRole(prefix: string): Promise<{ username: string; password: string }> {
+export async function createMasterRole(
+  prefix: string,
+  port = POSTGRES_PORT,
+): Promise<{ username: string; password: string }> {
   const username = `${prefix}_master_${randomBytes(3).toString('hex')}`;
   const password = randomPassword();
-  await psql(`CREATE ROLE "${username}" LOGIN CREATEROLE CREATEDB PASSWORD '${password}'`);
+  await psql(`CREATE ROLE "${username}" LOGIN CREATEROLE CREATEDB PASSWORD '${password}'`, 'postgres', port);
   return { username, password };
 }
 
 /** Drop databases and roles a test created (best effort, for re-runs on one machine). */
-export async function dropTestObjects(databases: readonly string[], roles: readonly string[]): Promise<void> {
+export async function dropTestObjects(
+  databases: readonly string[],
+  roles: readonly string[],
+  port = POSTGRES_PORT,
+): Promise<void> {
   for (const db of databases) {
-    await psql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+    await psql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`, 'postgres', port);
   }
   for (const role of roles) {
-    await psql(`DROP ROLE IF EXISTS "${role}"`);
+    await psql(`DROP ROLE IF EXISTS "${role}"`, 'postgres', port);
   }
 }
 

@@ -36,6 +36,11 @@ const FEATURES = [
   'learner_activity:avg_quiz_score',
 ];
 
+/** Lifetime of katherine.johnson's access tokens. */
+const SHORT_TOKEN_SECONDS = 5;
+/** Feast's clock-skew allowance on `exp` (images/feast/cohort_lab_feast.py FEAST_TOKEN_LEEWAY_SECONDS). */
+const FEAST_LEEWAY_SECONDS = 10;
+
 describe('Feast chart on real processes', () => {
   const started = Date.now();
   const logDir = mkdtempSync(join(tmpdir(), 'cohortlab-feast-it-'));
@@ -67,11 +72,17 @@ describe('Feast chart on real processes', () => {
     const res = await fetch(`${moto.endpoint}/${BUCKET}`, { method: 'PUT' });
     expect(res.status).toBe(200);
 
-    oidc = await startOidcProvider({
-      'grace.hopper': await cognitoClaims('grace.hopper', ['learners']),
-      ada: await cognitoClaims('ada', ['instructors']),
-      mallory: await cognitoClaims('mallory', ['other-cohort']),
-    });
+    oidc = await startOidcProvider(
+      {
+        'grace.hopper': await cognitoClaims('grace.hopper', ['learners']),
+        ada: await cognitoClaims('ada', ['instructors']),
+        mallory: await cognitoClaims('mallory', ['other-cohort']),
+        // A learner whose access tokens live 5 s (Cognito's are 5 min to 1 day; short here so the
+        // test sees one expire).
+        'katherine.johnson': await cognitoClaims('katherine.johnson', ['learners']),
+      },
+      { tokenSeconds: { 'katherine.johnson': SHORT_TOKEN_SECONDS } },
+    );
     running.push(oidc.process);
     secrets.push(...oidc.secrets);
 
@@ -184,6 +195,48 @@ describe('Feast chart on real processes', () => {
       expect(column('avg_quiz_score').values[i] as number).toBeCloseTo(latest[id].avg_quiz_score, 3);
       expect(column('minutes_active').statuses[i]).toBe('PRESENT');
     }
+  });
+
+  test("verified tokens are remembered per token: another user's token, right after, is judged on its own", async () => {
+    const learner = await tokenOf('grace.hopper');
+    for (let i = 0; i < 3; i++) expect((await getFeatures(learner)).status).toBe(200);
+    // THEN mallory (outside the groups), a token differing from the learner's in its signature
+    // only, and a token whose payload claims the learner's groups but is signed by nobody are
+    // each refused: the cache answers only for the exact token that passed.
+    expect((await getFeatures(await tokenOf('mallory'))).status).toBe(403);
+    const [h, p, sig] = learner.split('.');
+    const flipped = `${h}.${p}.${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
+    expect((await getFeatures(flipped)).status).toBe(401);
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${p}.`;
+    expect((await getFeatures(unsigned)).status).toBe(401);
+    expect((await getFeatures(learner)).status).toBe(200);
+  });
+
+  test('a remembered token stops working when Feast would refuse it anyway: exp + 10 s leeway', async () => {
+    const token = await tokenOf('katherine.johnson');
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number }).exp;
+    expect((await getFeatures(token)).status).toBe(200); // verified, now remembered
+    // Used over and over (every hit served from the cache) until it is refused.
+    let lastOk = 0;
+    let refusedAt = 0;
+    while (Date.now() / 1000 < exp + FEAST_LEEWAY_SECONDS + 5) {
+      const status = (await getFeatures(token)).status;
+      if (status === 200) lastOk = Date.now() / 1000;
+      else {
+        expect(status).toBe(401);
+        refusedAt = Date.now() / 1000;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    say(
+      `token exp ${exp}; last answered at exp + ${(lastOk - exp).toFixed(1)} s, refused at exp + ${(refusedAt - exp).toFixed(1)} s`,
+    );
+    expect(refusedAt).toBeGreaterThan(0);
+    // Not one request after exp + leeway (+0.5 s for the clocks and the poll).
+    expect(lastOk).toBeLessThanOrEqual(exp + FEAST_LEEWAY_SECONDS + 0.5);
+    // and a fresh token of the same learner works at once.
+    expect((await getFeatures(await tokenOf('katherine.johnson'))).status).toBe(200);
   });
 
   test('a signed-in user outside the cohort groups is refused (403)', async () => {

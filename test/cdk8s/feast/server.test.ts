@@ -165,6 +165,8 @@ describe('FeastChart feature server', () => {
       '6566',
       '--workers',
       '2',
+      '--max-requests',
+      '0',
       '--no-access-log',
       '--registry_ttl_sec',
       '60',

@@ -2,6 +2,7 @@ import {
   basicAuthIni,
   BasicAuthIniProps,
   MLFLOW_AUTH_CACHE_TTL_SECONDS,
+  MLFLOW_AUTHZ_CACHE_TTL_SECONDS,
 } from '../../../cdk8s/mlflow/auth-ini';
 import { MLFLOW_PERMISSIONS, RESERVED_SLUGS } from '../../../lib/core';
 import { configFrom } from '../../support/cohort';
@@ -28,7 +29,7 @@ function parseIni(text: string): Record<string, string> {
 }
 
 describe('basicAuthIni', () => {
-  test('is the whole ini: permission, auth database, admin, the user memo and the credential cache', () => {
+  test('is the whole ini: permission, auth database, admin, our authorization function and both caches', () => {
     // GIVEN a default permission and the database endpoint
     // WHEN the ini is built
     // THEN it is exactly this text, ending in a newline
@@ -42,6 +43,7 @@ describe('basicAuthIni', () => {
         'grant_default_workspace_access = false',
         `auth_cache_ttl_seconds = ${MLFLOW_AUTH_CACHE_TTL_SECONDS}`,
         'auth_cache_max_size = 5000',
+        `cohort_lab_authz_cache_seconds = ${MLFLOW_AUTHZ_CACHE_TTL_SECONDS}`,
         '',
       ].join('\n'),
     );

@@ -1,5 +1,11 @@
 import * as kplus from 'cdk8s-plus-27';
-import { createMlflowServer, createServerSecrets, mlflowAllowedHosts } from '../../../cdk8s/mlflow/server';
+import {
+  createMlflowServer,
+  createServerSecrets,
+  MLFLOW_DB_POOL_OVERFLOW,
+  MLFLOW_DB_POOL_SIZE,
+  mlflowAllowedHosts,
+} from '../../../cdk8s/mlflow/server';
 import { MLFLOW_PORT } from '../../../lib/core';
 import { allContainers, objects, ofKind, one } from '../../support/charts';
 import { bareChart, childIds, containerNamed, envOf, mlflowContainer, specOf, synthMlflow } from './support';
@@ -182,6 +188,18 @@ describe('MlflowChart server', () => {
       'mlflow.cohort-lab:5000',
     ]);
     expect(flag('--cors-allowed-origins')).toBe('https://mlflow.demo-2027-spring.cohort-lab.example');
+  });
+
+  test('keeps a database connection open per request in flight, within what PostgreSQL allows', () => {
+    // GIVEN the demo cohort
+    const env = envOf(mlflowContainer(all));
+    // THEN each pod keeps MLFLOW_DB_POOL_SIZE connections per database (tracking and auth) instead
+    // of SQLAlchemy's 5, which made most requests of a class open a new TLS connection
+    expect(env.MLFLOW_SQLALCHEMYSTORE_POOL_SIZE.value).toBe(String(MLFLOW_DB_POOL_SIZE));
+    expect(env.MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW.value).toBe(String(MLFLOW_DB_POOL_OVERFLOW));
+    expect(MLFLOW_DB_POOL_SIZE).toBeGreaterThanOrEqual(20); // the 20 learners measured
+    // AND the server's init container (one connection, then exits) gets no pool settings
+    expect(envOf(containerNamed(all, 'sync-admin')).MLFLOW_SQLALCHEMYSTORE_POOL_SIZE).toBeUndefined();
   });
 
   test('takes every credential from a Secret reference, never a literal', () => {

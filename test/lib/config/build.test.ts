@@ -71,6 +71,41 @@ describe('buildCohortConfig', () => {
     expect(config.owner).toBe('ada@example.edu');
   });
 
+  test("the replicas follow the roster where the file is silent (docs/scale.md), the file's MLflow count wins", () => {
+    // GIVEN rosters of 3, 100 and 1,000 learners in the cohort profile
+    const roster = (n: number) =>
+      cohortFile((d) => {
+        d.learners = Array.from({ length: n }, (_, i) => ({
+          id: `l${i}`,
+          email: `l${i}@example.edu`,
+          displayName: `L ${i}`,
+        }));
+      });
+    const replicas = (n: number) => {
+      const config = buildCohortConfig(roster(n), Profile.cohort(), 'base.yaml');
+      return [config.mlflow.replicas, config.feast.replicas];
+    };
+    // THEN the profile's floor holds for a small class, the peak's need for a large one
+    expect(replicas(3)).toEqual([2, 2]);
+    expect(replicas(100)).toEqual([2, 2]);
+    expect(replicas(1000)).toEqual([7, 4]);
+    // AND the sandbox profile keeps one of each
+    expect(
+      [buildCohortConfig(roster(5), Profile.sandbox(), 'base.yaml')].map((c) => [
+        c.mlflow.replicas,
+        c.feast.replicas,
+      ]),
+    ).toEqual([[1, 1]]);
+    // AND `mlflow.replicas` in the file overrides the default
+    const doc = roster(1000);
+    const fixed = buildCohortConfig(
+      { ...doc, mlflow: { ...doc.mlflow, replicas: 3 } },
+      Profile.cohort(),
+      'base.yaml',
+    );
+    expect(fixed.mlflow.replicas).toBe(3);
+  });
+
   test('the owner falls back to the first learner when there is no instructor', () => {
     // GIVEN
     const doc = cohortFile((d) => {

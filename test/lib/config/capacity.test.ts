@@ -187,7 +187,7 @@ describe('maxNodesWarning', () => {
     const warning = maxNodesWarning(config, { activeShare: 1, quotaShare: 1, podsPerActiveLearner: 3 });
     // THEN
     expect(warning).toBe(
-      "MAX NODES BELOW THE ROSTER: inline.yaml: compute.maxNodes is 450, but 1000 learners need about 783 m6i.large nodes at a lab's peak (CPU runs out first; docs/capacity.md). " +
+      "MAX NODES BELOW THE ROSTER: inline.yaml: compute.maxNodes is 450, but 1000 learners need about 785 m6i.large nodes at a lab's peak (CPU runs out first; docs/capacity.md). " +
         "The Cluster Autoscaler stops at 450 and learners' pods stay Pending; that is more than one managed node group holds (450): list a larger instance type in compute.instanceTypes.",
     );
   });
