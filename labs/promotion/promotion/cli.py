@@ -7,7 +7,7 @@ runs (and is tested) without GitHub.
   rollback   @champion back to @previous-champion; audit tag
   history    every promotion and rollback, oldest first (--json for a JSON list)
   rollout    wait until the serving endpoint's /version shows the champion (--timeout)
-  smoke      the golden examples through the serving endpoint's /invocations (or a model URI)
+  smoke      the golden examples through the serving endpoint's /invocations (or in process)
   credentials  the CI user's MLflow login from Secrets Manager into $GITHUB_ENV (masked)
 
 Exit codes: 0 done, 1 the pipeline stops (threshold, smoke, rollout, MLflow refused), 2 bad input.
@@ -156,7 +156,12 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_rollout(args: argparse.Namespace) -> int:
-    model = _model(args)
+    config = load_config(Path(args.config))
+    model = args.model or config.model
+    timeout = config.rollout_timeout_seconds if args.timeout is None else args.timeout
+    interval = config.rollout_interval_seconds if args.interval is None else args.interval
+    if timeout <= 0 or interval <= 0:
+        raise UsageError(f"--timeout and --interval must be positive, got {timeout} and {interval}")
     if args.version:
         version = str(args.version)
     else:
@@ -164,12 +169,8 @@ def cmd_rollout(args: argparse.Namespace) -> int:
         if champion is None:
             raise UsageError(f"{model} has no @{args.alias}")
         version = str(champion.version)
-    if args.timeout <= 0 or args.interval <= 0:
-        raise UsageError(
-            f"--timeout and --interval must be positive, got {args.timeout} and {args.interval}"
-        )
     doc = serving.rollout(
-        args.url, model, version, timeout_seconds=args.timeout, interval_seconds=args.interval
+        args.url, model, version, timeout_seconds=timeout, interval_seconds=interval
     )
     print(f"{args.url} serves {model} version {doc['version']} (run {doc.get('run_id')})")
     return 0
@@ -177,14 +178,21 @@ def cmd_rollout(args: argparse.Namespace) -> int:
 
 def cmd_smoke(args: argparse.Namespace) -> int:
     golden = serving.load_golden(Path(args.examples))
-    if bool(args.url) == bool(args.model_uri):
-        raise UsageError("smoke needs exactly one of --url or --model-uri")
+    targets = [t for t in (args.url, args.model_uri, args.alias, args.version) if t]
+    if len(targets) != 1:
+        raise UsageError("smoke needs exactly one of --url, --model-uri, --alias or --version")
     if args.url:
         count = serving.smoke_endpoint(args.url, golden)
         where = f"{args.url}/invocations"
     else:
-        count = serving.smoke_model(args.model_uri, golden)
-        where = args.model_uri
+        model_uri = args.model_uri
+        if not model_uri:
+            model = load_config(Path(args.config)).model
+            model_uri = (
+                f"models:/{model}@{args.alias}" if args.alias else f"models:/{model}/{args.version}"
+            )
+        count = serving.smoke_model(model_uri, golden)
+        where = model_uri
     print(f"smoke test passed: {count} golden examples through {where}")
     return 0
 
@@ -241,13 +249,15 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--url", required=True, help="the serving endpoint (SERVING_URL)")
     c.add_argument("--alias", default=events.CHAMPION)
     c.add_argument("--version", default="", help="default: the version of --alias")
-    c.add_argument("--timeout", type=float, default=300.0, help="seconds (default 300)")
-    c.add_argument("--interval", type=float, default=5.0, help="seconds (default 5)")
+    c.add_argument("--timeout", type=float, help="seconds (default: [rollout] of --config, 300)")
+    c.add_argument("--interval", type=float, help="seconds (default: [rollout] of --config, 5)")
     c.set_defaults(run=cmd_rollout)
 
     c = command("smoke", "golden examples through /invocations or a model URI", model=False)
     c.add_argument("--url", default="")
-    c.add_argument("--model-uri", default="")
+    c.add_argument("--model-uri", default="", help="predict in process with this model")
+    c.add_argument("--alias", default="", help="predict in process with the model's @alias")
+    c.add_argument("--version", default="", help="predict in process with this version")
     c.add_argument("--examples", default="golden.json")
     c.set_defaults(run=cmd_smoke)
 

@@ -32,6 +32,9 @@ class Config:
     model: str
     experiment: str
     thresholds: tuple[Threshold, ...]
+    # How long `rollout` waits for the serving endpoint, and how often it asks.
+    rollout_timeout_seconds: float = 300.0
+    rollout_interval_seconds: float = 5.0
 
 
 def slug_from_user(user: str | None) -> str | None:
@@ -112,4 +115,25 @@ def load_config(path: Path, user: str | None = None) -> Config:
     if not isinstance(raw, dict) or not raw:
         raise UsageError(f"{path}: thresholds must be a table with one table per metric")
     thresholds = tuple(_threshold(path, metric, table) for metric, table in sorted(raw.items()))
-    return Config(model=str(model), experiment=str(experiment), thresholds=thresholds)
+    rollout = doc.get("rollout", {})
+    if not isinstance(rollout, dict):
+        raise UsageError(f"{path}: rollout must be a table, got {rollout!r}")
+    unknown = sorted(set(rollout) - {"timeout_seconds", "interval_seconds"})
+    if unknown:
+        raise UsageError(
+            f"{path}: rollout.{unknown[0]} is not a rollout field "
+            "(known: interval_seconds, timeout_seconds)"
+        )
+    timeout = _number(
+        path, "rollout.timeout_seconds", rollout.get("timeout_seconds", 300), low=1, high=3600
+    )
+    interval = _number(
+        path, "rollout.interval_seconds", rollout.get("interval_seconds", 5), low=0.1, high=300
+    )
+    return Config(
+        model=str(model),
+        experiment=str(experiment),
+        thresholds=thresholds,
+        rollout_timeout_seconds=timeout,
+        rollout_interval_seconds=interval,
+    )

@@ -57,7 +57,7 @@ def test_fails_when_smoke_gets_both_a_url_and_a_model(capsys: pytest.CaptureFixt
     assert code == 2
     assert (
         capsys.readouterr().err
-        == "promotion smoke: smoke needs exactly one of --url or --model-uri\n"
+        == "promotion smoke: smoke needs exactly one of --url, --model-uri, --alias or --version\n"
     )
 
 

@@ -70,3 +70,13 @@ def test_fails_when_no_model_is_set_and_there_is_no_user(tmp_path: Path) -> None
         f"{path}: model is not set and MLFLOW_TRACKING_USERNAME is empty, "
         "so it cannot default from the CI user's name"
     )
+
+
+def test_the_rollout_wait_defaults_and_is_checked(tmp_path: Path) -> None:
+    config = load_config(ROOT / "promotion.toml", user="ci.a")
+    assert (config.rollout_timeout_seconds, config.rollout_interval_seconds) == (300.0, 5.0)
+    path = tmp_path / "promotion.toml"
+    path.write_text("[thresholds.a]\nthreshold = 1\n[rollout]\ntimeout_seconds = 0\n", "utf-8")
+    with pytest.raises(UsageError) as e:
+        load_config(path, user="ci.a")
+    assert str(e.value) == f"{path}: rollout.timeout_seconds must be between 1 and 3600, got 0"
