@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 import tomllib
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,12 @@ def load_params(path: Path) -> dict[str, Any]:
     if not isinstance(max_iter, int) or isinstance(max_iter, bool) or max_iter < 1:
         raise UsageError(f"{path}: max_iter must be a positive whole number, got {max_iter!r}")
     return {"n_features": n_features, "C": float(c), "max_iter": max_iter}
+
+
+def pip_requirements() -> list[str]:
+    """What serving the model needs, at the versions trained with (named, not inferred: MLflow's
+    inference starts a subprocess that imports the model, and takes longer than the training)."""
+    return [f"{name}=={version(name)}" for name in ("mlflow", "scikit-learn", "pandas")]
 
 
 def build_model(params: dict[str, Any], features: list[str]) -> Pipeline:
@@ -88,6 +95,7 @@ def main(argv: list[str]) -> int:
             name="model",
             signature=infer_signature(sample, model.predict(sample)),
             input_example=sample,
+            pip_requirements=pip_requirements(),
         )
     outputs = {"model_uri": info.model_uri, "run_id": run.info.run_id, "data_hash": digest}
     github_output = os.environ.get("GITHUB_OUTPUT")
