@@ -12,14 +12,21 @@ from train import build_model, load_params
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_committed_params_train_a_model_above_the_absolute_threshold() -> None:
+def test_the_committed_params_are_valid() -> None:
     params = load_params(ROOT / "params.toml")
+    assert set(params) == {"n_features", "C", "max_iter"}
+
+
+def test_the_training_code_reaches_the_absolute_threshold_with_every_feature() -> None:
+    # The code, not the hyper-parameters of the day: whether a pull request's params.toml is good
+    # enough is the evaluate step's call, against the thresholds and the champion.
+    params = {"n_features": 30, "C": 1.0, "max_iter": 2000}
     frame = data.load_frame()
     features = data.feature_names(frame)
     parts = data.split(frame)
     model = build_model(params, features).fit(parts.train[features], parts.train[data.TARGET])
     accuracy = accuracy_score(parts.test[data.TARGET], model.predict(parts.test[features]))
-    assert accuracy >= 0.88
+    assert accuracy >= 0.95
 
 
 def test_the_model_uses_only_the_first_n_features() -> None:

@@ -12,11 +12,11 @@
  * environment with required reviewers runs only with an approval the caller supplies (recorded in
  * the result), else the job waits and the run stops there, as on GitHub.
  */
-import { spawn } from 'child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { ActionError, EmulatedActionsOptions, runAction } from './actions';
+import { EmulatedActionsOptions, runAction } from './actions';
 import { condition, ExprScope, ExprValue, interpolate } from './expressions';
+import { bash, Masker, parseCommandFile } from './shell';
 import { Job, readWorkflow, Workflow } from './workflow';
 
 export interface EnvironmentSettings {
@@ -79,62 +79,6 @@ export interface RunResult {
   readonly conclusion: 'success' | 'failure' | 'waiting';
   readonly jobs: readonly JobResult[];
   readonly seconds: number;
-}
-
-class Masker {
-  private readonly values = new Set<string>();
-  add(v: string): void {
-    if (v.length >= 3) this.values.add(v);
-  }
-  apply(text: string): string {
-    let out = text;
-    for (const v of [...this.values].sort((a, b) => b.length - a.length)) out = out.split(v).join('***');
-    return out;
-  }
-}
-
-/** `k=v` lines and `k<<DELIM` blocks, as GitHub reads $GITHUB_OUTPUT and $GITHUB_ENV. */
-export function parseCommandFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const body: string[] = [];
-      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) body.push(lines[i]);
-      out[heredoc[1]] = body.join('\n');
-    } else if (line.includes('=')) {
-      out[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
-    }
-  }
-  return out;
-}
-
-function bash(
-  script: string,
-  cwd: string,
-  env: Record<string, string>,
-  timeoutMs: number,
-): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
-      cwd,
-      env,
-      detached: true,
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => {
-      output += `\nthe step ran longer than ${timeoutMs / 1000} s and was stopped\n`;
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, output });
-    });
-  });
 }
 
 async function runJob(
@@ -286,8 +230,8 @@ async function runJob(
         outputs,
       );
     } catch (e) {
-      if (!(e instanceof ActionError) && !(e instanceof Error)) throw e;
-      record('failure', `${e.message}\n`);
+      // An action refused, an expression that does not evaluate: the step fails, saying why.
+      record('failure', `${(e as Error).message}\n`);
     }
   }
   return {

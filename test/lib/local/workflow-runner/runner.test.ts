@@ -5,7 +5,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { parseCommandFile, RunOptions, runWorkflow } from '../../../../lib/local/workflow-runner/runner';
+import { RunOptions, runWorkflow } from '../../../../lib/local/workflow-runner/runner';
+import { parseCommandFile } from '../../../../lib/local/workflow-runner/shell';
 
 let dir: string;
 
