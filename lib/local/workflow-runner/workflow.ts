@@ -2,7 +2,9 @@
  * A workflow file as the local runner reads it: the subset of GitHub's workflow syntax our
  * workflows use (`env`, `permissions`, `jobs.<id>.{needs, if, environment, permissions, env,
  * steps}`, steps with `run` or `uses`). A key the runner would not honour is an error naming the
- * file and the field, so a workflow never runs differently here than its text says.
+ * file and the field, so a workflow never runs differently here than its text says. (`runs-on`,
+ * `concurrency` and `timeout-minutes` are accepted and not acted on: the runner runs one job at a
+ * time, each step under its own timeout.)
  */
 import { readFileSync } from 'fs';
 import { parse } from 'yaml';
