@@ -6,6 +6,8 @@
 #   mlflow: images/mlflow/*.py and labs/mlflow_quickstart.py   (.venvs/mlflow, the image's lock file)
 #   feast:  images/feast/*.py and labs/feature_repo/*.py        (.venvs/feast, the image's lock file)
 #   scripts: scripts/*.py (the standard library only)             (.venvs/lint)
+#   promotion: labs/promotion/ (a repository of its own once a learner copies it: checked from its
+#              folder with its own pyproject.toml)           (.venvs/promotion, its requirements-dev.txt)
 # Every .py file under images/, labs/ and scripts/ must be in one group. Prints one line per tool and group;
 # exits 1 on any finding.
 set -euo pipefail
@@ -14,17 +16,19 @@ cd "$(dirname "$0")/.."
 lint="$(bash scripts/python-env.sh lint requirements-lint.txt)"
 mlflow="$(bash scripts/python-env.sh mlflow images/mlflow/requirements.lock.txt)"
 feast="$(bash scripts/python-env.sh feast images/feast/requirements.lock.txt)"
+promotion="$(bash scripts/python-env.sh promotion labs/promotion/requirements-dev.txt)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 mlflow_files=(images/mlflow/*.py labs/mlflow_quickstart.py)
 feast_files=(images/feast/*.py labs/feature_repo/*.py)
 script_files=(scripts/*.py)
+mapfile -t promotion_files < <(find labs/promotion -name '*.py' | sort)
 status=0
 
 # Each file in exactly one mypy group.
 mapfile -t all_files < <(find images labs scripts -name '*.py' -not -path '*/data/*' | sort)
-mapfile -t grouped < <(printf '%s\n' "${mlflow_files[@]}" "${feast_files[@]}" "${script_files[@]}" | sort)
+mapfile -t grouped < <(printf '%s\n' "${mlflow_files[@]}" "${feast_files[@]}" "${script_files[@]}" "${promotion_files[@]}" | sort)
 if [ "${all_files[*]}" != "${grouped[*]}" ]; then
   echo "python-lint: the mypy groups do not cover exactly the Python files of images/, labs/ and scripts/:" >&2
   diff <(printf '%s\n' "${all_files[@]}") <(printf '%s\n' "${grouped[@]}") >&2 || true
@@ -72,5 +76,14 @@ run_mypy() {
 run_mypy mlflow "$mlflow/bin/python" "${mlflow_files[@]}"
 run_mypy feast "$feast/bin/python" "${feast_files[@]}"
 run_mypy scripts "$lint/bin/python" "${script_files[@]}"
+# The promotion lab from its own folder: its pyproject.toml, its module root (promotion, train).
+if (cd labs/promotion && PYTHONPATH="$out/stubs" "../../$lint/bin/mypy" --python-executable "../../$promotion/bin/python" \
+  --cache-dir "../../.mypy_cache/promotion" . >"$out/mypy-promotion.log" 2>&1); then
+  echo "mypy --strict (promotion): $(tail -n 1 "$out/mypy-promotion.log")"
+else
+  cat "$out/mypy-promotion.log" >&2
+  echo "mypy --strict (promotion): FINDINGS, listed above" >&2
+  status=1
+fi
 
 exit "$status"
