@@ -2,9 +2,10 @@ import { CfnWaitConditionHandle, Stack, StackProps } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addLearnerChart, LearnerChart } from '../../cdk8s';
+import { addLearnerChart, ImageSource, LearnerChart } from '../../cdk8s';
 import { LabPerson, PeoplePolicies } from '../../constructs/lab-person';
 import { SecretRotation } from '../../constructs/mlflow-rotation';
 import { CohortConfig, Instructor, Learner } from '../config';
@@ -34,6 +35,12 @@ export interface LearnersStackProps extends StackProps {
   readonly secretsOperatorRole: iam.IRole;
   /** The cohort's Cognito user pool (apps stack): each person gets a user in it. */
   readonly userPoolId: string;
+  /** Lab 3's drift image (apps stack) and where it comes from. */
+  readonly driftImage: { readonly uri: string; readonly source: ImageSource };
+  /** The cohort's alert topic (data stack), where each learner's drift job publishes alerts. */
+  readonly alertTopic: sns.ITopic;
+  /** The artifact bucket (data stack): the Feast registry and the learners' drift references. */
+  readonly artifactBucketName: string;
 }
 
 /**
@@ -82,6 +89,14 @@ export class LearnersStack extends Stack {
           this.region,
           learner,
           labPerson.role.roleArn,
+          {
+            image: props.driftImage.uri,
+            imageSource: props.driftImage.source,
+            schedule: config.drift.schedule,
+            alertTopicArn: props.alertTopic.topicArn,
+            feastProject: config.feast.project,
+            artifactBucketName: props.artifactBucketName,
+          },
         );
         const manifest = new eks.KubernetesManifest(labPerson, 'Objects', {
           cluster: props.cluster,
