@@ -34,7 +34,8 @@ export function driftYaml(props: DriftConfigFilesProps): string {
     model: props.model,
     experiment: props.experimentName,
     reference: { path: props.referenceUri },
-    current: { feast_repo: DRIFT_CONFIG_DIR, feature_view: 'learner_activity', window_days: 7 },
+    // Relative to drift.yaml's folder: feature_store.yaml is mounted beside it.
+    current: { feast_repo: '.', feature_view: 'learner_activity', window_days: 7 },
     features: [
       { name: 'minutes_active', kind: 'numeric', min: 0, max: 1440 },
       { name: 'lessons_completed', kind: 'categorical', min: 0, max: 11 },

@@ -145,7 +145,9 @@ export class DriftJob extends Construct {
                     env: [
                       env(ALERT_TOPIC_ENV, props.alertTopicArn),
                       env('COHORT_LAB_COHORT', props.cohortName),
+                      // boto3 takes its region from AWS_DEFAULT_REGION (botocore reads no AWS_REGION).
                       env('AWS_REGION', props.region),
+                      env('AWS_DEFAULT_REGION', props.region),
                       env('TMPDIR', '/tmp'),
                     ],
                     envFrom: [

@@ -199,8 +199,12 @@ def _features(r: _Reader, doc: Mapping[str, Any]) -> tuple[Feature, ...]:
     return tuple(features)
 
 
-def parse_config(doc: object, source: str, env: Mapping[str, str] | None = None) -> Config:
-    """Validate a parsed YAML document; `env` gives the defaults the CronJob's environment sets."""
+def parse_config(
+    doc: object, source: str, env: Mapping[str, str] | None = None, base: Path | None = None
+) -> Config:
+    """Validate a parsed YAML document; `env` gives the defaults the CronJob's environment sets.
+    Relative paths (current.feast_repo, a local reference.path) are relative to `base`, the config
+    file's folder (default: the working directory)."""
     r = _Reader(source)
     env = os.environ if env is None else env
     if not isinstance(doc, Mapping):
@@ -253,9 +257,9 @@ def parse_config(doc: object, source: str, env: Mapping[str, str] | None = None)
             "experiment",
             env.get("MLFLOW_EXPERIMENT_NAME") or f"learners/{learner}",
         ),
-        reference=r.string(reference, "path", "reference.path"),
+        reference=_local_or_s3(r.string(reference, "path", "reference.path"), base),
         current=Current(
-            feast_repo=Path(r.string(current, "feast_repo", "current.feast_repo")),
+            feast_repo=(base or Path()) / r.string(current, "feast_repo", "current.feast_repo"),
             feature_view=r.string(
                 current, "feature_view", "current.feature_view", "learner_activity"
             ),
@@ -278,6 +282,10 @@ def parse_config(doc: object, source: str, env: Mapping[str, str] | None = None)
     )
 
 
+def _local_or_s3(path: str, base: Path | None) -> str:
+    return path if "://" in path else str((base or Path()) / path)
+
+
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     source = str(path)
     try:
@@ -288,4 +296,4 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise ConfigError(f"{source}: not valid YAML: {err}") from err
-    return parse_config(doc, source, env)
+    return parse_config(doc, source, env, path.parent)

@@ -113,6 +113,7 @@ describe('DriftJob in the learner chart', () => {
         { name: 'COHORT_LAB_ALERT_TOPIC_ARN', value: DRIFT.alertTopicArn },
         { name: 'COHORT_LAB_COHORT', value: 'spring' },
         { name: 'AWS_REGION', value: 'eu-west-1' },
+        { name: 'AWS_DEFAULT_REGION', value: 'eu-west-1' },
       ]),
     );
     expect(container.envFrom).toEqual([
@@ -156,7 +157,7 @@ describe('DriftJob in the learner chart', () => {
       model: 'promotion.grace-hopper',
       experiment: 'learners/grace-hopper',
       reference: { path: 's3://cohortlab-test-artifacts/learners/grace-hopper/drift/reference.parquet' },
-      current: { feast_repo: '/etc/drift', feature_view: 'learner_activity' },
+      current: { feast_repo: '.', feature_view: 'learner_activity' },
     });
     expect(drift.features).toEqual(example.features);
     expect(drift.thresholds).toEqual(example.thresholds);

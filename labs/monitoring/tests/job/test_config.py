@@ -150,3 +150,14 @@ def test_the_cli_exits_2_on_a_bad_file_and_names_it(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == f"drift: {bad}: thresholds.p_value: must be between 0 and 1 (got -1)\n"
     assert done.stdout == ""
+
+
+def test_relative_paths_are_relative_to_the_file(tmp_path: Path) -> None:
+    doc = example()
+    doc["current"]["feast_repo"] = "."
+    doc["reference"]["path"] = "reference.parquet"
+    (tmp_path / "drift.yaml").write_text(yaml.safe_dump(doc))
+    config = load_config(tmp_path / "drift.yaml", env={})
+    assert config.current.feast_repo == tmp_path
+    assert config.reference == str(tmp_path / "reference.parquet")
+    assert load_config(EXAMPLE, env={}).reference.startswith("s3://")
