@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,19 @@ def test_relative_paths_are_relative_to_the_file(tmp_path: Path) -> None:
     assert config.current.feast_repo == tmp_path
     assert config.reference == str(tmp_path / "reference.parquet")
     assert load_config(EXAMPLE, env={}).reference.startswith("s3://")
+
+
+def test_the_cli_exits_2_without_the_alert_topic_before_reading_anything() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "COHORT_LAB_ALERT_TOPIC_ARN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "drift", "--config", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        cwd=HERE,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "drift: environment: COHORT_LAB_ALERT_TOPIC_ARN: must be the cohort alert topic's ARN (got '')\n"
+    )
