@@ -60,7 +60,8 @@ def load_current(config: Config, now: datetime) -> pd.DataFrame:
             f"features {', '.join(unknown)}: not in feature view {view.name} "
             f"(it has {', '.join(sorted(known))})"
         )
-    # Every row in the window, as materialisation reads them (OfflineStore.pull_all_from_table_or_query).
+    # Every row in the window, as materialisation reads them
+    # (OfflineStore.pull_all_from_table_or_query).
     # get_historical_features without an entity frame would return one row per entity instead: the
     # newest, a point-in-time join at end_date, which hides how the window's values are spread.
     source = view.batch_source

@@ -176,5 +176,6 @@ def test_the_cli_exits_2_without_the_alert_topic_before_reading_anything() -> No
     )
     assert done.returncode == 2
     assert done.stderr == (
-        "drift: environment: COHORT_LAB_ALERT_TOPIC_ARN: must be the cohort alert topic's ARN (got '')\n"
+        "drift: environment: COHORT_LAB_ALERT_TOPIC_ARN: "
+        "must be the cohort alert topic's ARN (got '')\n"
     )
