@@ -29,6 +29,8 @@ import { renderEnv, renderJson, renderSheet, SHEET_SEPARATOR } from '../lib/ops/
 import { validateCommand, ValidateOptions } from '../lib/ops/validate/command';
 import { CHECK_IDS } from '../lib/ops/validate/types';
 import { reportCommand, ReportOptions } from '../lib/ops/report/command';
+import { gradeCommand, GradeOptions } from '../lib/ops/grade/command';
+import { DEFAULT_KEY_FILE, DEFAULT_QUIZ_FILE } from '../lib/ops/grade';
 import { localCommand } from './local';
 
 const program = new Command();
@@ -368,6 +370,31 @@ program
   .option('--bucket <name>', "the artifact bucket (--live; default: the data stack's output)")
   .action(async (file: string, opts: ReportOptions) => {
     process.exitCode = await reportCommand(file, opts, {
+      out: (t) => console.log(t),
+      err: (t) => console.error(t),
+    });
+  });
+
+program
+  .command('grade')
+  .description(
+    "Score learners' quiz answer files against the quiz and its key (pass at the quiz's passPercent) and write per-learner results and per-question statistics (CSV and Markdown); exit 1 when someone failed.",
+  )
+  .argument('[answers...]', 'answer files, or directories of them (*.yaml, *.yml)', ['answers'])
+  .option('--quiz <file>', 'the quiz learners received', DEFAULT_QUIZ_FILE)
+  .option('--key <file>', "the quiz's answer key (instructors only; kept apart from labs/)", DEFAULT_KEY_FILE)
+  .option(
+    '--roster <cohort-file>',
+    "the cohort file: every answer file's learner must be on it; who has none is listed",
+  )
+  .option(
+    '-o, --out <dir>',
+    'where to write results.csv, results.md, questions.csv and questions.md',
+    'grades',
+  )
+  .option('--json', 'print one JSON document instead of the summary', false)
+  .action((answers: string[], opts: GradeOptions) => {
+    process.exitCode = gradeCommand(answers, opts, {
       out: (t) => console.log(t),
       err: (t) => console.error(t),
     });

@@ -15,10 +15,14 @@ import { ArtifactBucket } from '../artifact-bucket';
 export interface PodIdentityRoleProps {
   /** The cluster whose pods assume the role. */
   readonly cluster: eks.ICluster;
-  /** Kubernetes namespace of the service account. */
-  readonly namespace: string;
+  /**
+   * Kubernetes namespace of the service account. Omitted together with `serviceAccount`, the role
+   * is created without an association: several service accounts share it, each through
+   * {@link PodIdentityRole.associate}.
+   */
+  readonly namespace?: string;
   /** Name of the Kubernetes service account. It need not exist yet: the charts create it. */
-  readonly serviceAccount: string;
+  readonly serviceAccount?: string;
   /**
    * Description of the IAM role.
    * @default - `Pod Identity: <namespace>/<serviceAccount>`
@@ -46,28 +50,25 @@ export interface PodIdentityRoleProps {
 export class PodIdentityRole extends Construct implements iam.IGrantable {
   /** The IAM role (primary child, id `Resource`). */
   public readonly role: iam.Role;
-  /** The Pod Identity association. */
-  public readonly association: eks.CfnPodIdentityAssociation;
   public readonly grantPrincipal: iam.IPrincipal;
-  /** Namespace of the service account. */
-  public readonly namespace: string;
-  /** Name of the service account. */
-  public readonly serviceAccount: string;
+  /** Namespace of the service account (undefined for a role shared through `associate`). */
+  public readonly namespace?: string;
+  /** Name of the service account (undefined for a role shared through `associate`). */
+  public readonly serviceAccount?: string;
+  private readonly cluster: eks.ICluster;
+  private readonly ownAssociation?: eks.CfnPodIdentityAssociation;
 
   constructor(scope: Construct, id: string, props: PodIdentityRoleProps) {
     super(scope, id);
-    if (!DNS_LABEL_PATTERN.test(props.namespace)) {
-      throw new Error(
-        `PodIdentityRole ${id}: namespace "${props.namespace}" is not a Kubernetes namespace name`,
-      );
+    if ((props.namespace === undefined) !== (props.serviceAccount === undefined)) {
+      throw new Error(`PodIdentityRole ${id}: give both namespace and serviceAccount, or neither`);
     }
-    if (!DNS_SUBDOMAIN_PATTERN.test(props.serviceAccount) || props.serviceAccount.length > 253) {
-      throw new Error(
-        `PodIdentityRole ${id}: serviceAccount "${props.serviceAccount}" is not a Kubernetes service account name`,
-      );
+    if (props.namespace !== undefined && props.serviceAccount !== undefined) {
+      checkServiceAccount(id, props.namespace, props.serviceAccount);
     }
     this.namespace = props.namespace;
     this.serviceAccount = props.serviceAccount;
+    this.cluster = props.cluster;
 
     const stack = Stack.of(this);
     // The confused-deputy guard from the EKS user guide: only Pod Identity acting for this account
@@ -85,7 +86,11 @@ export class PodIdentityRole extends Construct implements iam.IGrantable {
     });
     this.role = new iam.Role(this, 'Resource', {
       assumedBy: principal,
-      description: props.description ?? `Pod Identity: ${props.namespace}/${props.serviceAccount}`,
+      description:
+        props.description ??
+        (props.namespace === undefined
+          ? 'Pod Identity: shared by several service accounts'
+          : `Pod Identity: ${props.namespace}/${props.serviceAccount}`),
       roleName: props.roleName,
       path: props.path,
     });
@@ -98,10 +103,37 @@ export class PodIdentityRole extends Construct implements iam.IGrantable {
     );
     this.grantPrincipal = this.role;
 
-    this.association = new eks.CfnPodIdentityAssociation(this, 'Association', {
-      clusterName: props.cluster.clusterName,
-      namespace: props.namespace,
-      serviceAccount: props.serviceAccount,
+    if (props.namespace !== undefined && props.serviceAccount !== undefined) {
+      this.ownAssociation = this.associate(this, 'Association', props.namespace, props.serviceAccount);
+    }
+  }
+
+  /** The Pod Identity association made with the role (only when namespace and serviceAccount were given). */
+  public get association(): eks.CfnPodIdentityAssociation {
+    if (this.ownAssociation === undefined) {
+      throw new Error(
+        `PodIdentityRole ${this.node.id}: shared role without its own association; use the ones associate() returned`,
+      );
+    }
+    return this.ownAssociation;
+  }
+
+  /**
+   * Bind one more service account to the role: a Pod Identity association in `scope` (for example
+   * the construct of the person it serves, so that its logical ID follows them and nobody else's
+   * changes when they leave). The role's trust already allows any association of this cluster.
+   */
+  public associate(
+    scope: Construct,
+    id: string,
+    namespace: string,
+    serviceAccount: string,
+  ): eks.CfnPodIdentityAssociation {
+    checkServiceAccount(this.node.id, namespace, serviceAccount);
+    return new eks.CfnPodIdentityAssociation(scope, id, {
+      clusterName: this.cluster.clusterName,
+      namespace,
+      serviceAccount,
       roleArn: this.role.roleArn,
     });
   }
@@ -205,6 +237,17 @@ export class PodIdentityRole extends Construct implements iam.IGrantable {
       );
     }
     return grant;
+  }
+}
+
+function checkServiceAccount(id: string, namespace: string, serviceAccount: string): void {
+  if (!DNS_LABEL_PATTERN.test(namespace)) {
+    throw new Error(`PodIdentityRole ${id}: namespace "${namespace}" is not a Kubernetes namespace name`);
+  }
+  if (!DNS_SUBDOMAIN_PATTERN.test(serviceAccount) || serviceAccount.length > 253) {
+    throw new Error(
+      `PodIdentityRole ${id}: serviceAccount "${serviceAccount}" is not a Kubernetes service account name`,
+    );
   }
 }
 

@@ -10,6 +10,7 @@ import {
   shardOf,
 } from '../core';
 import {
+  alertsWithDefaults,
   budgetWithDefaults,
   computeWithDefaults,
   endpointAccessWithDefault,
@@ -62,6 +63,7 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
     artifacts: { retention: retentionWithDefault(doc.artifacts, profile) },
     expiry: expiryWithDefaults(doc.expiry, profile),
     budget: budgetWithDefaults(doc.budget),
+    alerts: alertsWithDefaults(doc.alerts),
     tags: doc.tags,
   };
 }

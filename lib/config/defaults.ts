@@ -1,6 +1,6 @@
-import { ApiEndpointAccess, ArtifactRetention, ExpiryAction } from '../core';
+import { ApiEndpointAccess, ArtifactRetention, DEFAULT_DRIFT_ALARM, ExpiryAction } from '../core';
 import { ComputeConfig, Profile } from './profile';
-import { BudgetConfig, ExpiryConfig } from './types';
+import { AlertsConfig, BudgetConfig, ExpiryConfig } from './types';
 import { CohortFile } from './schema';
 
 /**
@@ -43,5 +43,17 @@ export function budgetWithDefaults(written: CohortFile['budget']): BudgetConfig 
     monthlyUsd: written.monthlyUsd,
     forecastPercent: written.forecastPercent ?? 100,
     actualPercent: [...new Set(written.actualPercent ?? [80, 100])].sort((a, b) => a - b),
+  };
+}
+
+/** No ops list, the drift thresholds of lib/core/drift.ts and no Slack, unless the file says otherwise. */
+export function alertsWithDefaults(written: CohortFile['alerts']): AlertsConfig {
+  return {
+    ops: [...new Set(written.ops ?? [])],
+    drift: {
+      driftedFeatures: written.drift.driftedFeatures ?? DEFAULT_DRIFT_ALARM.driftedFeatures,
+      maxPsi: written.drift.maxPsi ?? DEFAULT_DRIFT_ALARM.maxPsi,
+    },
+    slack: written.slack,
   };
 }

@@ -244,6 +244,45 @@ export const budgetSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Drift alarm thresholds: a learner's alarm fires on a run with at least `driftedFeatures` drifted
+ * features or a largest PSI of at least `maxPsi` (defaults in lib/core/drift.ts).
+ */
+export const driftAlarmSchema = z.strictObject({
+  driftedFeatures: z
+    .int({ error: 'must be a whole number of features' })
+    .min(1, { error: 'must be 1 or more' })
+    .max(1000, { error: 'must be 1000 or fewer' })
+    .optional(),
+  maxPsi: z
+    .number({ error: 'must be a number (a population stability index)' })
+    .positive({ error: 'must be above 0' })
+    .max(100, { error: 'must be 100 or less' })
+    .optional(),
+});
+
+/** Slack through Amazon Q Developer in chat applications (AWS::Chatbot::SlackChannelConfiguration patterns). */
+export const slackSchema = z.strictObject({
+  workspaceId: z.string({ error: notText('Slack workspace ids') }).regex(/^[0-9A-Z]{1,255}$/, {
+    error: 'must be a Slack workspace id (upper-case letters and digits, such as T07EA123LEP)',
+  }),
+  channelId: z.string({ error: notText('Slack channel ids') }).regex(/^[A-Za-z0-9]{1,256}$/, {
+    error: 'must be a Slack channel id (letters and digits, such as C07EZ1ABC23)',
+  }),
+});
+
+/** Most ops addresses: each is two subscriptions of the data stack. */
+export const MAX_OPS_EMAILS = 20;
+
+export const alertsSchema = z.strictObject({
+  ops: z
+    .array(z.email({ error: 'must be an email address' }), { error: 'must be a list of email addresses' })
+    .max(MAX_OPS_EMAILS, { error: `must list at most ${MAX_OPS_EMAILS} addresses` })
+    .optional(),
+  drift: driftAlarmSchema.default({}),
+  slack: slackSchema.optional(),
+});
+
 export const tagsSchema = z.record(
   z
     .string()
@@ -282,6 +321,7 @@ export const cohortFileSchema = z.strictObject({
   artifacts: artifactsSchema.default({}),
   expiry: expirySchema.default({}),
   budget: budgetSchema.default({}),
+  alerts: alertsSchema.default({ drift: {} }),
   tags: tagsSchema.default({}),
 });
 

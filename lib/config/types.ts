@@ -100,6 +100,21 @@ export interface BudgetConfig {
   readonly actualPercent: readonly number[];
 }
 
+/** Drift alarm thresholds (a learner's alarm fires when either is reached). */
+export interface DriftAlarmConfig {
+  readonly driftedFeatures: number;
+  readonly maxPsi: number;
+}
+
+/** Where the cohort's alerts go beside the roster (instructors get critical ones, learners their warnings). */
+export interface AlertsConfig {
+  /** Ops addresses that get every critical alert and every drift alarm, no repeats. */
+  readonly ops: readonly string[];
+  readonly drift: DriftAlarmConfig;
+  /** A Slack channel that gets every alert. @default - none */
+  readonly slack?: { readonly workspaceId: string; readonly channelId: string };
+}
+
 /** A validated cohort: the only thing `bin/` passes down to stacks. */
 export interface CohortConfig {
   /** Path of the cohort file it came from, as given to the loader. */
@@ -127,6 +142,7 @@ export interface CohortConfig {
   readonly artifacts: { readonly retention: ArtifactRetention };
   readonly expiry: ExpiryConfig;
   readonly budget: BudgetConfig;
+  readonly alerts: AlertsConfig;
   /** Extra tags from the cohort file, applied beside the `lab:*` tags. */
   readonly tags: Readonly<Record<string, string>>;
 }

@@ -1,40 +1,83 @@
 /**
- * Lab 3's drift job (labs/monitoring): the names it shares with the charts, the CDK that routes its
- * alerts, and the cohort file. The CloudWatch and SNS names are read by alarms and subscription
- * filter policies, so they are a contract: changing one silences the routing.
+ * Names shared by the Lab 3 drift job (labs/monitoring), its CronJob chart and the CDK that routes
+ * its alerts: the CloudWatch namespace, metrics and dimensions the job publishes, the message
+ * attributes of the alerts it sends to the cohort's alert topic, and the service account whose Pod
+ * Identity may publish them. Plain data; the constructs turn it into alarms, subscriptions and
+ * roles.
  */
 import { learnerPrefix } from './prefixes';
+
+/** CloudWatch namespace of every drift metric (the drift role may write to this one only). */
+export const DRIFT_METRICS_NAMESPACE = 'CohortLab/Drift';
+
+/** The drift job's metrics: drifted features of a run (Count) and the largest PSI (None). */
+export const DRIFT_METRICS = {
+  driftedFeatures: 'DriftedFeatures',
+  maxPsi: 'MaxPsi',
+} as const;
+
+/** Dimensions of every drift datum. */
+export const DRIFT_DIMENSIONS = {
+  cohort: 'Cohort',
+  learner: 'Learner',
+  model: 'Model',
+} as const;
+
+/** The model a learner's drift metrics are about, by default: their promotion lab's registered model. */
+export function defaultDriftModel(slug: string): string {
+  return `promotion.${slug}`;
+}
+
+/** The Kubernetes service account of the drift CronJob in each learner's namespace. */
+export const DRIFT_SERVICE_ACCOUNT = 'drift';
 
 /** The CronJob, its ServiceAccount (EKS Pod Identity binds the drift role to it) and its ConfigMap. */
 export const DRIFT_NAMES = {
   cronJob: 'drift',
-  serviceAccount: 'drift',
+  serviceAccount: DRIFT_SERVICE_ACCOUNT,
   configMap: 'drift-config',
 } as const;
 
-/** CloudWatch namespace of the drift metrics. */
-export const DRIFT_METRIC_NAMESPACE = 'CohortLab/Drift';
-/** Metric names: drifted features of one run (Count) and its largest PSI (None). */
-export const DRIFT_METRICS = { driftedFeatures: 'DriftedFeatures', maxPsi: 'MaxPsi' } as const;
-/** Dimensions of every drift datum. */
-export const DRIFT_DIMENSIONS = ['Cohort', 'Learner', 'Model'] as const;
 /** Environment variable the job reads the cohort's alert topic ARN from. */
 export const ALERT_TOPIC_ENV = 'COHORT_LAB_ALERT_TOPIC_ARN';
-/** Message attributes of an alert (String): severity `critical` | `warning`, learner, cohort, source. */
-export const DRIFT_ALERT_SOURCE = 'drift';
 
 /** Daily at 06:00 UTC: before the day's classes, after a night's data. */
 export const DEFAULT_DRIFT_SCHEDULE = '0 6 * * *';
-
-/** The model a learner's drift job watches by default: the Lab 2 promotion model. */
-export function defaultDriftModel(slug: string): string {
-  return `promotion.${slug}`;
-}
 
 /** Where a learner keeps the training reference the job compares with: their own S3 prefix. */
 export function driftReferenceKey(slug: string): string {
   return `${learnerPrefix(slug)}drift/reference.parquet`;
 }
+
+/** Severities of an alert (the `severity` message attribute). */
+export enum AlertSeverity {
+  CRITICAL = 'critical',
+  WARNING = 'warning',
+}
+
+/** The String message attributes of an alert the drift job publishes to the cohort topic. */
+export const ALERT_ATTRIBUTES = {
+  severity: 'severity',
+  learner: 'learner',
+  cohort: 'cohort',
+  source: 'source',
+} as const;
+
+/** The `source` attribute of the drift job's alerts. */
+export const DRIFT_ALERT_SOURCE = 'drift';
+
+/** Name of a learner's drift alarm: `cohortlab-<cohort>-drift-<slug>` (at most 40 + 63 + 16 characters). */
+export function driftAlarmName(cohort: string, slug: string): string {
+  return `cohortlab-${cohort}-drift-${slug}`;
+}
+
+/** Alarm thresholds when the cohort file gives none (see README, "Drift alerts and routing"). */
+export const DEFAULT_DRIFT_ALARM = {
+  /** A run in which at least this many features drifted. */
+  driftedFeatures: 1,
+  /** A run whose largest PSI reaches this (0.25: the usual "significant shift" mark for PSI). */
+  maxPsi: 0.25,
+} as const;
 
 /** minute hour day-of-month month day-of-week, with their ranges (Kubernetes CronJob, cron(8)). */
 const CRON_FIELDS: ReadonlyArray<readonly [string, number, number]> = [

@@ -144,6 +144,59 @@ export const DYNAMIC_REFERENCES: Limit = {
     'AWS CloudFormation User Guide, "Get values stored in other services using dynamic references": 60 per template',
 };
 
+/**
+ * Subscription filter policies on one SNS topic: 200 by default, adjustable through Service Quotas.
+ * The cohort's alert topic has one per learner (their warnings) and a few fixed ones, so a cohort
+ * of more than about 190 learners needs the quota raised; `plan` says so.
+ */
+export const SNS_FILTER_POLICIES_PER_TOPIC: Limit = {
+  budget: 200,
+  serviceLimit: 200,
+  what: 'subscription filter policies on one SNS topic (default quota)',
+  service: 'Amazon SNS',
+  source:
+    'Amazon SNS Developer Guide, "Filter policy constraints in Amazon SNS": by default 200 filter policies per topic and 10,000 per account; raise them with Service Quotas',
+};
+
+/** Subscription filter policies in one account: 10,000 by default (adjustable), all topics together. */
+export const SNS_FILTER_POLICIES_PER_ACCOUNT: Limit = {
+  budget: 10_000,
+  serviceLimit: 10_000,
+  what: 'subscription filter policies in one AWS account (default quota)',
+  service: 'Amazon SNS',
+  source:
+    'Amazon SNS Developer Guide, "Filter policy constraints in Amazon SNS": by default 10,000 filter policies per account',
+};
+
+/**
+ * One filter policy: the product of the lengths of its value arrays is at most 150, and it has at
+ * most five keys. Ours have two keys of one value each.
+ */
+export const SNS_FILTER_POLICY_COMBINATIONS: Limit = {
+  budget: 150,
+  serviceLimit: 150,
+  what: 'combinations of values in one SNS filter policy',
+  service: 'Amazon SNS',
+  source:
+    'Amazon SNS Developer Guide, "Filter policy constraints in Amazon SNS": total combination of values at most 150, at most five keys',
+};
+
+/** Most keys of one SNS filter policy (same source as {@link SNS_FILTER_POLICY_COMBINATIONS}). */
+export const SNS_FILTER_POLICY_KEYS = 5;
+
+/**
+ * Subscriptions per standard SNS topic: 12,500,000. Far above any roster; listed because every
+ * learner adds one to the alert topic.
+ */
+export const SNS_SUBSCRIPTIONS_PER_TOPIC: Limit = {
+  budget: 12_500_000,
+  serviceLimit: 12_500_000,
+  what: 'subscriptions of one standard SNS topic',
+  service: 'Amazon SNS',
+  source:
+    'AWS General Reference, "Amazon SNS endpoints and quotas": Subscriptions, 12,500,000 per standard topic',
+};
+
 /** The size of `value` as a limit compares it: UTF-8 bytes, or characters without whitespace for IAM. */
 export function policySize(document: unknown, unit: 'bytes' | 'chars-no-whitespace'): number {
   const json = JSON.stringify(document);

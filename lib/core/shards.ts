@@ -18,11 +18,18 @@ export function shardOf(slug: string, shardCount: number): number {
 }
 
 /**
- * Most people one `learners-N` stack holds. Each person costs at most 7 CloudFormation resources
- * there (role, Pod Identity association, access entry, secret, rotation schedule, roster member,
- * Kubernetes manifest): 55 people are 385 resources, inside the 450-resource budget.
+ * Most people one `learners-N` stack holds. A learner costs at most 10 CloudFormation resources
+ * there: role, Pod Identity association, access entry, secret, rotation schedule, roster member,
+ * Kubernetes manifest, and for Lab 3 the drift job's Pod Identity association, the drift alarm and
+ * the subscription to their own warnings (an instructor at most 7). 45 people are 450 resources,
+ * the budget (STACK_RESOURCES). With the cohort profile's 40 shards a 1,000-person roster averages
+ * 25 per shard; one over 45 is about a 1-in-1,000 event (binomial, p = 1/40), and the shards rule
+ * then names a shard to pin the person to.
  */
-export const MAX_PEOPLE_PER_SHARD = 55;
+export const MAX_PEOPLE_PER_SHARD = 45;
+
+/** Most CloudFormation resources one person adds to their `learners-N` stack (a learner). */
+export const RESOURCES_PER_PERSON = 10;
 
 /** The stack-name part of shard `n`: `learners-<n>`. */
 export function shardPart(shard: number): string {

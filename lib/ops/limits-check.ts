@@ -8,6 +8,10 @@ import {
   policySize,
   ROLE_INLINE_POLICY_CHARS,
   ROLES_PER_ACCOUNT,
+  SNS_FILTER_POLICIES_PER_ACCOUNT,
+  SNS_FILTER_POLICIES_PER_TOPIC,
+  SNS_FILTER_POLICY_COMBINATIONS,
+  SNS_FILTER_POLICY_KEYS,
   STACK_OUTPUTS,
   STACK_RESOURCES,
   TEMPLATE_BYTES,
@@ -50,6 +54,7 @@ export function measureTemplate(t: SynthesisedTemplate): LimitMeasure[] {
     ...measureInlineRolePolicies(t),
     ...measureTrustPolicies(t),
     ...measureManifests(t),
+    ...measureFilterPolicies(t),
   ];
 }
 
@@ -199,6 +204,96 @@ export function measureManifests(t: SynthesisedTemplate): LimitMeasure[] {
     const size = Buffer.byteLength(templateString(manifest), 'utf8');
     return { ...at(t, id), limit: MANIFEST_BYTES, size, text: `manifest ${id} is ${figure(size)} bytes` };
   });
+}
+
+/**
+ * Each SNS subscription filter policy: its combinations of values (at most 150) and, as a
+ * problem of its own, more than five keys. `$or` branches add up; every other key multiplies.
+ */
+export function measureFilterPolicies(t: SynthesisedTemplate): LimitMeasure[] {
+  return documents(t.template, 'AWS::SNS::Subscription', 'FilterPolicy').map(([id, policy]) => {
+    const combinations = filterCombinations(policy);
+    const keys = filterKeys(policy).size;
+    const size = keys > SNS_FILTER_POLICY_KEYS ? Number.POSITIVE_INFINITY : combinations;
+    return {
+      ...at(t, id),
+      limit: SNS_FILTER_POLICY_COMBINATIONS,
+      size,
+      text:
+        keys > SNS_FILTER_POLICY_KEYS
+          ? `filter policy of ${id} has ${keys} keys, more than the ${SNS_FILTER_POLICY_KEYS} SNS allows`
+          : `filter policy of ${id} has ${figure(combinations)} combinations of values`,
+    };
+  });
+}
+
+/** The combinations of values of a filter policy (or of one of its nested objects). */
+export function filterCombinations(policy: unknown): number {
+  if (Array.isArray(policy)) {
+    return policy.length;
+  }
+  if (policy === null || typeof policy !== 'object') {
+    return 1;
+  }
+  let total = 1;
+  for (const [key, value] of Object.entries(policy)) {
+    total *=
+      key === '$or' && Array.isArray(value)
+        ? value.reduce((sum: number, branch) => sum + filterCombinations(branch), 0)
+        : filterCombinations(value);
+  }
+  return total;
+}
+
+/** The attribute names a filter policy matches on (leaf keys; `$or` branches included). */
+function filterKeys(policy: unknown, into = new Set<string>()): Set<string> {
+  if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) {
+    return into;
+  }
+  for (const [key, value] of Object.entries(policy)) {
+    if (key === '$or' && Array.isArray(value)) {
+      value.forEach((branch) => filterKeys(branch, into));
+    } else if (Array.isArray(value)) {
+      into.add(key);
+    } else {
+      filterKeys(value, into);
+    }
+  }
+  return into;
+}
+
+/** Subscriptions with a filter policy, over all of a cohort's templates. */
+export function countFilterPolicies(templates: readonly SynthesisedTemplate[]): number {
+  return templates.reduce(
+    (n, t) => n + documents(t.template, 'AWS::SNS::Subscription', 'FilterPolicy').length,
+    0,
+  );
+}
+
+/**
+ * The warning `plan` shows when the cohort's subscription filter policies pass SNS's default
+ * quota per topic (200) or per account (10,000); undefined otherwise. Every filter policy of a
+ * cohort is on its alert topic (one per learner, per instructor, per ops address, per owner; the
+ * drift-alarm topic's and the audit queue's subscriptions have none), so the cohort's count is the
+ * topic's.
+ */
+export function filterPoliciesWarning(templates: readonly SynthesisedTemplate[]): string | undefined {
+  const count = countFilterPolicies(templates);
+  if (count <= SNS_FILTER_POLICIES_PER_TOPIC.budget) {
+    return undefined;
+  }
+  const account =
+    count > SNS_FILTER_POLICIES_PER_ACCOUNT.budget
+      ? ` It is also more than the ${figure(SNS_FILTER_POLICIES_PER_ACCOUNT.serviceLimit)} an account holds by default.`
+      : ` An account holds ${figure(SNS_FILTER_POLICIES_PER_ACCOUNT.serviceLimit)} by default, all topics together: count the other cohorts of the account.`;
+  return (
+    `SNS FILTER POLICIES ABOVE THE DEFAULT QUOTA: the cohort's alert topic gets ${figure(count)} ` +
+    `subscription filter policies (one per learner for their own warnings, and one per instructor, ops ` +
+    `address and owner), more than the ${figure(SNS_FILTER_POLICIES_PER_TOPIC.serviceLimit)} ` +
+    `${SNS_FILTER_POLICIES_PER_TOPIC.service} allows per topic by default (${SNS_FILTER_POLICIES_PER_TOPIC.source}). ` +
+    `Raise the quota with Service Quotas before deploying; without it the learners-N stacks fail ` +
+    `when SNS refuses a subscription's filter policy.${account}`
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   LimitProblem,
   measureTemplate,
   problemsOf,
+  filterPoliciesWarning,
   rolesWarning,
 } from './limits-check';
 import {
@@ -84,6 +85,7 @@ export function planCohort(config: CohortConfig, outdir: string, today: string):
       templates.map((t) => t.synthesised),
       peopleRolePath(config.name),
     ),
+    filterPoliciesWarning(templates.map((t) => t.synthesised)),
     maxNodesWarning(config),
   ].filter((w): w is string => w !== undefined);
   const limitProblems = problemsOf(measures);

@@ -22,6 +22,7 @@ import { MlflowPrivateEndpoint } from '../../constructs/mlflow-private-endpoint'
 import { SecretRotation } from '../../constructs/mlflow-rotation';
 import { CohortIdentity } from '../../constructs/cohort-identity';
 import { CohortKey } from '../../constructs/cohort-key';
+import { DriftRole } from '../../constructs/learner-drift';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CohortConfig } from '../config';
@@ -84,6 +85,8 @@ export class AppsStack extends Stack {
   public readonly driftImage: { readonly uri: string; readonly source: ImageSource };
   public readonly secrets: CohortSecrets;
   public readonly rotation: SecretRotation;
+  /** The learners' drift jobs' shared Pod Identity role (each learner's association is in their shard). */
+  public readonly driftRole: DriftRole;
   public readonly mlflowPrivateEndpoint: MlflowPrivateEndpoint;
   /** The web ACL of MLflow's internet-facing load balancer. */
   public readonly mlflowWebAcl: MlflowWebAcl;
@@ -144,6 +147,12 @@ export class AppsStack extends Stack {
     this.mlflowPrivateEndpoint.allowFrom(this.rotation.securityGroup, 'Secret rotation function');
     // The function also serves each person's roster member (learners-N stacks): their Cognito user.
     this.rotation.grantRosterMembers(this.identity.userPool);
+    this.driftRole = new DriftRole(this, 'DriftRole', {
+      cluster: props.cluster,
+      topic: props.alertTopic,
+      encryptionKey: props.cohortKey.key,
+      cohortName: config.name,
+    });
     this.secrets = new CohortSecrets(this, 'Secrets', {
       cohortName: config.name,
       encryptionKey: props.cohortKey.key,

@@ -76,8 +76,9 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
       secretsOperatorRole: cluster.secretsSync.operatorRole.role,
       userPoolId: apps.identity.userPool.userPoolId,
       driftImage: apps.driftImage,
-      alertTopic: data.alerts.topic,
       artifactBucketName: data.artifacts.bucket.bucketName,
+      alerts: data.alerts,
+      driftRole: apps.driftRole,
     });
     stack.addStackDependency(apps, 'the rotation function creates the MLflow users; MLflow must run');
     learners.set(shard, stack);

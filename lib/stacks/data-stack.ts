@@ -69,11 +69,14 @@ export class DataStack extends Stack {
     this.key.grantPeopleKeyUse(config.name);
     this.peoplePolicies = new PeoplePolicies(this, 'People', { cohortName: config.name });
 
-    // Where failures that need a human go; the owner is subscribed by email.
+    // Where failures that need a human go; the owner and the ops list are subscribed by email (the
+    // instructors and learners in their learners-N stacks, see LearnersStack).
     this.alerts = new CohortAlerts(this, 'Alerts', {
       cohortName: config.name,
       encryptionKey: this.key.key,
       emails: [config.owner],
+      ops: config.alerts.ops.filter((email) => email !== config.owner),
+      slack: config.alerts.slack,
     });
     this.rotationFailed = this.alerts.alertOnRotationFailure(secretPrefix(config.name));
 
@@ -111,6 +114,14 @@ export class DataStack extends Stack {
     new CfnOutput(this, 'AlertTopicArn', {
       value: this.alerts.topic.topicArn,
       description: 'Cohort alert topic',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alerts.alarmTopic.topicArn,
+      description: "Cohort drift-alarm topic (every learner's drift alarm)",
+    });
+    new CfnOutput(this, 'AuditQueueUrl', {
+      value: this.alerts.auditQueue.queueUrl,
+      description: 'Every alert of both topics, kept 14 days (docs/runbooks/drift-alert.md)',
     });
     new CfnOutput(this, 'ArtifactBucketName', {
       value: this.artifacts.bucketName,

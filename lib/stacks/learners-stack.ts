@@ -2,11 +2,12 @@ import { CfnWaitConditionHandle, Stack, StackProps } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addLearnerChart, ImageSource, LearnerChart } from '../../cdk8s';
+import { CohortAlerts } from '../../constructs/cohort-alerts';
 import { LabPerson, PeoplePolicies } from '../../constructs/lab-person';
+import { DriftRole, LearnerDrift } from '../../constructs/learner-drift';
 import { SecretRotation } from '../../constructs/mlflow-rotation';
 import { CohortConfig, Instructor, Learner } from '../config';
 import { PersonRole } from '../core';
@@ -35,10 +36,12 @@ export interface LearnersStackProps extends StackProps {
   readonly secretsOperatorRole: iam.IRole;
   /** The cohort's Cognito user pool (apps stack): each person gets a user in it. */
   readonly userPoolId: string;
+  /** The cohort's alerts (data stack): instructors get critical alerts, learners their warnings. */
+  readonly alerts: CohortAlerts;
+  /** The drift jobs' shared Pod Identity role (apps stack): each learner's association is here. */
+  readonly driftRole: DriftRole;
   /** Lab 3's drift image (apps stack) and where it comes from. */
   readonly driftImage: { readonly uri: string; readonly source: ImageSource };
-  /** The cohort's alert topic (data stack), where each learner's drift job publishes alerts. */
-  readonly alertTopic: sns.ITopic;
   /** The artifact bucket (data stack): the Feast registry and the learners' drift references. */
   readonly artifactBucketName: string;
 }
@@ -82,6 +85,21 @@ export class LearnersStack extends Stack {
         trustedRoles: learner ? [props.secretsOperatorRole] : [],
       });
       people.set(person.slug, labPerson);
+      if (learner) {
+        // Three resources per learner: their drift job's Pod Identity association, their drift
+        // alarm and their warnings' subscription (constructs/learner-drift).
+        new LearnerDrift(labPerson, 'Drift', {
+          cohortName: config.name,
+          slug: learner.slug,
+          email: learner.email,
+          alerts: props.alerts,
+          driftRole: props.driftRole,
+          thresholds: config.alerts.drift,
+        });
+      } else {
+        // Two per instructor: critical alerts and drift alarms by email.
+        props.alerts.routeCritical(labPerson, 'Alerts', person.email);
+      }
       if (learner && labPerson.role) {
         const chart = addLearnerChart(
           new Cdk8sApp(),
@@ -93,7 +111,7 @@ export class LearnersStack extends Stack {
             image: props.driftImage.uri,
             imageSource: props.driftImage.source,
             schedule: config.drift.schedule,
-            alertTopicArn: props.alertTopic.topicArn,
+            alertTopicArn: props.alerts.topic.topicArn,
             feastProject: config.feast.project,
             artifactBucketName: props.artifactBucketName,
           },

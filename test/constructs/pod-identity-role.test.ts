@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Stack } from 'aws-cdk-lib';
 import { PodIdentityRole } from '../../constructs/pod-identity-role';
@@ -126,6 +127,57 @@ describe('PodIdentityRole', () => {
     const role = new PodIdentityRole(stack, 'Empty', { cluster, namespace: 'x', serviceAccount: 'y' });
     expect(() => role.grantReadSecrets([])).toThrow(
       'PodIdentityRole Empty: grantReadSecrets needs at least one secret name',
+    );
+  });
+});
+
+describe('PodIdentityRole shared by several service accounts', () => {
+  test('without namespace and service account there is a role and no association until associate()', () => {
+    // GIVEN a shared role
+    const { stack, cluster } = setup();
+    const role = new PodIdentityRole(stack, 'Shared', { cluster });
+    const before = setup();
+    new PodIdentityRole(before.stack, 'Shared', { cluster: before.cluster });
+    Template.fromStack(before.stack).resourceCountIs('AWS::EKS::PodIdentityAssociation', 0);
+    // WHEN two service accounts are bound to it, each in its own scope
+    const a = role.associate(stack, 'AdaDrift', 'learner-ada', 'drift');
+    role.associate(stack, 'GraceDrift', 'learner-grace', 'drift');
+    // THEN two associations name the role
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::EKS::PodIdentityAssociation', 2);
+    const roleId = stack.getLogicalId(role.role.node.defaultChild as iam.CfnRole);
+    for (const namespace of ['learner-ada', 'learner-grace']) {
+      t.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
+        ClusterName: 'cohortlab-spring',
+        Namespace: namespace,
+        ServiceAccount: 'drift',
+        RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      });
+    }
+    expect(a.node.path).toBe('Test/AdaDrift');
+    t.hasResourceProperties('AWS::IAM::Role', {
+      Description: 'Pod Identity: shared by several service accounts',
+    });
+  });
+
+  test('fails when asked for its own association', () => {
+    const { stack, cluster } = setup();
+    const role = new PodIdentityRole(stack, 'Shared', { cluster });
+    expect(() => role.association).toThrow(/shared role without its own association/);
+  });
+
+  test('fails when only one of namespace and serviceAccount is given', () => {
+    const { stack, cluster } = setup();
+    expect(() => new PodIdentityRole(stack, 'Half', { cluster, namespace: 'learner-ada' })).toThrow(
+      /give both namespace and serviceAccount, or neither/,
+    );
+  });
+
+  test('fails when associate() is given a namespace that is not a DNS label', () => {
+    const { stack, cluster } = setup();
+    const role = new PodIdentityRole(stack, 'Shared', { cluster });
+    expect(() => role.associate(stack, 'Bad', 'Learner_Ada', 'drift')).toThrow(
+      /namespace "Learner_Ada" is not a Kubernetes namespace name/,
     );
   });
 });

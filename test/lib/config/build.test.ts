@@ -1,6 +1,6 @@
 import { cohortFileSchema, Profile } from '../../../lib/config';
 import { buildCohortConfig } from '../../../lib/config/build';
-import { ApiEndpointAccess, DEFAULT_REDIS_IMAGE, shardOf } from '../../../lib/core';
+import { ApiEndpointAccess, DEFAULT_DRIFT_ALARM, DEFAULT_REDIS_IMAGE, shardOf } from '../../../lib/core';
 import { baseDocument } from '../../support/cohort';
 
 /** The base fixture after the schema, with `patch` applied to the raw document first. */
@@ -96,6 +96,33 @@ describe('buildCohortConfig', () => {
       endpointAccess: ApiEndpointAccess.PUBLIC,
       publicAccessCidrs: ['0.0.0.0/0'],
       allowPublicAccessFromAnywhere: true,
+    });
+  });
+
+  test('alerts default to no ops list, the documented drift thresholds and no Slack', () => {
+    // GIVEN a file without an alerts section; WHEN / THEN
+    expect(buildCohortConfig(cohortFile(), Profile.cohort(), 'base.yaml').alerts).toEqual({
+      ops: [],
+      drift: { driftedFeatures: DEFAULT_DRIFT_ALARM.driftedFeatures, maxPsi: DEFAULT_DRIFT_ALARM.maxPsi },
+      slack: undefined,
+    });
+    expect(DEFAULT_DRIFT_ALARM).toEqual({ driftedFeatures: 1, maxPsi: 0.25 });
+  });
+
+  test('alerts keep what the file says, ops addresses once each', () => {
+    // GIVEN
+    const doc = cohortFile((d) => {
+      d.alerts = {
+        ops: ['noc@example.edu', 'noc@example.edu', 'oncall@example.edu'],
+        drift: { driftedFeatures: 3, maxPsi: 0.4 },
+        slack: { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' },
+      };
+    });
+    // WHEN / THEN
+    expect(buildCohortConfig(doc, Profile.cohort(), 'base.yaml').alerts).toEqual({
+      ops: ['noc@example.edu', 'oncall@example.edu'],
+      drift: { driftedFeatures: 3, maxPsi: 0.4 },
+      slack: { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' },
     });
   });
 });

@@ -243,6 +243,15 @@ describe('bad cohort files', () => {
         "budget.actualPercent: must list at most 4 percentages (a budget holds 5 notifications, one is the forecast's) (got [50,80,90,100,120])",
       ],
     ],
+    [
+      'alerts-bad-values.yaml',
+      [
+        'alerts.ops[0]: must be an email address (got "noc-at-example.edu")',
+        'alerts.drift.driftedFeatures: must be 1 or more (got 0)',
+        'alerts.drift.maxPsi: must be above 0 (got -0.1)',
+        'alerts.slack.workspaceId: must be a Slack workspace id (upper-case letters and digits, such as T07EA123LEP) (got "t07ea123lep")',
+      ],
+    ],
     ['account-unquoted.yaml', ['account: must be a quoted 12-digit string (got 111122223333)']],
     [
       'reserved-tag.yaml',

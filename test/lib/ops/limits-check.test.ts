@@ -1,5 +1,12 @@
 import { CfnResource, CfnTemplate, SynthesisedTemplate, templateString } from '../../../lib/ops/cfn-template';
-import { checkTemplateLimits, measureTemplate, rolesWarning } from '../../../lib/ops/limits-check';
+import {
+  checkTemplateLimits,
+  countFilterPolicies,
+  filterCombinations,
+  filterPoliciesWarning,
+  measureTemplate,
+  rolesWarning,
+} from '../../../lib/ops/limits-check';
 
 /** A template of `resources` (by logical ID), `bytes` long unless said otherwise. */
 function template(
@@ -209,5 +216,63 @@ describe('limits-check', () => {
     expect(
       rolesWarning([template(people), template(many(10, 'AWS::IAM::Role'))], '/cohortlab/x/people/'),
     ).toBe(undefined);
+  });
+});
+
+describe('limits-check: SNS filter policies', () => {
+  const subscription = (filterPolicy?: unknown): CfnResource => ({
+    Type: 'AWS::SNS::Subscription',
+    Properties: { Protocol: 'email', Endpoint: 'a@example.edu', TopicArn: 'arn', FilterPolicy: filterPolicy },
+  });
+
+  test("the cohort's own policies measure a few combinations each", () => {
+    // GIVEN a learner's, a critical and an owner's policy
+    const t = template({
+      Learner: subscription({ learner: ['ada'], severity: ['warning'] }),
+      Critical: subscription({ severity: ['critical'] }),
+      Owner: subscription({ $or: [{ source: [{ exists: false }] }, { severity: ['critical'] }] }),
+      Audit: subscription(),
+    });
+    // THEN each is measured ($or branches add up), none is a problem, the unfiltered one is not counted
+    expect(
+      measureTemplate(t)
+        .filter((m) => m.limit.what.includes('filter policy'))
+        .map((m) => [m.logicalId, m.size]),
+    ).toEqual([
+      ['Learner', 1],
+      ['Critical', 1],
+      ['Owner', 2],
+    ]);
+    expect(checkTemplateLimits(t)).toEqual([]);
+    expect(countFilterPolicies([t])).toBe(3);
+    expect(filterCombinations({ a: ['1', '2', '3'], b: ['1'], c: ['1', '2'] })).toBe(6);
+  });
+
+  test('fails when a policy has more than 150 combinations or more than five keys', () => {
+    // GIVEN a policy of 151 values, and one of six keys
+    const values = Array.from({ length: 151 }, (_, i) => `v${i}`);
+    const t = template({
+      Wide: subscription({ learner: values }),
+      Keys: subscription({ a: ['1'], b: ['1'], c: ['1'], d: ['1'], e: ['1'], f: ['1'] }),
+    });
+    // THEN both are problems, named
+    expect(checkTemplateLimits(t).map((p) => p.message)).toEqual([
+      expect.stringMatching(/filter policy of Wide has 151 combinations of values; Amazon SNS allows 150/),
+      expect.stringMatching(/filter policy of Keys has 6 keys, more than the 5 SNS allows/),
+    ]);
+  });
+
+  test('a cohort above 200 filter policies gets a warning that names the quota; at 200 it gets none', () => {
+    const shard = (n: number, from: number) =>
+      template(
+        Object.fromEntries(
+          Array.from({ length: n }, (_, i) => [`S${from + i}`, subscription({ learner: [`l${from + i}`] })]),
+        ),
+      );
+    expect(filterPoliciesWarning([shard(150, 0), shard(50, 150)])).toBeUndefined();
+    const warning = filterPoliciesWarning([shard(150, 0), shard(51, 150)]);
+    expect(warning).toMatch(/SNS FILTER POLICIES ABOVE THE DEFAULT QUOTA: the cohort's alert topic gets 201/);
+    expect(warning).toMatch(/200 filter policies per topic and 10,000 per account/);
+    expect(warning).toMatch(/Raise the quota with Service Quotas/);
   });
 });

@@ -1,5 +1,6 @@
 import { testTempDir } from '../../support/tmp';
 import { describeTemplate, planCohort, planJson, renderPlan } from '../../../lib/ops/plan';
+import { MAX_PEOPLE_PER_SHARD } from '../../../lib/core';
 import { demoDocument } from '../../../scripts/synthetic-cohort';
 import { configFrom, loadCohort, TODAY } from '../../support/cohort';
 
@@ -21,11 +22,13 @@ describe('plan', () => {
       'AWS::S3::Bucket': 2,
       'AWS::S3::BucketPolicy': 2,
       'AWS::Scheduler::Schedule': 3,
-      'AWS::SNS::Subscription': 1,
-      'AWS::SNS::Topic': 1,
-      'AWS::SNS::TopicPolicy': 1,
+      'AWS::SNS::Subscription': 4,
+      'AWS::SNS::Topic': 2,
+      'AWS::SNS::TopicPolicy': 2,
+      'AWS::SQS::Queue': 2,
+      'AWS::SQS::QueuePolicy': 2,
     });
-    expect(data?.resourceCount).toBe(18);
+    expect(data?.resourceCount).toBe(27);
     // The same counts when the template file is read back independently.
     expect(describeTemplate('x', data!.templateFile).resourcesByType).toEqual(data?.resourcesByType);
   });
@@ -76,7 +79,7 @@ describe('plan', () => {
     const text = renderPlan(plan);
     expect(text).toContain('Cohort Lab plan: demo-2027-spring (profile cohort)');
     expect(text).toContain('expires    2027-04-30 (152 days from today)');
-    expect(text).toMatch(/Stack cohortlab-demo-2027-spring-data: 18 resources, [\d.]+ KB/);
+    expect(text).toMatch(/Stack cohortlab-demo-2027-spring-data: 27 resources, [\d.]+ KB/);
     expect(text).toMatch(/AWS::S3::Bucket\s+2/);
     expect(text).toContain('lab:owner = ops@cohort-lab.example');
     expect(text).toContain('Policy: cdk-nag AwsSolutions: 0 unacknowledged finding(s)');
@@ -162,6 +165,7 @@ describe('plan', () => {
       'characters of one customer managed IAM policy',
       'characters of the inline policies of one IAM role',
       'characters of one IAM role trust policy',
+      'combinations of values in one SNS filter policy',
       'bytes of one manifest the kubectl provider applies (an update event holds it twice)',
     ]);
     for (const m of plan.largest) {
@@ -195,10 +199,10 @@ describe('plan', () => {
   });
 
   test('fails when a full shard of long-named learners with principals passes the template byte budget', () => {
-    // GIVEN the most people a shard may hold (55), each with the longest id and an IAM principal,
-    // pinned to one shard: the config accepts it (its rule counts people, not bytes)
+    // GIVEN the most people a shard may hold (MAX_PEOPLE_PER_SHARD), each with the longest id and an
+    // IAM principal, pinned to one shard: the config accepts it (its rule counts people, not bytes)
     const config = configFrom((doc) => {
-      doc.learners = Array.from({ length: 55 }, (_, i) => {
+      doc.learners = Array.from({ length: MAX_PEOPLE_PER_SHARD }, (_, i) => {
         const id = `learner-with-a-long-name-of-forty-ch-${String(i).padStart(3, '0')}`;
         return {
           id,

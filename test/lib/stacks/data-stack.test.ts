@@ -1,7 +1,10 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CohortConfig } from '../../../lib/config';
-import { buildStacks, configFrom, loadCohort, synthWithPolicy } from '../../support/cohort';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { parse } from 'yaml';
+import { buildStacks, configFrom, loadCohort, REPO_ROOT, synthWithPolicy } from '../../support/cohort';
 
 function dataTemplate(config: CohortConfig): Template {
   return Template.fromStack(buildStacks(config).stacks.data);
@@ -15,18 +18,21 @@ const sandboxDelete = () =>
   });
 
 describe('DataStack', () => {
-  test("the demo cohort has exactly the key, alias, two buckets, their policies, the alert topic and the people's policies", () => {
+  test("the demo cohort has exactly the key, alias, two buckets, their policies, the alert and drift-alarm topics, the audit queues and the people's policies", () => {
     const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
     t.resourceCountIs('AWS::KMS::Key', 1);
     t.resourceCountIs('AWS::KMS::Alias', 1);
     t.resourceCountIs('AWS::S3::Bucket', 2);
     t.resourceCountIs('AWS::S3::BucketPolicy', 2);
-    t.resourceCountIs('AWS::SNS::Topic', 1);
-    t.resourceCountIs('AWS::SNS::TopicPolicy', 1);
-    t.resourceCountIs('AWS::SNS::Subscription', 1);
+    t.resourceCountIs('AWS::SNS::Topic', 2);
+    t.resourceCountIs('AWS::SNS::TopicPolicy', 2);
+    // the owner on both topics, the audit queue on both; instructors and learners are in their shards
+    t.resourceCountIs('AWS::SNS::Subscription', 4);
+    t.resourceCountIs('AWS::SQS::Queue', 2);
+    t.resourceCountIs('AWS::SQS::QueuePolicy', 2);
     t.resourceCountIs('AWS::Events::Rule', 1);
     t.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
-    expect(Object.keys(t.toJSON().Resources)).toHaveLength(18);
+    expect(Object.keys(t.toJSON().Resources)).toHaveLength(27);
   });
 
   // (The topic's TLS policy, the key statement for its publishers and the rule's pattern are
@@ -39,6 +45,32 @@ describe('DataStack', () => {
     t.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'ops@cohort-lab.example',
+    });
+  });
+
+  test('the ops list and Slack from the cohort file reach the alerts; the owner is not subscribed twice', () => {
+    // GIVEN ops addresses (one of them the owner) and a Slack channel
+    const t = dataTemplate(
+      configFrom((doc) => {
+        doc.owner = 'owner@example.edu';
+        doc.alerts = {
+          ops: ['noc@example.edu', 'owner@example.edu'],
+          slack: { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' },
+        };
+      }),
+    );
+    // THEN the ops address gets the critical filter, the owner only the owner's, and Slack both topics
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Endpoint: 'noc@example.edu',
+      FilterPolicy: { severity: ['critical'] },
+    });
+    const owner = t.findResources('AWS::SNS::Subscription', {
+      Properties: { Endpoint: 'owner@example.edu' },
+    });
+    expect(Object.keys(owner)).toHaveLength(2);
+    t.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      SlackWorkspaceId: 'T07EA123LEP',
+      SlackChannelId: 'C07EZ1ABC23',
     });
   });
 
@@ -173,6 +205,9 @@ describe('DataStack', () => {
       'AWS::S3::Bucket',
       'AWS::S3::Bucket',
       'AWS::SNS::Topic',
+      'AWS::SNS::Topic',
+      'AWS::SQS::Queue',
+      'AWS::SQS::Queue',
     ]);
     for (const [, r] of tagged) {
       expect(r.Properties.Tags).toEqual(
@@ -204,6 +239,19 @@ describe('DataStack', () => {
   test.each([
     ['demo cohort', () => loadCohort('cohorts/demo.yaml')],
     ['sandbox example', () => loadCohort('cohorts/sandbox-example.yaml')],
+    [
+      'demo cohort with ops and Slack',
+      () =>
+        configFrom(
+          (doc) => {
+            doc.alerts = {
+              ops: ['noc@example.edu'],
+              slack: { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' },
+            };
+          },
+          parse(readFileSync(join(REPO_ROOT, 'cohorts', 'demo.yaml'), 'utf8')) as Record<string, unknown>,
+        ),
+    ],
   ])('cdk-nag AwsSolutions has no unacknowledged finding for the %s', (_name, load) => {
     const { result } = synthWithPolicy(load());
     expect(result.violations).toEqual([]);

@@ -1,3 +1,4 @@
+import { CfnResource } from 'aws-cdk-lib';
 import {
   BUCKET_POLICY_BYTES,
   DYNAMIC_REFERENCES,
@@ -8,6 +9,7 @@ import {
   peopleRolePath,
   PERSON_TAG,
   policySize,
+  RESOURCES_PER_PERSON,
   shardPart,
   stackName,
   STACK_OUTPUTS,
@@ -16,7 +18,12 @@ import {
   TRUST_POLICY_CHARS,
 } from '../../../lib/core';
 import { parseTemplate } from '../../../lib/ops/cfn-template';
-import { checkTemplateLimits, rolesWarning } from '../../../lib/ops/limits-check';
+import {
+  checkTemplateLimits,
+  countFilterPolicies,
+  filterPoliciesWarning,
+  rolesWarning,
+} from '../../../lib/ops/limits-check';
 import { demoDocument, withLearners } from '../../../scripts/synthetic-cohort';
 import { configFrom, loadCohort } from '../../support/cohort';
 import { resourcesOf, SynthesisedCohort, synthCohort } from '../../support/synth';
@@ -153,6 +160,64 @@ describe('a cohort of 1,000 learners', () => {
     for (const [stack] of holders.values()) perStack.set(stack, (perStack.get(stack) ?? 0) + 1);
     const fullest = Math.max(...perStack.values());
     expect(fullest).toBeLessThanOrEqual(MAX_PEOPLE_PER_SHARD);
+  });
+
+  test('each learner adds at most RESOURCES_PER_PERSON resources to their shard, so a full shard fits the budget', () => {
+    // THEN every shard's resources are at most 10 per person (learners: 10 with a principal)
+    expect(MAX_PEOPLE_PER_SHARD * RESOURCES_PER_PERSON).toBeLessThanOrEqual(STACK_RESOURCES.budget);
+    for (const [shard, stack] of big.stacks.learners) {
+      const name = stack.stackName;
+      const people = [...big.config.instructors, ...big.config.learners].filter((p) => p.shard === shard);
+      const resources = Object.keys(big.templates.get(name)!.Resources ?? {}).length;
+      expect([name, resources <= Math.max(1, people.length * RESOURCES_PER_PERSON)]).toEqual([name, true]);
+    }
+    // (and a learner with a principal costs exactly 10: the figure is not loose)
+    const withPrincipal = big.config.learners.find((l) => l.iamPrincipalArn !== undefined)!;
+    const person = big.stacks.learners.get(withPrincipal.shard)!.people.get(withPrincipal.slug)!;
+    const own = person.node.findAll().filter((c) => c instanceof CfnResource);
+    expect(own).toHaveLength(RESOURCES_PER_PERSON);
+  });
+
+  test('the drift routing grows the shards only: one association, alarm and subscription per learner', () => {
+    const apps = stackName(big.config.name, 'apps');
+    const data = stackName(big.config.name, 'data');
+    const driftPolicy = (c: SynthesisedCohort) =>
+      Object.entries(resourcesOf(c.templates.get(apps)!, 'AWS::IAM::Policy')).filter(([id]) =>
+        id.startsWith('DriftRole'),
+      );
+    // THEN the drift role's policy is the same document for 3 learners and 1,000
+    expect(driftPolicy(big)).toHaveLength(1);
+    expect(JSON.stringify(driftPolicy(big)[0][1].PolicyDocument)).toBe(
+      JSON.stringify(driftPolicy(demo)[0][1].PolicyDocument),
+    );
+    // AND the data stack's subscriptions do not grow with the roster
+    expect(Object.keys(resourcesOf(big.templates.get(data)!, 'AWS::SNS::Subscription'))).toEqual(
+      Object.keys(resourcesOf(demo.templates.get(data)!, 'AWS::SNS::Subscription')),
+    );
+    // AND every learner has their own association, alarm and warning subscription in their shard
+    const shards = all(big).filter(([name]) => /-learners-\d+$/.test(name));
+    const count = (type: string, test: (p: Record<string, unknown>) => boolean) =>
+      shards.reduce((n, [, t]) => n + Object.values(resourcesOf(t, type)).filter(test).length, 0);
+    expect(count('AWS::EKS::PodIdentityAssociation', (p) => p.ServiceAccount === 'drift')).toBe(1000);
+    expect(count('AWS::CloudWatch::Alarm', (p) => String(p.AlarmName).includes('-drift-'))).toBe(1000);
+    expect(
+      count('AWS::SNS::Subscription', (p) => JSON.stringify(p.FilterPolicy ?? {}).includes('"warning"')),
+    ).toBe(1000);
+  });
+
+  test("plan warns that the alert topic's filter policies pass SNS's default quota of 200", () => {
+    const templates = [...big.texts].map(([name, text]) => parseTemplate(name, text));
+    // one per learner, per instructor and per owner
+    const expected = 1000 + big.config.instructors.length + 1;
+    expect(countFilterPolicies(templates)).toBe(expected);
+    expect(filterPoliciesWarning(templates)).toMatch(
+      new RegExp(
+        `^SNS FILTER POLICIES ABOVE THE DEFAULT QUOTA: the cohort's alert topic gets ${expected.toLocaleString('en-US')} `,
+      ),
+    );
+    // and the demo cohort is far below it
+    const small = [...demo.texts].map(([name, text]) => parseTemplate(name, text));
+    expect(filterPoliciesWarning(small)).toBeUndefined();
   });
 
   test("plan's limit checks find nothing over a budget, and warn that the roles pass the account's default quota", () => {
