@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ALERT_TOPIC_ENV, cronScheduleProblem, DRIFT_NAMES, LAB_UID, PART_OF_LABELS } from '../../lib/core';
 import { acknowledgeCheckov, CheckovException, imageDigestExceptions } from '../common/checkov';
-import { ContainerSizing, restrictedSecurityContext } from '../common/hardening';
+import { ContainerSizing } from '../common/hardening';
 import { ImageSource } from '../common/values';
 import {
   DRIFT_CONFIG_DIR,
@@ -32,8 +32,7 @@ export const DRIFT_STARTING_DEADLINE = Duration.minutes(30);
 /** The MLflow client reads its credentials from the environment only. */
 export const DRIFT_ENV_SECRET_EXCEPTION: CheckovException = {
   id: 'CKV_K8S_35',
-  reason:
-    "the MLflow client reads MLFLOW_TRACKING_USERNAME/PASSWORD from the environment only; they come from the learner's mlflow-credentials Secret by reference and are never in the manifest",
+  reason: 'the MLflow client reads its credentials from env only; they come from a Secret by reference',
 };
 
 /** The cohort-wide values of every learner's drift job. */
@@ -93,16 +92,15 @@ export class DriftJob extends Construct {
     const labels = { ...PART_OF_LABELS, 'app.kubernetes.io/name': DRIFT_NAMES.cronJob };
 
     this.serviceAccount = new kplus.k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: DRIFT_NAMES.serviceAccount, namespace, labels },
+      metadata: { name: DRIFT_NAMES.serviceAccount, namespace, labels: { ...PART_OF_LABELS } },
       automountServiceAccountToken: false,
     });
     this.config = new kplus.k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name: DRIFT_NAMES.configMap, namespace, labels },
+      metadata: { name: DRIFT_NAMES.configMap, namespace, labels: { ...PART_OF_LABELS } },
       data: { 'drift.yaml': driftYaml(props), 'feature_store.yaml': driftFeatureStoreYaml(props) },
     });
 
     const env = (name: string, value: string) => ({ name, value });
-    const securityContext = restrictedSecurityContext();
     this.cronJob = new kplus.k8s.KubeCronJob(this, 'Resource', {
       metadata: { name: DRIFT_NAMES.cronJob, namespace, labels },
       spec: {
@@ -113,7 +111,6 @@ export class DriftJob extends Construct {
         successfulJobsHistoryLimit: 3,
         failedJobsHistoryLimit: 3,
         jobTemplate: {
-          metadata: { labels },
           spec: {
             backoffLimit: 2,
             activeDeadlineSeconds: DRIFT_ACTIVE_DEADLINE.toSeconds(),
@@ -148,7 +145,6 @@ export class DriftJob extends Construct {
                       // boto3 takes its region from AWS_DEFAULT_REGION (botocore reads no AWS_REGION).
                       env('AWS_REGION', props.region),
                       env('AWS_DEFAULT_REGION', props.region),
-                      env('TMPDIR', '/tmp'),
                     ],
                     envFrom: [
                       { configMapRef: { name: props.settingsConfigMapName } },
@@ -158,13 +154,11 @@ export class DriftJob extends Construct {
                       { name: 'tmp', mountPath: '/tmp' },
                       { name: 'config', mountPath: DRIFT_CONFIG_DIR, readOnly: true },
                     ],
+                    // The uid and gid are the pod's (above); a container adds only what pods cannot set.
                     securityContext: {
-                      runAsNonRoot: securityContext.ensureNonRoot,
-                      runAsUser: LAB_UID,
-                      runAsGroup: LAB_UID,
+                      runAsNonRoot: true,
                       readOnlyRootFilesystem: true,
                       allowPrivilegeEscalation: false,
-                      privileged: false,
                       capabilities: { drop: ['ALL'] },
                       seccompProfile: { type: 'RuntimeDefault' },
                     },
