@@ -7,7 +7,7 @@
 // the date used for the expiry check, for reproducible CI runs.
 import './exit-safely';
 import { App } from 'cdk8s';
-import { addCohortCharts, addLearnerChart, chartValues, infraFromEnvironment } from '../cdk8s';
+import { addCohortCharts, addLearnerChart, chartValues, ImageSource, infraFromEnvironment } from '../cdk8s';
 import { CohortConfigError, loadCohortFile, loadEnvironmentFile } from '../lib/config';
 import { partitionOfRegion, personRoleArn } from '../lib/core';
 
@@ -28,9 +28,22 @@ try {
   addCohortCharts(app, chartValues(config, infraFromEnvironment(environment)));
   // Each learner's own space, reading the learner's secret as the learner's role (a fixed name).
   const partition = partitionOfRegion(environment.region);
+  // Lab 3's drift CronJob per learner, when the environment names its image and the alert topic.
+  const monitoringImage = environment.images.monitoring;
+  const drift =
+    monitoringImage !== undefined && environment.alertTopicArn !== undefined
+      ? {
+          image: monitoringImage,
+          imageSource: ImageSource.ENVIRONMENT_FILE,
+          schedule: config.drift.schedule,
+          alertTopicArn: environment.alertTopicArn,
+          feastProject: config.feast.project,
+          artifactBucketName: environment.artifactBucketName,
+        }
+      : undefined;
   for (const learner of config.learners) {
     const roleArn = personRoleArn(partition, environment.account, config.name, learner.slug);
-    addLearnerChart(app, config.name, environment.region, learner, roleArn);
+    addLearnerChart(app, config.name, environment.region, learner, roleArn, drift);
   }
   app.synth();
 } catch (err) {

@@ -8,6 +8,7 @@ import {
   secretNames,
 } from '../lib/core';
 import { ChartValues } from './common/values';
+import { DriftValues } from './drift';
 import { FeastChart } from './feast';
 import { LearnerChart } from './learner';
 import { MlflowChart } from './mlflow';
@@ -16,6 +17,8 @@ import { NamespaceChart } from './namespaces';
 export * from './common/values';
 export { FeastChart, LearnerChart, MlflowChart, NamespaceChart };
 export { LEARNER_OBJECTS, learnerSecretStoreName } from './learner';
+export { DriftJob } from './drift';
+export type { DriftJobProps, DriftValues } from './drift';
 export type { LearnerChartProps } from './learner';
 
 /** The charts of one cohort. */
@@ -48,7 +51,8 @@ export interface LearnerChartSource {
 /**
  * The chart of one learner's own space (cdk8s/learner) for cohort `cohortName`: the learners-N
  * stacks apply it with the learner's role, and a standalone `cdk8s synth` writes it with the
- * role's computed ARN. Everything but the role and the region is a name lib/core fixes.
+ * role's computed ARN. Everything but the role, the region and the drift job's cohort-wide values
+ * is a name lib/core fixes.
  */
 export function addLearnerChart(
   scope: Construct,
@@ -56,8 +60,10 @@ export function addLearnerChart(
   region: string,
   learner: LearnerChartSource,
   roleArn: string,
+  drift?: Omit<DriftValues, 'cohortName'>,
 ): LearnerChart {
   return new LearnerChart(scope, `learner-${learner.slug}`, {
+    drift: drift && { ...drift, cohortName },
     slug: learner.slug,
     namespace: learner.namespace,
     servicesNamespace: COHORT_NAMESPACE,

@@ -5,6 +5,7 @@
 # (--python-executable), so a call that does not match the pinned MLflow or Feast fails here:
 #   mlflow: images/mlflow/*.py and labs/mlflow_quickstart.py   (.venvs/mlflow, the image's lock file)
 #   feast:  images/feast/*.py and labs/feature_repo/*.py        (.venvs/feast, the image's lock file)
+#   monitoring: labs/monitoring (drift job and validation suite) (.venvs/monitoring, the image's lock file)
 #   scripts: scripts/*.py (the standard library only)             (.venvs/lint)
 #   promotion: labs/promotion/ (a repository of its own once a learner copies it: checked from its
 #              folder with its own pyproject.toml)           (.venvs/promotion, its requirements-dev.txt)
@@ -17,18 +18,20 @@ lint="$(bash scripts/python-env.sh lint requirements-lint.txt)"
 mlflow="$(bash scripts/python-env.sh mlflow images/mlflow/requirements.lock.txt)"
 feast="$(bash scripts/python-env.sh feast images/feast/requirements.lock.txt)"
 promotion="$(bash scripts/python-env.sh promotion labs/promotion/requirements-dev.txt)"
+monitoring="$(bash scripts/python-env.sh monitoring images/monitoring/requirements.lock.txt)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 mlflow_files=(images/mlflow/*.py labs/mlflow_quickstart.py)
 feast_files=(images/feast/*.py labs/feature_repo/*.py)
+mapfile -t monitoring_files < <(find labs/monitoring -name '*.py' | sort)
 script_files=(scripts/*.py)
 mapfile -t promotion_files < <(find labs/promotion -name '*.py' | sort)
 status=0
 
 # Each file in exactly one mypy group.
 mapfile -t all_files < <(find images labs scripts -name '*.py' -not -path '*/data/*' | sort)
-mapfile -t grouped < <(printf '%s\n' "${mlflow_files[@]}" "${feast_files[@]}" "${script_files[@]}" "${promotion_files[@]}" | sort)
+mapfile -t grouped < <(printf '%s\n' "${mlflow_files[@]}" "${feast_files[@]}" "${monitoring_files[@]}" "${script_files[@]}" "${promotion_files[@]}" | sort)
 if [ "${all_files[*]}" != "${grouped[*]}" ]; then
   echo "python-lint: the mypy groups do not cover exactly the Python files of images/, labs/ and scripts/:" >&2
   diff <(printf '%s\n' "${all_files[@]}") <(printf '%s\n' "${grouped[@]}") >&2 || true
@@ -75,6 +78,7 @@ run_mypy() {
 }
 run_mypy mlflow "$mlflow/bin/python" "${mlflow_files[@]}"
 run_mypy feast "$feast/bin/python" "${feast_files[@]}"
+run_mypy monitoring "$monitoring/bin/python" "${monitoring_files[@]}"
 run_mypy scripts "$lint/bin/python" "${script_files[@]}"
 # The promotion lab from its own folder: its pyproject.toml, its module root (promotion, train).
 if (cd labs/promotion && PYTHONPATH="$out/stubs" "../../$lint/bin/mypy" --python-executable "../../$promotion/bin/python" \

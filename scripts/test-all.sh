@@ -33,10 +33,11 @@ step "Main job on the demo cohort"
 # demo cohort (course end 2027-04-30) does not fail CI once that day has passed.
 npm run -s plan -- cohorts/demo.yaml --today 2026-11-29 --out "$(mktemp -d)/cdk.out" >/dev/null
 
-step "Python virtualenvs: tools (requirements-tools.txt), mlflow and feast (the images' lock files), promotion (labs/promotion)"
+step "Python virtualenvs: tools (requirements-tools.txt), mlflow, feast and monitoring (the images' lock files), promotion (labs/promotion)"
 bash scripts/python-env.sh tools requirements-tools.txt >/dev/null
 bash scripts/python-env.sh mlflow images/mlflow/requirements.lock.txt >/dev/null
 bash scripts/python-env.sh feast images/feast/requirements.lock.txt >/dev/null
+bash scripts/python-env.sh monitoring images/monitoring/requirements.lock.txt >/dev/null
 bash scripts/python-env.sh promotion labs/promotion/requirements-dev.txt >/dev/null
 
 step "Python: ruff and mypy (strict) on images/, labs/ and scripts/"
@@ -44,6 +45,10 @@ bash scripts/python-lint.sh
 
 step "Lab 2's sample repository: its unit and data tests (pytest, .venvs/promotion)"
 (cd labs/promotion && ../../.venvs/promotion/bin/python -m pytest -p no:cacheprovider)
+
+step "Lab 3: the drift job's tests, its figures and the validation suite (pytest, JUnit in artifacts/monitoring/)"
+mkdir -p artifacts/monitoring
+(cd labs/monitoring && ../../.venvs/monitoring/bin/python -m pytest -q -s --junitxml=../../artifacts/monitoring/junit.xml)
 
 step "cfn-lint on every template of the example cohorts (0 errors)"
 bash scripts/cfn-lint.sh

@@ -3,6 +3,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   APP_NAME_LABEL,
+  defaultDriftModel,
+  driftReferenceKey,
   FEAST_PORT,
   HTTPS_PORT,
   LEARNER_NAMESPACE_LABEL,
@@ -18,6 +20,7 @@ import {
 import { ExternalSecret, EXTERNAL_SECRETS_API_VERSION } from '../common/external-secret';
 import { LabNamespace } from '../common/lab-namespace';
 import { LEARNER_QUOTA } from '../common/quotas';
+import { DriftJob, DriftValues } from '../drift';
 
 /** Properties of {@link LearnerChart}. */
 export interface LearnerChartProps extends ChartProps {
@@ -42,6 +45,11 @@ export interface LearnerChartProps extends ChartProps {
   readonly mlflowTrackingUri: string;
   /** The learner's personal experiment, where runs go when a job names none. */
   readonly experimentName: string;
+  /**
+   * Lab 3's drift CronJob (cdk8s/drift) in the namespace.
+   * @default - no drift job (standalone manifests whose environment file names no drift image or alert topic)
+   */
+  readonly drift?: DriftValues;
 }
 
 /** Names of the objects a learner's jobs use, so the welcome sheet and the labs can refer to them. */
@@ -75,6 +83,8 @@ export class LearnerChart extends Chart {
   public readonly labNamespace: LabNamespace;
   public readonly serviceAccount: kplus.ServiceAccount;
   public readonly credentials: ExternalSecret;
+  /** Lab 3's drift job, when the chart has one ({@link LearnerChartProps.drift}). */
+  public readonly drift?: DriftJob;
 
   constructor(scope: Construct, id: string, props: LearnerChartProps) {
     super(scope, id, { ...props, disableResourceNameHashes: true });
@@ -121,6 +131,20 @@ export class LearnerChart extends Chart {
       metadata: { name: LEARNER_OBJECTS.settingsConfigMap, namespace, labels: { ...PART_OF_LABELS } },
       data: { MLFLOW_TRACKING_URI: props.mlflowTrackingUri, MLFLOW_EXPERIMENT_NAME: props.experimentName },
     });
+    if (props.drift) {
+      this.drift = new DriftJob(this, 'Drift', {
+        ...props.drift,
+        slug: props.slug,
+        namespace,
+        region: props.region,
+        model: defaultDriftModel(props.slug),
+        experimentName: props.experimentName,
+        referenceUri: `s3://${props.drift.artifactBucketName}/${driftReferenceKey(props.slug)}`,
+        credentialsSecretName: LEARNER_OBJECTS.credentialsSecret,
+        settingsConfigMapName: LEARNER_OBJECTS.settingsConfigMap,
+      });
+      this.drift.node.addDependency(this.credentials);
+    }
   }
 
   /** Besides DNS (the namespace baseline), exactly the lab services, S3 and the Pod Identity agent. */

@@ -1,5 +1,6 @@
 import {
   ApiEndpointAccess,
+  DEFAULT_DRIFT_SCHEDULE,
   DEFAULT_MLFLOW_PERMISSION,
   DEFAULT_REDIS_IMAGE,
   defaultFeastProject,
@@ -57,6 +58,7 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
       redisImage: doc.feast.redisImage ?? DEFAULT_REDIS_IMAGE,
       replicas: profile.feastReplicasFor(learners.length),
     },
+    drift: { schedule: doc.drift.schedule ?? DEFAULT_DRIFT_SCHEDULE, image: doc.drift.image },
     cluster: buildCluster(doc.cluster),
     artifacts: { retention: retentionWithDefault(doc.artifacts, profile) },
     expiry: expiryWithDefaults(doc.expiry, profile),

@@ -19,7 +19,16 @@ const environmentSchema = z.strictObject({
     sslMode: z.enum(['require', 'verify-full'], { error: 'must be require or verify-full' }),
   }),
   // Pinned like the cohort file's images: the charts call the tag the operator's pin.
-  images: z.strictObject({ mlflow: imageRef, feast: imageRef }),
+  // `monitoring` (the drift image) is optional: without it, or without alertTopicArn, the learners'
+  // charts have no drift CronJob.
+  images: z.strictObject({ mlflow: imageRef, feast: imageRef, monitoring: imageRef.optional() }),
+  // The cohort's alert topic (data stack), where the drift jobs publish alerts.
+  alertTopicArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+      error: 'must be an SNS topic ARN',
+    })
+    .optional(),
   oidc: z.strictObject({
     discoveryUrl: z.url({ error: 'must be a URL' }),
     issuer: z.url({ error: 'must be a URL' }),

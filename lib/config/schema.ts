@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   COHORT_NAME_PATTERN,
+  cronScheduleProblem,
   FEAST_PROJECT_PATTERN,
   IAM_PRINCIPAL_ARN_PATTERN,
   MAX_MLFLOW_ALLOWED_CIDRS,
@@ -183,6 +184,18 @@ export const feastSchema = z.strictObject({
     .optional(),
 });
 
+export const driftSchema = z.strictObject({
+  // The Kubernetes CronJob's schedule (UTC); the five-field rules are in lib/core/drift.ts.
+  schedule: z
+    .string({ error: 'must be a cron schedule such as "0 6 * * *" (quote it)' })
+    .superRefine((value, ctx) => {
+      const problem = cronScheduleProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  image: imageRef.optional(),
+});
+
 export const artifactsSchema = z.strictObject({
   retention: z
     .enum(['retain', 'export', 'delete'], { error: 'must be one of retain, export, delete' })
@@ -304,6 +317,7 @@ export const cohortFileSchema = z.strictObject({
   cluster: clusterSchema.default({}),
   mlflow: mlflowSchema.default({}),
   feast: feastSchema.default({}),
+  drift: driftSchema.default({}),
   artifacts: artifactsSchema.default({}),
   expiry: expirySchema.default({}),
   budget: budgetSchema.default({}),

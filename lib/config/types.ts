@@ -52,6 +52,14 @@ export interface MlflowConfig {
   readonly allowAccessFromAnywhere: boolean;
 }
 
+/** Lab 3's drift job (a CronJob per learner) with defaults filled in. */
+export interface DriftConfig {
+  /** Five-field cron schedule, in UTC. @default DEFAULT_DRIFT_SCHEDULE (daily at 06:00) */
+  readonly schedule: string;
+  /** Prebuilt image. @default - built from images/monitoring at deploy time */
+  readonly image?: string;
+}
+
 /** Feast settings with defaults filled in. */
 export interface FeastConfig {
   readonly project: string;
@@ -129,6 +137,7 @@ export interface CohortConfig {
   readonly compute: ComputeConfig;
   readonly mlflow: MlflowConfig;
   readonly feast: FeastConfig;
+  readonly drift: DriftConfig;
   readonly cluster: ClusterConfig;
   readonly artifacts: { readonly retention: ArtifactRetention };
   readonly expiry: ExpiryConfig;

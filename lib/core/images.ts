@@ -7,6 +7,6 @@
 export const DEFAULT_REDIS_IMAGE = 'public.ecr.aws/docker/library/redis:7.4.11-alpine';
 
 /** The images built from `images/<name>` in this repository. */
-export const BUILT_IMAGES = ['mlflow', 'feast'] as const;
+export const BUILT_IMAGES = ['mlflow', 'feast', 'monitoring'] as const;
 /** One of {@link BUILT_IMAGES}. */
 export type BuiltImage = (typeof BUILT_IMAGES)[number];

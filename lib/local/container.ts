@@ -5,7 +5,8 @@
  *
  * What stands in for what has no local equivalent:
  * - the image: the image's pinned requirements installed in `.venvs/<image>`, and the Dockerfile's
- *   own `ENV` lines with `/opt/venv` and `/opt/cohort-lab` mapped to that venv and `images/<image>`;
+ *   own `ENV` lines with `/opt/venv` and `/opt/cohort-lab` mapped to that venv and `images/<image>`
+ *   (a lab directory the Dockerfile copies, `COPY labs/<x> <dest>`, maps `<dest>` to `labs/<x>`);
  * - the External Secrets Operator: `secrets` gives the values the synced Kubernetes Secrets would
  *   hold;
  * - EKS Pod Identity: `extraEnv` gives moto's endpoint and dummy keys.
@@ -61,8 +62,11 @@ export function dockerfileEnv(image: string): Record<string, string> {
     }
   }
   const venv = join(REPO_ROOT, '.venvs', image);
+  // A lab copied into the image (images/monitoring: `COPY labs/monitoring /opt/cohort-lab/monitoring`).
+  const labCopies = [...text.matchAll(/^COPY\s+(labs\/[^\s]+)\s+(\/opt\/cohort-lab\/[^\s]+)\s*$/gm)];
   const mapPath = (v: string) =>
-    v
+    labCopies
+      .reduce((s, [, src, dest]) => s.split(dest).join(join(REPO_ROOT, src)), v)
       .replace(/\/opt\/venv/g, venv)
       .replace(/\/opt\/cohort-lab/g, join(REPO_ROOT, 'images', image))
       .replace(/\$PATH/g, process.env.PATH ?? '');
@@ -107,11 +111,32 @@ export function containerProcess(opts: ContainerProcessOptions): ProcessSpec {
   const env: Record<string, string> = opts.image
     ? { ...dockerfileEnv(opts.image) }
     : { PATH: process.env.PATH ?? '' };
+  // envFrom first: Kubernetes lets an `env` entry override a key of `envFrom`.
+  for (const from of container.envFrom ?? []) {
+    if (from.configMapRef) {
+      const cm = find(objects, 'ConfigMap', from.configMapRef.name) as K8sObject & {
+        data: Record<string, string>;
+      };
+      Object.assign(env, cm.data);
+    } else if (from.secretRef) {
+      const data = secrets[from.secretRef.name];
+      if (!data) throw new Error(`${container.name}: no test value for Secret ${from.secretRef.name}`);
+      Object.assign(env, data);
+    }
+  }
   for (const e of container.env ?? []) {
     env[e.name] = remap(resolveEnv(e, objects, secrets, container.name));
   }
+  const manifestNames = new Set([
+    ...(container.env ?? []).map((e) => e.name),
+    ...(container.envFrom ?? []).flatMap((from) =>
+      from.configMapRef
+        ? Object.keys((find(objects, 'ConfigMap', from.configMapRef.name) as { data?: object }).data ?? {})
+        : Object.keys((from.secretRef && secrets[from.secretRef.name]) ?? {}),
+    ),
+  ]);
   for (const [k, v] of Object.entries(opts.extraEnv ?? {})) {
-    if (k in env && (container.env ?? []).some((e) => e.name === k)) {
+    if (k in env && manifestNames.has(k)) {
       throw new Error(`extraEnv ${k} would override the manifest`);
     }
     env[k] = v;

@@ -34,6 +34,11 @@ export interface Container {
   readonly command?: string[];
   readonly args?: string[];
   readonly env?: EnvVar[];
+  /** Whole ConfigMaps or Secrets as environment variables, one per key. */
+  readonly envFrom?: Array<{
+    readonly configMapRef?: { readonly name: string };
+    readonly secretRef?: { readonly name: string };
+  }>;
   readonly volumeMounts?: VolumeMount[];
   readonly readinessProbe?: { readonly exec?: { readonly command: string[] } };
   readonly [k: string]: unknown;
@@ -71,8 +76,12 @@ export function find(objects: readonly K8sObject[], kind: string, name: string):
   return hits[0];
 }
 
-/** The pod template spec of a Deployment, StatefulSet or Job. */
+/** The pod template spec of a Deployment, StatefulSet, Job or CronJob (its Job template's). */
 export function podSpecOf(workload: K8sObject): PodSpec {
+  if (workload.kind === 'CronJob') {
+    return (workload.spec as { jobTemplate: { spec: { template: { spec: PodSpec } } } }).jobTemplate.spec
+      .template.spec;
+  }
   const spec = workload.spec as { template: { spec: PodSpec } };
   return spec.template.spec;
 }

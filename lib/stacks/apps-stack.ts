@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, IgnoreMode, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
@@ -66,6 +66,8 @@ export interface AppsStackProps extends StackProps {
 
 /** Directory of the image build contexts. */
 export const IMAGES_DIR = join(__dirname, '..', '..', 'images');
+/** The repository: the build context of images whose Dockerfile copies a lab (images/monitoring). */
+const REPO_ROOT = join(__dirname, '..', '..');
 
 /**
  * What runs on the cluster: the MLflow and Feast images (built by CDK at deploy time unless the
@@ -79,6 +81,8 @@ export class AppsStack extends Stack {
   /** One KubernetesManifest per chart, in dependency order. */
   public readonly manifests: Readonly<Record<string, eks.KubernetesManifest>>;
   public readonly images: { readonly mlflow: string; readonly feast: string };
+  /** Lab 3's drift image (images/monitoring, or the cohort file's drift.image) and where it comes from. */
+  public readonly driftImage: { readonly uri: string; readonly source: ImageSource };
   public readonly secrets: CohortSecrets;
   public readonly rotation: SecretRotation;
   /** The learners' drift jobs' shared Pod Identity role (each learner's association is in their shard). */
@@ -102,6 +106,9 @@ export class AppsStack extends Stack {
       ? prebuilt(config.feast.image)
       : this.imageAsset('FeastImage', 'feast');
     this.images = { mlflow: mlflowImage.uri, feast: feastImage.uri };
+    this.driftImage = config.drift.image
+      ? { uri: config.drift.image, source: ImageSource.COHORT_FILE }
+      : { uri: this.monitoringImageAsset().imageUri, source: ImageSource.CDK_ASSET };
 
     this.identity = new CohortIdentity(this, 'Identity', {
       cohortName: config.name,
@@ -252,6 +259,27 @@ export class AppsStack extends Stack {
         ? `https://${config.mlflow.hostname}`
         : 'the ALB DNS name of Ingress cohort-lab/mlflow',
       description: 'MLflow UI and API',
+    });
+  }
+
+  /**
+   * The drift image: its Dockerfile copies labs/monitoring, so the build context is the repository
+   * with everything but images/monitoring and labs/monitoring left out (Docker's ignore rules).
+   */
+  private monitoringImageAsset(): ecrAssets.DockerImageAsset {
+    return new ecrAssets.DockerImageAsset(this, 'MonitoringImage', {
+      directory: REPO_ROOT,
+      file: join('images', 'monitoring', 'Dockerfile'),
+      platform: ecrAssets.Platform.LINUX_AMD64,
+      ignoreMode: IgnoreMode.DOCKER,
+      exclude: [
+        '*',
+        '!images/monitoring',
+        '!labs/monitoring',
+        '**/__pycache__',
+        '**/*.pyc',
+        '**/.mypy_cache',
+      ],
     });
   }
 

@@ -75,6 +75,8 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
       rotation: apps.rotation,
       secretsOperatorRole: cluster.secretsSync.operatorRole.role,
       userPoolId: apps.identity.userPool.userPoolId,
+      driftImage: apps.driftImage,
+      artifactBucketName: data.artifacts.bucket.bucketName,
       alerts: data.alerts,
       driftRole: apps.driftRole,
     });

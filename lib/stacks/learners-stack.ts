@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addLearnerChart, LearnerChart } from '../../cdk8s';
+import { addLearnerChart, ImageSource, LearnerChart } from '../../cdk8s';
 import { CohortAlerts } from '../../constructs/cohort-alerts';
 import { LabPerson, PeoplePolicies } from '../../constructs/lab-person';
 import { DriftRole, LearnerDrift } from '../../constructs/learner-drift';
@@ -40,6 +40,10 @@ export interface LearnersStackProps extends StackProps {
   readonly alerts: CohortAlerts;
   /** The drift jobs' shared Pod Identity role (apps stack): each learner's association is here. */
   readonly driftRole: DriftRole;
+  /** Lab 3's drift image (apps stack) and where it comes from. */
+  readonly driftImage: { readonly uri: string; readonly source: ImageSource };
+  /** The artifact bucket (data stack): the Feast registry and the learners' drift references. */
+  readonly artifactBucketName: string;
 }
 
 /**
@@ -103,6 +107,14 @@ export class LearnersStack extends Stack {
           this.region,
           learner,
           labPerson.role.roleArn,
+          {
+            image: props.driftImage.uri,
+            imageSource: props.driftImage.source,
+            schedule: config.drift.schedule,
+            alertTopicArn: props.alerts.topic.topicArn,
+            feastProject: config.feast.project,
+            artifactBucketName: props.artifactBucketName,
+          },
         );
         const manifest = new eks.KubernetesManifest(labPerson, 'Objects', {
           cluster: props.cluster,

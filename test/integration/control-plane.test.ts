@@ -307,6 +307,41 @@ describe('the demo cohort on Kubernetes 1.36', () => {
     expect(failed.map((e) => e.message)).toEqual([]);
   });
 
+  test('every learner\'s drift CronJob is admitted, and a Job made from its template (what the CronJob controller makes on schedule) gets its pod admitted by Pod Security "restricted" and the learner quota', async () => {
+    // GIVEN the drift CronJobs of the demo's learners, as applied above
+    const cronJobs = objectsOf(demo).filter((o) => o.kind === 'CronJob');
+    expect(cronJobs.map((c) => `${c.metadata.namespace}/${c.metadata.name}`)).toEqual(
+      LEARNER_NAMESPACES.map((ns) => `${ns}/drift`),
+    );
+    // WHEN one Job per learner is created from the CronJob's jobTemplate (the schedule is daily)
+    const jobs: K8sObject[] = [];
+    for (const c of cronJobs) {
+      const template = (c.spec as { jobTemplate: { metadata?: object; spec: object } }).jobTemplate;
+      const job = {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { ...template.metadata, name: 'drift-now', namespace: c.metadata.namespace },
+        spec: template.spec,
+      } as K8sObject;
+      await admin.apply(job);
+      jobs.push(job);
+    }
+    // THEN each Job's pod is created: admitted by Pod Security and within the learner's quota
+    const counts = await expectPodsOf(jobs);
+    expect(counts).toEqual({ 'Job drift-now': 1 });
+    for (const job of jobs) {
+      expect((await podsOf(admin, job)).length).toBe(1);
+    }
+    // AND they are removed, pods included, before the quota cases below
+    for (const job of jobs) {
+      await admin.delete(ref(job));
+      await eventually(`Job drift-now's pods gone in ${job.metadata.namespace}`, async () => {
+        const pods = await admin.list<Pod>('v1', 'Pod', { namespace: job.metadata.namespace });
+        return pods.some((p) => p.metadata.name.startsWith('drift-now-')) ? undefined : true;
+      });
+    }
+  });
+
   test('a learner job pod is admitted, and a privileged, a root and a hostPath pod are refused, in every learner namespace (and in cohort-lab)', async () => {
     const { got, want } = await podSecurityAnswers(LEARNER_NAMESPACES);
     expect(Object.keys(got)).toHaveLength(LEARNER_NAMESPACES.length * 4 + 3);

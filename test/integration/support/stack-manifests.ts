@@ -61,6 +61,10 @@ class Resolver {
       if (type === 'AWS::Cognito::UserPool') return `${this.env.region}_EXAMPLE`;
       if (type === 'AWS::Cognito::UserPoolClient') return '1example23456789example0abc';
       if (type === 'AWS::S3::Bucket') return this.env.artifactBucketName;
+      // The cohort's alert topic (the drift CronJobs publish to it).
+      if (type === 'AWS::SNS::Topic') {
+        return this.env.alertTopicArn ?? `arn:aws:sns:${this.env.region}:${this.env.account}:${id}`;
+      }
       return fail();
     }
     if (Array.isArray(v['Fn::GetAtt'])) {

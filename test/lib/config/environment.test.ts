@@ -6,11 +6,11 @@ import { testTempDir } from '../../support/tmp';
 
 const DEMO = 'cohorts/demo.environment.json';
 
-/** The demo environment file with `images` changed, written to a temporary file. */
-function withImages(images: Record<string, string>): string {
+/** The demo environment file with `images` (and other top-level fields) changed, in a temporary file. */
+function withImages(images: Record<string, string>, fields: Record<string, unknown> = {}): string {
   const doc = JSON.parse(readFileSync(DEMO, 'utf8')) as { images: Record<string, string> };
   const file = join(testTempDir('environment'), 'environment.json');
-  writeFileSync(file, JSON.stringify({ ...doc, images: { ...doc.images, ...images } }));
+  writeFileSync(file, JSON.stringify({ ...doc, ...fields, images: { ...doc.images, ...images } }));
   return file;
 }
 
@@ -20,11 +20,28 @@ describe('loadEnvironmentFile', () => {
     expect(infra.images).toEqual({
       mlflow: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/cohort-lab-mlflow:3.17.2-1',
       feast: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/cohort-lab-feast:0.67.0-1',
+      monitoring: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/cohort-lab-monitoring:0.1.0-1',
     });
+    expect(infra.alertTopicArn).toBe(
+      'arn:aws:sns:eu-west-1:111122223333:cohortlab-demo-2027-spring-alerts-example',
+    );
     expect(infraFromEnvironment(infra).imageSources).toEqual({
       mlflow: ImageSource.ENVIRONMENT_FILE,
       feast: ImageSource.ENVIRONMENT_FILE,
     });
+  });
+
+  test('fails when the drift image is unpinned or the alert topic is not an SNS topic ARN', () => {
+    const file = withImages(
+      { monitoring: 'registry.example.edu/monitoring:latest' },
+      { alertTopicArn: 'arn:aws:sqs:eu-west-1:111122223333:alerts' },
+    );
+    expect(() => loadEnvironmentFile(file)).toThrow(
+      [
+        `${file}: images.monitoring: must be a full image reference pinned by digest (@sha256:...) or by a tag other than latest (got "registry.example.edu/monitoring:latest")`,
+        `${file}: alertTopicArn: must be an SNS topic ARN (got "arn:aws:sqs:eu-west-1:111122223333:alerts")`,
+      ].join('\n'),
+    );
   });
 
   test('accepts an image pinned by digest', () => {

@@ -46,6 +46,11 @@ describe('cohort file loading', () => {
     expect(config.compute.instanceTypes).toEqual(['m6i.large']);
   });
 
+  test('drift: the schedule defaults to daily at 06:00 UTC and the image to the one CDK builds', () => {
+    // GIVEN a cohort file without a drift section; WHEN loaded; THEN the defaults
+    expect(configFrom().drift).toEqual({ schedule: '0 6 * * *', image: undefined });
+  });
+
   test('a node group may span up to the EKS limit of 450 nodes', () => {
     // WHEN
     const config = configFrom((doc) => {
@@ -335,6 +340,13 @@ describe('bad cohort files', () => {
       ['cluster.publicAccessCidrs[1]: duplicates cluster.publicAccessCidrs[0] (got "203.0.113.0/24")'],
     ],
     ['bad-endpoint-access.yaml', ['cluster.endpointAccess: must be one of private, public (got "internet")']],
+    [
+      'drift-bad-schedule.yaml',
+      [
+        'drift.schedule: hour "25" must be within 0-23 (got "0 25 * * *")',
+        'drift.image: must be a full image reference pinned by digest (@sha256:...) or by a tag other than latest (got "repo/monitoring:latest")',
+      ],
+    ],
     [
       'bad-enum.yaml',
       [
