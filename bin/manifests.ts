@@ -7,7 +7,7 @@
 // the date used for the expiry check, for reproducible CI runs.
 import './exit-safely';
 import { App } from 'cdk8s';
-import { addCohortCharts, addLearnerChart, chartValues, infraFromEnvironment } from '../cdk8s';
+import { addCohortCharts, addLearnerChart, chartValues, ImageSource, infraFromEnvironment } from '../cdk8s';
 import { CohortConfigError, loadCohortFile, loadEnvironmentFile } from '../lib/config';
 import { partitionOfRegion, personRoleArn } from '../lib/core';
 
@@ -30,7 +30,10 @@ try {
   const partition = partitionOfRegion(environment.region);
   for (const learner of config.learners) {
     const roleArn = personRoleArn(partition, environment.account, config.name, learner.slug);
-    addLearnerChart(app, config.name, environment.region, learner, roleArn);
+    addLearnerChart(app, config.name, environment.region, learner, roleArn, {
+      image: environment.images.mlflow,
+      source: ImageSource.ENVIRONMENT_FILE,
+    });
   }
   app.synth();
 } catch (err) {

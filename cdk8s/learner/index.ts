@@ -9,6 +9,7 @@ import {
   LEARNER_SERVICE_ACCOUNT,
   LEARNER_SLUG_LABEL,
   MLFLOW_PORT,
+  MODEL_SERVING,
   NAMESPACE_NAME_LABEL,
   PART_OF_LABELS,
   POD_IDENTITY_AGENT,
@@ -17,7 +18,23 @@ import {
 } from '../../lib/core';
 import { ExternalSecret, EXTERNAL_SECRETS_API_VERSION } from '../common/external-secret';
 import { LabNamespace } from '../common/lab-namespace';
+import { CheckovException } from '../common/checkov';
 import { LEARNER_QUOTA } from '../common/quotas';
+import { ModelServing } from './serving';
+
+export * from './serving';
+
+/** The learner's model server (Lab 2), for a learner whose cohort-file entry names a repository. */
+export interface LearnerServingProps {
+  /** The MLflow image (it holds `cohort_lab_serve`). */
+  readonly image: string;
+  /** The image's checkov exceptions (see imageDigestExceptions). */
+  readonly imageExceptions: readonly CheckovException[];
+  /** Replicas serving `@champion`. @default MODEL_SERVING.championReplicas (3) */
+  readonly championReplicas?: number;
+  /** Replicas of the canary serving `@challenger`. @default MODEL_SERVING.canaryReplicas (1) */
+  readonly canaryReplicas?: number;
+}
 
 /** Properties of {@link LearnerChart}. */
 export interface LearnerChartProps extends ChartProps {
@@ -42,6 +59,8 @@ export interface LearnerChartProps extends ChartProps {
   readonly mlflowTrackingUri: string;
   /** The learner's personal experiment, where runs go when a job names none. */
   readonly experimentName: string;
+  /** The model server of the promotion lab ({@link ModelServing}). @default - none */
+  readonly serving?: LearnerServingProps;
 }
 
 /** Names of the objects a learner's jobs use, so the welcome sheet and the labs can refer to them. */
@@ -75,6 +94,8 @@ export class LearnerChart extends Chart {
   public readonly labNamespace: LabNamespace;
   public readonly serviceAccount: kplus.ServiceAccount;
   public readonly credentials: ExternalSecret;
+  /** The model server (Lab 2), when the learner names a repository. */
+  public readonly serving?: ModelServing;
 
   constructor(scope: Construct, id: string, props: LearnerChartProps) {
     super(scope, id, { ...props, disableResourceNameHashes: true });
@@ -121,9 +142,22 @@ export class LearnerChart extends Chart {
       metadata: { name: LEARNER_OBJECTS.settingsConfigMap, namespace, labels: { ...PART_OF_LABELS } },
       data: { MLFLOW_TRACKING_URI: props.mlflowTrackingUri, MLFLOW_EXPERIMENT_NAME: props.experimentName },
     });
+    if (props.serving !== undefined) {
+      this.serving = new ModelServing(this, 'Serving', {
+        ...props.serving,
+        slug: props.slug,
+        namespace,
+        servicesNamespace: props.servicesNamespace,
+        credentialsSecret: LEARNER_OBJECTS.credentialsSecret,
+        settingsConfigMap: LEARNER_OBJECTS.settingsConfigMap,
+      });
+    }
   }
 
-  /** Besides DNS (the namespace baseline), exactly the lab services, S3 and the Pod Identity agent. */
+  /**
+   * Besides DNS (the namespace baseline), exactly the lab services, S3 and the Pod Identity agent,
+   * for every pod but the model servers (ModelServing: they reach MLflow only).
+   */
   private allowLabTraffic(props: LearnerChartProps): void {
     const tcp = (port: number) => [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(port) }];
     const service = (name: string, port: number) => ({
@@ -138,7 +172,9 @@ export class LearnerChart extends Chart {
     new kplus.k8s.KubeNetworkPolicy(this, 'LabServices', {
       metadata: { name: 'allow-lab-services', namespace: props.namespace },
       spec: {
-        podSelector: {},
+        podSelector: {
+          matchExpressions: [{ key: APP_NAME_LABEL, operator: 'NotIn', values: [MODEL_SERVING.appName] }],
+        },
         policyTypes: ['Egress'],
         egress: [
           service('mlflow', MLFLOW_PORT),

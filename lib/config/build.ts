@@ -2,6 +2,7 @@ import {
   ApiEndpointAccess,
   DEFAULT_MLFLOW_PERMISSION,
   DEFAULT_REDIS_IMAGE,
+  DEFAULT_GITHUB_ENVIRONMENTS,
   defaultFeastProject,
   learnerNamespace,
   learnerPrefix,
@@ -60,6 +61,12 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
     artifacts: { retention: retentionWithDefault(doc.artifacts, profile) },
     expiry: expiryWithDefaults(doc.expiry, profile),
     budget: budgetWithDefaults(doc.budget),
+    github: {
+      existingOidcProviderArn:
+        doc.github.oidcProvider === undefined || doc.github.oidcProvider === 'create'
+          ? undefined
+          : doc.github.oidcProvider,
+    },
     tags: doc.tags,
   };
 }
@@ -79,6 +86,14 @@ function buildLearner(p: CohortFile['learners'][number], shard: number): Learner
     s3Prefix: learnerPrefix(slug),
     iamPrincipalArn: p.iamPrincipalArn,
     shard,
+    ...(p.github === undefined
+      ? {}
+      : {
+          github: {
+            repository: p.github.repository,
+            environments: p.github.environments ?? DEFAULT_GITHUB_ENVIRONMENTS,
+          },
+        }),
   };
 }
 

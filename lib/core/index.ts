@@ -8,6 +8,7 @@ export * from './bundling';
 export * from './capacity';
 export * from './cidr';
 export * from './enums';
+export * from './github';
 export * from './iam-principals';
 export * from './identity';
 export * from './images';

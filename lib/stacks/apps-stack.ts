@@ -13,6 +13,7 @@ import {
   DatabaseEndpoint,
   ImageSource,
   InfraValues,
+  ServingImage,
 } from '../../cdk8s';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
 import { CohortMonitoring, IngressLoadBalancer } from '../../constructs/cohort-monitoring';
@@ -78,6 +79,8 @@ export class AppsStack extends Stack {
   /** One KubernetesManifest per chart, in dependency order. */
   public readonly manifests: Readonly<Record<string, eks.KubernetesManifest>>;
   public readonly images: { readonly mlflow: string; readonly feast: string };
+  /** The MLflow image as the learners' model servers run it (Lab 2). */
+  public readonly servingImage: ServingImage;
   public readonly secrets: CohortSecrets;
   public readonly rotation: SecretRotation;
   public readonly mlflowPrivateEndpoint: MlflowPrivateEndpoint;
@@ -99,6 +102,7 @@ export class AppsStack extends Stack {
       ? prebuilt(config.feast.image)
       : this.imageAsset('FeastImage', 'feast');
     this.images = { mlflow: mlflowImage.uri, feast: feastImage.uri };
+    this.servingImage = { image: mlflowImage.uri, source: mlflowImage.source };
 
     this.identity = new CohortIdentity(this, 'Identity', {
       cohortName: config.name,

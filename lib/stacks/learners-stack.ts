@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addLearnerChart, LearnerChart } from '../../cdk8s';
+import { addLearnerChart, LearnerChart, ServingImage } from '../../cdk8s';
+import { GithubOidcProvider } from '../../constructs/github-ci';
 import { LabPerson, PeoplePolicies } from '../../constructs/lab-person';
 import { SecretRotation } from '../../constructs/mlflow-rotation';
 import { CohortConfig, Instructor, Learner } from '../config';
@@ -28,6 +29,10 @@ export interface LearnersStackProps extends StackProps {
   readonly cohortKey: kms.IKey;
   /** The people's shared managed policies (data stack). */
   readonly policies: PeoplePolicies;
+  /** The policy learners' CI roles share (data stack); required when a member names a repository. */
+  readonly ciPolicy?: iam.IManagedPolicy;
+  /** The MLflow image (apps stack): the model servers of learners with a repository run it. */
+  readonly servingImage: ServingImage;
   /** The shared rotation function (apps stack): creates each person's MLflow user. */
   readonly rotation: SecretRotation;
   /** The External Secrets Operator's role (cluster stack): it reads a learner's secret as the learner. */
@@ -73,6 +78,12 @@ export class LearnersStack extends Stack {
         userPoolId: props.userPoolId,
         iamPrincipalArn: person.iamPrincipalArn,
         trustedRoles: learner ? [props.secretsOperatorRole] : [],
+        github: learner?.github && {
+          repository: learner.github.repository,
+          environments: learner.github.environments,
+          oidcProviderArn: GithubOidcProvider.arnIn(config.github.existingOidcProviderArn),
+          policy: ciPolicyOf(props, learner.slug),
+        },
       });
       people.set(person.slug, labPerson);
       if (learner && labPerson.role) {
@@ -82,6 +93,7 @@ export class LearnersStack extends Stack {
           this.region,
           learner,
           labPerson.role.roleArn,
+          props.servingImage,
         );
         const manifest = new eks.KubernetesManifest(labPerson, 'Objects', {
           cluster: props.cluster,
@@ -104,6 +116,13 @@ export class LearnersStack extends Stack {
     this.manifests = manifests;
     this.charts = charts;
   }
+}
+
+function ciPolicyOf(props: LearnersStackProps, slug: string): iam.IManagedPolicy {
+  if (props.ciPolicy === undefined) {
+    throw new Error(`LearnersStack: learner "${slug}" names a GitHub repository, but no ciPolicy was given`);
+  }
+  return props.ciPolicy;
 }
 
 /**
