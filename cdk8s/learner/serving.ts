@@ -1,23 +1,17 @@
-import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   APP_NAME_LABEL,
   appLabels,
+  LAB_UID,
   MLFLOW_PORT,
   MODEL_SERVING,
   NAMESPACE_NAME_LABEL,
+  PART_OF_LABELS,
   promotionModelName,
 } from '../../lib/core';
-import { addHighAvailability } from '../common/availability';
 import { acknowledgeCheckov, CheckovException } from '../common/checkov';
-import {
-  ContainerSizing,
-  hardenPodSpec,
-  resources,
-  restrictedPodSecurityContext,
-  restrictedSecurityContext,
-} from '../common/hardening';
+import { ContainerSizing } from '../common/hardening';
 
 /** Requests and limits of one model server container (a scikit-learn model behind MLflow's pyfunc). */
 export const MODEL_SERVER_SIZING: ContainerSizing = {
@@ -31,12 +25,19 @@ export const MODEL_SERVER_SIZING: ContainerSizing = {
 /** The label that tells the champion's pods from the canary's (the Service selects both). */
 export const SERVING_TRACK_LABEL = 'cohort-lab.io/track';
 
-/** Exception for the model server, which gets MLflow's credentials from its environment only. */
+/**
+ * Exception for the model server, whose MLflow client reads MLFLOW_TRACKING_USERNAME/PASSWORD from
+ * the environment only (from the learner's Secret by envFrom, never in the manifest). The
+ * reasons are short on purpose: these objects are in every learner's manifest, and a learners-N
+ * template holds up to 40 of them (lib/core/limits.ts, TEMPLATE_BYTES).
+ */
 export const MODEL_SERVER_ENV_SECRET_EXCEPTION: CheckovException = {
   id: 'CKV_K8S_35',
-  reason:
-    "the MLflow client reads MLFLOW_TRACKING_USERNAME/PASSWORD from the environment only; they come from the learner's mlflow-credentials Secret by envFrom and are never in the manifest",
+  reason: 'MLflow reads credentials from env (envFrom a Secret)',
 };
+
+/** The reason of the image's exceptions here: the same image, pinned as the mlflow Deployment says. */
+const SAME_AS_MLFLOW = 'as in the mlflow Deployment';
 
 /** Properties of {@link ModelServing}. */
 export interface ModelServingProps {
@@ -72,13 +73,13 @@ export interface ModelServingProps {
  *
  * Hardened like every lab workload: non-root, read-only root filesystem with a `/tmp` emptyDir,
  * no privilege escalation, capabilities dropped, seccomp, requests and limits, readiness on
- * `/ping` (200 once a model is loaded), its own service account without a token, and a
+ * `/ping` (200 once a model is loaded), no service account token, and a
  * NetworkPolicy that admits port 8080 from the learner's own namespace only and lets the pods
  * reach MLflow only (the learner's `allow-lab-services` leaves them out).
  */
 export class ModelServing extends Construct {
-  public readonly champion: kplus.Deployment;
-  public readonly canary: kplus.Deployment;
+  public readonly champion: kplus.k8s.KubeDeployment;
+  public readonly canary: kplus.k8s.KubeDeployment;
   public readonly service: kplus.k8s.KubeService;
 
   constructor(scope: Construct, id: string, props: ModelServingProps) {
@@ -98,13 +99,9 @@ export class ModelServing extends Construct {
     }
     const { namespace } = props;
     const selector = appLabels(MODEL_SERVING.appName);
-    const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: MODEL_SERVING.serviceAccount, namespace, labels: selector },
-      automountToken: false,
-    });
     const model = promotionModelName(props.slug);
     const workload = (wid: string, name: string, alias: string, track: string, replicas: number) =>
-      this.deployment(wid, { ...props, name, alias, track, replicas, model, serviceAccount });
+      this.deployment(wid, { ...props, name, alias, track, replicas, model });
     this.champion = workload(
       'Champion',
       MODEL_SERVING.championDeployment,
@@ -113,11 +110,6 @@ export class ModelServing extends Construct {
       championReplicas,
     );
     this.canary = workload('Canary', MODEL_SERVING.canaryDeployment, 'challenger', 'canary', canaryReplicas);
-    addHighAvailability(this, this.champion, {
-      name: MODEL_SERVING.championDeployment,
-      namespace,
-      labels: { ...selector, [SERVING_TRACK_LABEL]: 'champion' },
-    });
 
     this.service = new kplus.k8s.KubeService(this, 'Service', {
       metadata: { name: MODEL_SERVING.serviceName, namespace, labels: selector },
@@ -137,89 +129,121 @@ export class ModelServing extends Construct {
     this.networkPolicy(props);
   }
 
+  /**
+   * One server Deployment, written as a raw object rather than through cdk8s-plus: the plus
+   * Deployment spells out every default (about twice the bytes), and these objects sit in every
+   * learner's manifest, up to 40 of them in one learners-N template (TEMPLATE_BYTES). The
+   * hardening is the lab's (hardening.ts), written out.
+   */
   private deployment(
     id: string,
-    p: ModelServingProps & {
-      name: string;
-      alias: string;
-      track: string;
-      replicas: number;
-      model: string;
-      serviceAccount: kplus.IServiceAccount;
-    },
-  ): kplus.Deployment {
-    const labels = { ...appLabels(MODEL_SERVING.appName), [SERVING_TRACK_LABEL]: p.track };
-    const tmp = kplus.Volume.fromEmptyDir(this, `${id}Tmp`, 'tmp', {
-      sizeLimit: Size.gibibytes(MODEL_SERVER_SIZING.ephemeralStorageLimitGibibytes),
-    });
-    const deployment = new kplus.Deployment(this, id, {
+    p: ModelServingProps & { name: string; alias: string; track: string; replicas: number; model: string },
+  ): kplus.k8s.KubeDeployment {
+    const labels = { [APP_NAME_LABEL]: MODEL_SERVING.appName, [SERVING_TRACK_LABEL]: p.track };
+    const port = MODEL_SERVING.port;
+    const tcp = kplus.k8s.IntOrString.fromNumber(port);
+    const q = (millis: number) => kplus.k8s.Quantity.fromString(`${millis}m`);
+    const mi = (mebibytes: number) => kplus.k8s.Quantity.fromString(`${mebibytes}Mi`);
+    const gi = kplus.k8s.Quantity.fromString(`${MODEL_SERVER_SIZING.ephemeralStorageLimitGibibytes}Gi`);
+    const seccomp = { type: 'RuntimeDefault' };
+    const deployment = new kplus.k8s.KubeDeployment(this, id, {
       metadata: {
         name: p.name,
         namespace: p.namespace,
-        labels,
+        labels: { ...labels, ...PART_OF_LABELS },
         // A rotated password reaches the pods: Reloader rolls them when the Secret changes.
         annotations: { 'secret.reloader.stakater.com/reload': p.credentialsSecret },
       },
-      podMetadata: { labels },
-      replicas: p.replicas,
-      serviceAccount: p.serviceAccount,
-      automountServiceAccountToken: false,
-      securityContext: restrictedPodSecurityContext(),
-      spread: false,
-      select: false,
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
-      volumes: [tmp],
-      containers: [
-        {
-          name: 'model-server',
-          image: p.image,
-          command: ['python', '-m', 'cohort_lab_serve'],
-          args: [
-            '--model-uri',
-            `models:/${p.model}@${p.alias}`,
-            '--port',
-            String(MODEL_SERVING.port),
-            '--poll-seconds',
-            String(p.pollSeconds ?? MODEL_SERVING.pollSeconds),
-          ],
-          ports: [{ number: MODEL_SERVING.port, name: 'http' }],
-          envFrom: [
-            kplus.Env.fromSecret(kplus.Secret.fromSecretName(this, `${id}Credentials`, p.credentialsSecret)),
-            kplus.Env.fromConfigMap(
-              kplus.ConfigMap.fromConfigMapName(this, `${id}Settings`, p.settingsConfigMap),
-            ),
-          ],
-          envVariables: {
-            TMPDIR: kplus.EnvValue.fromValue('/tmp'),
-            HOME: kplus.EnvValue.fromValue('/tmp'),
-            MLFLOW_DISABLE_TELEMETRY: kplus.EnvValue.fromValue('true'),
-            DO_NOT_TRACK: kplus.EnvValue.fromValue('true'),
+      spec: {
+        replicas: p.replicas,
+        selector: { matchLabels: labels },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: {
+            maxSurge: kplus.k8s.IntOrString.fromNumber(1),
+            maxUnavailable: kplus.k8s.IntOrString.fromNumber(0),
           },
-          volumeMounts: [{ volume: tmp, path: '/tmp' }],
-          securityContext: restrictedSecurityContext(),
-          resources: resources(MODEL_SERVER_SIZING),
-          // /ping answers 200 once a model is loaded: a pod whose alias points nowhere takes no traffic.
-          readiness: kplus.Probe.fromHttpGet('/ping', {
-            port: MODEL_SERVING.port,
-            periodSeconds: Duration.seconds(10),
-            failureThreshold: 3,
-          }),
-          // Alive while it answers at all (no model yet is not a reason to restart it).
-          liveness: kplus.Probe.fromTcpSocket({
-            port: MODEL_SERVING.port,
-            initialDelaySeconds: Duration.seconds(20),
-            periodSeconds: Duration.seconds(20),
-            failureThreshold: 3,
-          }),
         },
-      ],
+        template: {
+          metadata: { labels },
+          spec: {
+            // The namespace's default service account, without a token: the servers call
+            // nothing in the cluster and need no AWS role (MLflow proxies the model artifacts).
+            automountServiceAccountToken: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: LAB_UID,
+              runAsGroup: LAB_UID,
+              fsGroup: LAB_UID,
+              seccompProfile: seccomp,
+            },
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: gi } }],
+            containers: [
+              {
+                name: 'model-server',
+                image: p.image,
+                command: ['python', '-m', 'cohort_lab_serve'],
+                args: [
+                  '--model-uri',
+                  `models:/${p.model}@${p.alias}`,
+                  '--port',
+                  String(port),
+                  '--poll-seconds',
+                  String(p.pollSeconds ?? MODEL_SERVING.pollSeconds),
+                ],
+                ports: [{ containerPort: port }],
+                envFrom: [
+                  { secretRef: { name: p.credentialsSecret } },
+                  { configMapRef: { name: p.settingsConfigMap } },
+                ],
+                // The read-only root filesystem leaves /tmp (an emptyDir) as the place to write.
+                env: [{ name: 'HOME', value: '/tmp' }],
+                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+                securityContext: {
+                  runAsNonRoot: true,
+                  runAsUser: LAB_UID,
+                  runAsGroup: LAB_UID,
+                  readOnlyRootFilesystem: true,
+                  allowPrivilegeEscalation: false,
+                  privileged: false,
+                  capabilities: { drop: ['ALL'] },
+                  seccompProfile: seccomp,
+                },
+                resources: {
+                  requests: {
+                    cpu: q(MODEL_SERVER_SIZING.cpuRequestMillis),
+                    memory: mi(MODEL_SERVER_SIZING.memoryRequestMebibytes),
+                    'ephemeral-storage': gi,
+                  },
+                  limits: {
+                    cpu: q(MODEL_SERVER_SIZING.cpuLimitMillis),
+                    memory: mi(MODEL_SERVER_SIZING.memoryLimitMebibytes),
+                    'ephemeral-storage': gi,
+                  },
+                },
+                // /ping answers 200 once a model is loaded: a pod whose alias points nowhere takes no traffic.
+                readinessProbe: {
+                  httpGet: { path: '/ping', port: tcp },
+                  periodSeconds: 10,
+                  failureThreshold: 3,
+                },
+                // Alive while it answers at all (no model yet is no reason to restart it).
+                livenessProbe: {
+                  tcpSocket: { port: tcp },
+                  initialDelaySeconds: 20,
+                  periodSeconds: 20,
+                  failureThreshold: 3,
+                },
+              },
+            ],
+          },
+        },
+      },
     });
-    deployment.select(kplus.LabelSelector.of({ labels }));
-    hardenPodSpec(deployment);
-    acknowledgeCheckov(deployment, [...p.imageExceptions, MODEL_SERVER_ENV_SECRET_EXCEPTION]);
+    acknowledgeCheckov(deployment, [
+      ...p.imageExceptions.map((e) => ({ id: e.id, reason: SAME_AS_MLFLOW })),
+      MODEL_SERVER_ENV_SECRET_EXCEPTION,
+    ]);
     return deployment;
   }
 

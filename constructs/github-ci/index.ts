@@ -141,7 +141,7 @@ export class GithubCiRole extends Construct {
     this.role = new iam.Role(this, 'Resource', {
       roleName: ciRoleName(props.cohortName, props.slug),
       path: ciRolePath(props.cohortName),
-      description: `Cohort Lab ${props.cohortName}: GitHub Actions CI of learner ${props.slug} (${props.repository})`,
+      description: `Cohort Lab ${props.cohortName}: GitHub CI of ${props.slug}`,
       assumedBy: new iam.WebIdentityPrincipal(props.oidcProviderArn, {
         StringEquals: {
           [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,

@@ -119,7 +119,6 @@ export const MODEL_SERVING = {
   appName: 'model-server',
   championDeployment: 'model-champion',
   canaryDeployment: 'model-canary',
-  serviceAccount: 'model-server',
   pollSeconds: 30,
   championReplicas: 3,
   canaryReplicas: 1,
