@@ -9,7 +9,6 @@ import {
   LEARNER_SERVICE_ACCOUNT,
   LEARNER_SLUG_LABEL,
   MLFLOW_PORT,
-  MODEL_SERVING,
   NAMESPACE_NAME_LABEL,
   PART_OF_LABELS,
   POD_IDENTITY_AGENT,
@@ -154,10 +153,7 @@ export class LearnerChart extends Chart {
     }
   }
 
-  /**
-   * Besides DNS (the namespace baseline), exactly the lab services, S3 and the Pod Identity agent,
-   * for every pod but the model servers (ModelServing: they reach MLflow only).
-   */
+  /** Besides DNS (the namespace baseline), exactly the lab services, S3 and the Pod Identity agent. */
   private allowLabTraffic(props: LearnerChartProps): void {
     const tcp = (port: number) => [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(port) }];
     const service = (name: string, port: number) => ({
@@ -172,9 +168,7 @@ export class LearnerChart extends Chart {
     new kplus.k8s.KubeNetworkPolicy(this, 'LabServices', {
       metadata: { name: 'allow-lab-services', namespace: props.namespace },
       spec: {
-        podSelector: {
-          matchExpressions: [{ key: APP_NAME_LABEL, operator: 'NotIn', values: [MODEL_SERVING.appName] }],
-        },
+        podSelector: {},
         policyTypes: ['Egress'],
         egress: [
           service('mlflow', MLFLOW_PORT),

@@ -1,15 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import {
-  APP_NAME_LABEL,
-  appLabels,
-  LAB_UID,
-  MLFLOW_PORT,
-  MODEL_SERVING,
-  NAMESPACE_NAME_LABEL,
-  PART_OF_LABELS,
-  promotionModelName,
-} from '../../lib/core';
+import { APP_NAME_LABEL, LAB_UID, MODEL_SERVING, promotionModelName } from '../../lib/core';
 import { acknowledgeCheckov, CheckovException } from '../common/checkov';
 import { ContainerSizing } from '../common/hardening';
 
@@ -33,11 +24,11 @@ export const SERVING_TRACK_LABEL = 'cohort-lab.io/track';
  */
 export const MODEL_SERVER_ENV_SECRET_EXCEPTION: CheckovException = {
   id: 'CKV_K8S_35',
-  reason: 'MLflow reads credentials from env (envFrom a Secret)',
+  reason: 'MLflow reads env only; envFrom a Secret',
 };
 
 /** The reason of the image's exceptions here: the same image, pinned as the mlflow Deployment says. */
-const SAME_AS_MLFLOW = 'as in the mlflow Deployment';
+const SAME_AS_MLFLOW = 'as the mlflow Deployment';
 
 /** Properties of {@link ModelServing}. */
 export interface ModelServingProps {
@@ -98,7 +89,6 @@ export class ModelServing extends Construct {
       throw new Error(`ModelServing ${id}: championReplicas must be 1 or more (got 0)`);
     }
     const { namespace } = props;
-    const selector = appLabels(MODEL_SERVING.appName);
     const model = promotionModelName(props.slug);
     const workload = (wid: string, name: string, alias: string, track: string, replicas: number) =>
       this.deployment(wid, { ...props, name, alias, track, replicas, model });
@@ -112,19 +102,9 @@ export class ModelServing extends Construct {
     this.canary = workload('Canary', MODEL_SERVING.canaryDeployment, 'challenger', 'canary', canaryReplicas);
 
     this.service = new kplus.k8s.KubeService(this, 'Service', {
-      metadata: { name: MODEL_SERVING.serviceName, namespace, labels: selector },
-      spec: {
-        type: 'ClusterIP',
-        selector: { [APP_NAME_LABEL]: MODEL_SERVING.appName },
-        ports: [
-          {
-            name: 'http',
-            port: MODEL_SERVING.port,
-            targetPort: kplus.k8s.IntOrString.fromNumber(MODEL_SERVING.port),
-            protocol: 'TCP',
-          },
-        ],
-      },
+      // ClusterIP, TCP, targetPort = port: Kubernetes' defaults, left out (bytes: see deployment()).
+      metadata: { name: MODEL_SERVING.serviceName, namespace },
+      spec: { selector: { [APP_NAME_LABEL]: MODEL_SERVING.appName }, ports: [{ port: MODEL_SERVING.port }] },
     });
     this.networkPolicy(props);
   }
@@ -150,20 +130,13 @@ export class ModelServing extends Construct {
       metadata: {
         name: p.name,
         namespace: p.namespace,
-        labels: { ...labels, ...PART_OF_LABELS },
+        labels: { [APP_NAME_LABEL]: MODEL_SERVING.appName },
         // A rotated password reaches the pods: Reloader rolls them when the Secret changes.
         annotations: { 'secret.reloader.stakater.com/reload': p.credentialsSecret },
       },
       spec: {
         replicas: p.replicas,
         selector: { matchLabels: labels },
-        strategy: {
-          type: 'RollingUpdate',
-          rollingUpdate: {
-            maxSurge: kplus.k8s.IntOrString.fromNumber(1),
-            maxUnavailable: kplus.k8s.IntOrString.fromNumber(0),
-          },
-        },
         template: {
           metadata: { labels },
           spec: {
@@ -173,15 +146,15 @@ export class ModelServing extends Construct {
             securityContext: {
               runAsNonRoot: true,
               runAsUser: LAB_UID,
-              runAsGroup: LAB_UID,
-              fsGroup: LAB_UID,
               seccompProfile: seccomp,
             },
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: gi } }],
+            // /tmp is bounded by the container's ephemeral-storage limit (it counts emptyDir use).
+            volumes: [{ name: 'tmp', emptyDir: {} }],
             containers: [
               {
                 name: 'model-server',
                 image: p.image,
+                imagePullPolicy: 'Always',
                 command: ['python', '-m', 'cohort_lab_serve'],
                 args: [
                   '--model-uri',
@@ -191,29 +164,21 @@ export class ModelServing extends Construct {
                   '--poll-seconds',
                   String(p.pollSeconds ?? MODEL_SERVING.pollSeconds),
                 ],
-                ports: [{ containerPort: port }],
                 envFrom: [
                   { secretRef: { name: p.credentialsSecret } },
                   { configMapRef: { name: p.settingsConfigMap } },
                 ],
-                // The read-only root filesystem leaves /tmp (an emptyDir) as the place to write.
-                env: [{ name: 'HOME', value: '/tmp' }],
                 volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+                // runAsNonRoot, the uid and seccomp are the pod's (above); privileged is off by default.
                 securityContext: {
-                  runAsNonRoot: true,
-                  runAsUser: LAB_UID,
-                  runAsGroup: LAB_UID,
                   readOnlyRootFilesystem: true,
                   allowPrivilegeEscalation: false,
-                  privileged: false,
                   capabilities: { drop: ['ALL'] },
-                  seccompProfile: seccomp,
                 },
                 resources: {
                   requests: {
                     cpu: q(MODEL_SERVER_SIZING.cpuRequestMillis),
                     memory: mi(MODEL_SERVER_SIZING.memoryRequestMebibytes),
-                    'ephemeral-storage': gi,
                   },
                   limits: {
                     cpu: q(MODEL_SERVER_SIZING.cpuLimitMillis),
@@ -224,15 +189,10 @@ export class ModelServing extends Construct {
                 // /ping answers 200 once a model is loaded: a pod whose alias points nowhere takes no traffic.
                 readinessProbe: {
                   httpGet: { path: '/ping', port: tcp },
-                  periodSeconds: 10,
-                  failureThreshold: 3,
                 },
                 // Alive while it answers at all (no model yet is no reason to restart it).
                 livenessProbe: {
                   tcpSocket: { port: tcp },
-                  initialDelaySeconds: 20,
-                  periodSeconds: 20,
-                  failureThreshold: 3,
                 },
               },
             ],
@@ -247,28 +207,22 @@ export class ModelServing extends Construct {
     return deployment;
   }
 
-  /** In: port 8080 from the learner's own namespace. Out: MLflow only (DNS is the namespace baseline's). */
+  /**
+   * In: port 8080 from the learner's own namespace only. Out: what every pod of the namespace may
+   * reach (its `allow-lab-services`: MLflow, Feast, S3, the Pod Identity agent, which gives these
+   * pods nothing, as their service account has no association); a policy of their own for egress
+   * would cost bytes in every learner's manifest (see deployment()).
+   */
   private networkPolicy(props: ModelServingProps): void {
-    const tcp = (port: number) => [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(port) }];
     new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: {
-        name: MODEL_SERVING.appName,
-        namespace: props.namespace,
-        labels: appLabels(MODEL_SERVING.appName),
-      },
+      metadata: { name: MODEL_SERVING.appName, namespace: props.namespace },
       spec: {
         podSelector: { matchLabels: { [APP_NAME_LABEL]: MODEL_SERVING.appName } },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [{ podSelector: {} }], ports: tcp(MODEL_SERVING.port) }],
-        egress: [
+        policyTypes: ['Ingress'],
+        ingress: [
           {
-            to: [
-              {
-                namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: props.servicesNamespace } },
-                podSelector: { matchLabels: { [APP_NAME_LABEL]: 'mlflow' } },
-              },
-            ],
-            ports: tcp(MLFLOW_PORT),
+            from: [{ podSelector: {} }],
+            ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(MODEL_SERVING.port) }],
           },
         ],
       },

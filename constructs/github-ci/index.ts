@@ -141,7 +141,6 @@ export class GithubCiRole extends Construct {
     this.role = new iam.Role(this, 'Resource', {
       roleName: ciRoleName(props.cohortName, props.slug),
       path: ciRolePath(props.cohortName),
-      description: `Cohort Lab ${props.cohortName}: GitHub CI of ${props.slug}`,
       assumedBy: new iam.WebIdentityPrincipal(props.oidcProviderArn, {
         StringEquals: {
           [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
@@ -156,7 +155,7 @@ export class GithubCiRole extends Construct {
 
     this.secret = generatedSecret(this, 'MlflowSecret', {
       secretName: secretNames(props.cohortName).learnerMlflowCi(props.slug),
-      description: `MLflow credentials of the CI of learner ${props.slug}`,
+      description: `CI of ${props.slug}`,
       encryptionKey: props.encryptionKey,
       removalPolicy: props.removalPolicy,
       template: { username: ciUsername(props.slug) },

@@ -51,10 +51,7 @@ describe('LearnerChart', () => {
     // THEN it allows egress to exactly these
     expect(allow.metadata.namespace).toBe('learner-grace-hopper');
     expect(allow.spec).toEqual({
-      // (every pod but the model servers, which reach MLflow only: serving.test.ts)
-      podSelector: {
-        matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'NotIn', values: ['model-server'] }],
-      },
+      podSelector: {},
       policyTypes: ['Egress'],
       egress: [
         { to: to('mlflow'), ports: [{ protocol: 'TCP', port: 5000 }] },

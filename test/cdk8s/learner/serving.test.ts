@@ -31,8 +31,13 @@ type Container = {
   readinessProbe: { httpGet: { path: string; port: number } };
 };
 const podSpec = (o: K8s) =>
-  (o.spec as { template: { spec: { containers: Container[]; automountServiceAccountToken: boolean } } })
-    .template.spec;
+  (
+    o.spec as {
+      template: {
+        spec: { containers: Container[]; automountServiceAccountToken: boolean; securityContext?: unknown };
+      };
+    }
+  ).template.spec;
 
 describe('ModelServing (the learner chart of a learner with a repository)', () => {
   // GIVEN a learner with a repository
@@ -89,13 +94,16 @@ describe('ModelServing (the learner chart of a learner with a repository)', () =
       const pod = podSpec(one(all, 'Deployment', name));
       const [c] = pod.containers;
       expect(pod.automountServiceAccountToken).toBe(false);
-      expect(c.securityContext).toMatchObject({
+      // (non-root, the uid and seccomp on the pod; the container's own settings)
+      expect(pod.securityContext).toEqual({
         runAsNonRoot: true,
+        runAsUser: 10001,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(c.securityContext).toEqual({
         readOnlyRootFilesystem: true,
         allowPrivilegeEscalation: false,
-        privileged: false,
         capabilities: { drop: ['ALL'] },
-        seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(c.resources.limits).toMatchObject({ cpu: '250m', memory: '512Mi' });
       expect(c.readinessProbe.httpGet).toMatchObject({ path: '/ping', port: 8080 });
@@ -113,23 +121,12 @@ describe('ModelServing (the learner chart of a learner with a repository)', () =
     expect(replicas).toBeLessThan(LEARNER_QUOTA.pods);
   });
 
-  test('its NetworkPolicy admits 8080 from the namespace only and lets the servers reach MLflow only', () => {
+  test("its NetworkPolicy admits 8080 from the learner's own namespace only (egress is the namespace's)", () => {
     const policy = one(all, 'NetworkPolicy', 'model-server');
     expect(policy.spec).toEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'model-server' } },
-      policyTypes: ['Ingress', 'Egress'],
+      policyTypes: ['Ingress'],
       ingress: [{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }] }],
-      egress: [
-        {
-          to: [
-            {
-              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cohort-lab' } },
-              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mlflow' } },
-            },
-          ],
-          ports: [{ protocol: 'TCP', port: 5000 }],
-        },
-      ],
     });
   });
 
