@@ -9,6 +9,7 @@ import {
   LEARNER_SERVICE_ACCOUNT,
   LEARNER_SLUG_LABEL,
   MLFLOW_PORT,
+  MODEL_SERVING,
   NAMESPACE_NAME_LABEL,
   PART_OF_LABELS,
   POD_IDENTITY_AGENT,
@@ -19,7 +20,7 @@ import { ExternalSecret, EXTERNAL_SECRETS_API_VERSION } from '../common/external
 import { LabNamespace } from '../common/lab-namespace';
 import { CheckovException } from '../common/checkov';
 import { LEARNER_QUOTA } from '../common/quotas';
-import { ModelServing } from './serving';
+import { ModelServing, quotaWithServing } from './serving';
 
 export * from './serving';
 
@@ -101,7 +102,15 @@ export class LearnerChart extends Chart {
     const { namespace } = props;
     this.labNamespace = new LabNamespace(this, 'Namespace', {
       name: namespace,
-      quota: LEARNER_QUOTA,
+      // A learner with a model server gets its room on top (quotaWithServing).
+      quota:
+        props.serving === undefined
+          ? LEARNER_QUOTA
+          : quotaWithServing(
+              LEARNER_QUOTA,
+              (props.serving.championReplicas ?? MODEL_SERVING.championReplicas) +
+                (props.serving.canaryReplicas ?? MODEL_SERVING.canaryReplicas),
+            ),
       labels: { [LEARNER_NAMESPACE_LABEL]: 'true', [LEARNER_SLUG_LABEL]: props.slug },
     });
     this.allowLabTraffic(props);

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { APP_NAME_LABEL, LAB_UID, MODEL_SERVING, promotionModelName } from '../../lib/core';
 import { acknowledgeCheckov, CheckovException } from '../common/checkov';
 import { ContainerSizing } from '../common/hardening';
+import { NamespaceQuota } from '../common/lab-namespace';
 
 /** Requests and limits of one model server container (a scikit-learn model behind MLflow's pyfunc). */
 export const MODEL_SERVER_SIZING: ContainerSizing = {
@@ -12,6 +13,23 @@ export const MODEL_SERVER_SIZING: ContainerSizing = {
   memoryLimitMebibytes: 512,
   ephemeralStorageLimitGibibytes: 1,
 };
+
+/**
+ * The learner quota with room for the model servers on top (`replicas` pods of
+ * {@link MODEL_SERVER_SIZING}), so the servers never take the room a learner's notebook and jobs
+ * have. Pure.
+ */
+export function quotaWithServing(base: NamespaceQuota, replicas: number): NamespaceQuota {
+  return {
+    ...base,
+    requestsCpuMillis: base.requestsCpuMillis + replicas * MODEL_SERVER_SIZING.cpuRequestMillis,
+    limitsCpuMillis: base.limitsCpuMillis + replicas * MODEL_SERVER_SIZING.cpuLimitMillis,
+    requestsMemoryMebibytes:
+      base.requestsMemoryMebibytes + replicas * MODEL_SERVER_SIZING.memoryRequestMebibytes,
+    limitsMemoryMebibytes: base.limitsMemoryMebibytes + replicas * MODEL_SERVER_SIZING.memoryLimitMebibytes,
+    pods: base.pods + replicas,
+  };
+}
 
 /** The label that tells the champion's pods from the canary's (the Service selects both). */
 export const SERVING_TRACK_LABEL = 'cohort-lab.io/track';

@@ -150,7 +150,7 @@ export function cohortSecretSpecs(config: CohortConfig): SecretSpec[] {
   for (const learner of config.learners.filter((l) => l.github !== undefined)) {
     specs.push({
       name: names.learnerMlflowCi(learner.slug),
-      description: `Cohort Lab: MLflow credentials of the CI of learner ${learner.slug}`,
+      description: `Cohort Lab: CI of ${learner.slug}`,
       template: { username: ciUsername(learner.slug) },
       generateKey: 'password',
       tags: { ...tags, [SECRET_KIND_TAG]: SecretKind.MLFLOW_CI, [CI_TAG]: learner.slug },

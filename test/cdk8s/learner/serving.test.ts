@@ -110,15 +110,16 @@ describe('ModelServing (the learner chart of a learner with a repository)', () =
     }
   });
 
-  test("the servers fit the learner's quota beside a notebook: their limits are at most half of it", () => {
-    const replicas = 3 + 1;
-    expect(replicas * MODEL_SERVER_SIZING.cpuLimitMillis).toBeLessThanOrEqual(
-      LEARNER_QUOTA.limitsCpuMillis / 2,
-    );
-    expect(replicas * MODEL_SERVER_SIZING.memoryLimitMebibytes).toBeLessThanOrEqual(
-      LEARNER_QUOTA.limitsMemoryMebibytes / 2,
-    );
-    expect(replicas).toBeLessThan(LEARNER_QUOTA.pods);
+  test("the learner's quota grows by exactly the servers' requests and limits, so they take none of a notebook's room", () => {
+    const quota = ofKind(all, 'ResourceQuota')[0].spec as { hard: Record<string, string> };
+    const n = 3 + 1;
+    expect(quota.hard).toMatchObject({
+      'requests.cpu': `${LEARNER_QUOTA.requestsCpuMillis + n * MODEL_SERVER_SIZING.cpuRequestMillis}m`,
+      'limits.cpu': `${LEARNER_QUOTA.limitsCpuMillis + n * MODEL_SERVER_SIZING.cpuLimitMillis}m`,
+      'requests.memory': `${LEARNER_QUOTA.requestsMemoryMebibytes + n * MODEL_SERVER_SIZING.memoryRequestMebibytes}Mi`,
+      'limits.memory': `${LEARNER_QUOTA.limitsMemoryMebibytes + n * MODEL_SERVER_SIZING.memoryLimitMebibytes}Mi`,
+      pods: LEARNER_QUOTA.pods + n,
+    });
   });
 
   test("its NetworkPolicy admits 8080 from the learner's own namespace only (egress is the namespace's)", () => {
