@@ -7,6 +7,7 @@ import {
   acknowledgeWildcardResources,
   CI_ROLE_TAG_VALUE,
   CI_TAG,
+  ciPolicyName,
   LEARNERS_PREFIX,
   PERSON_TAG,
   secretPrefix,
@@ -43,6 +44,7 @@ export class CiPolicy extends Construct {
     const ciRole = { [`aws:PrincipalTag/${PERSON_TAG.role}`]: CI_ROLE_TAG_VALUE };
     const secretName = `${secretPrefix(props.cohortName)}${LEARNERS_PREFIX}${own}/mlflow-ci-??????`;
     this.policy = new iam.ManagedPolicy(this, 'Resource', {
+      managedPolicyName: ciPolicyName(props.cohortName),
       description: `Cohort Lab ${props.cohortName}: what every learner's GitHub CI role may do, keyed on the role's ${CI_TAG} tag`,
       statements: [
         new iam.PolicyStatement({

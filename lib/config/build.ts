@@ -61,12 +61,15 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
     artifacts: { retention: retentionWithDefault(doc.artifacts, profile) },
     expiry: expiryWithDefaults(doc.expiry, profile),
     budget: budgetWithDefaults(doc.budget),
-    github: {
-      existingOidcProviderArn:
-        doc.github.oidcProvider === undefined || doc.github.oidcProvider === 'create'
-          ? undefined
-          : doc.github.oidcProvider,
-    },
+    github:
+      doc.github === undefined
+        ? undefined
+        : {
+            existingOidcProviderArn:
+              doc.github.oidcProvider === undefined || doc.github.oidcProvider === 'create'
+                ? undefined
+                : doc.github.oidcProvider,
+          },
     tags: doc.tags,
   };
 }

@@ -334,7 +334,7 @@ export const cohortFileSchema = z.strictObject({
   artifacts: artifactsSchema.default({}),
   expiry: expirySchema.default({}),
   budget: budgetSchema.default({}),
-  github: githubSchema.default({}),
+  github: githubSchema.optional(),
   tags: tagsSchema.default({}),
 });
 

@@ -137,7 +137,12 @@ export interface CohortConfig {
   readonly artifacts: { readonly retention: ArtifactRetention };
   readonly expiry: ExpiryConfig;
   readonly budget: BudgetConfig;
-  readonly github: GithubConfig;
+  /**
+   * The cohort's `github` section: with it, the data stack holds GitHub's OIDC provider (or names
+   * the existing one) and the CI policy, whatever the roster (so a learner joining or leaving never
+   * changes the data stack). A learner's `github.repository` needs it. @default - no GitHub CI
+   */
+  readonly github?: GithubConfig;
   /** Extra tags from the cohort file, applied beside the `lab:*` tags. */
   readonly tags: Readonly<Record<string, string>>;
 }

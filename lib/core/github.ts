@@ -76,6 +76,14 @@ export const CI_TAG = 'lab:ci';
 /** The value of `lab:role` on a CI role. */
 export const CI_ROLE_TAG_VALUE = 'ci';
 
+/**
+ * The name of the cohort's shared CI policy (data stack). Fixed, so the learners-N stacks name it
+ * without a cross-stack reference (whose export would make the data stack change with the roster).
+ */
+export function ciPolicyName(cohort: string): string {
+  return `${PRODUCT_PREFIX}-${cohort}-learner-ci`;
+}
+
 /** The IAM path of every CI role of a cohort: `/cohortlab/<cohort>/ci/`. */
 export function ciRolePath(cohort: string): string {
   return `/${PRODUCT_PREFIX}/${cohort}/ci/`;

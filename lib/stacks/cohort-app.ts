@@ -72,7 +72,6 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
       cluster: cluster.cluster.cluster,
       cohortKey: data.key.key,
       policies: data.peoplePolicies,
-      ciPolicy: data.ciPolicy?.policy,
       servingImage: apps.servingImage,
       rotation: apps.rotation,
       secretsOperatorRole: cluster.secretsSync.operatorRole.role,

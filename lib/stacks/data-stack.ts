@@ -73,8 +73,10 @@ export class DataStack extends Stack {
     this.artifacts.grantPeopleByTag(config.name);
     this.key.grantPeopleKeyUse(config.name);
     this.peoplePolicies = new PeoplePolicies(this, 'People', { cohortName: config.name });
-    if (config.learners.some((l) => l.github !== undefined)) {
-      // Lab 2: learners' GitHub Actions reach AWS through their CI roles (learners-N stacks).
+    if (config.github !== undefined) {
+      // Lab 2: learners' GitHub Actions reach AWS through their CI roles (learners-N stacks). With
+      // the cohort's github section, not with the roster: a learner joining or leaving never
+      // changes this stack.
       this.githubOidc = new GithubOidcProvider(this, 'GithubOidc', {
         existingProviderArn: config.github.existingOidcProviderArn,
       });

@@ -9,7 +9,7 @@ import { GithubOidcProvider } from '../../constructs/github-ci';
 import { LabPerson, PeoplePolicies } from '../../constructs/lab-person';
 import { SecretRotation } from '../../constructs/mlflow-rotation';
 import { CohortConfig, Instructor, Learner } from '../config';
-import { PersonRole } from '../core';
+import { ciPolicyName, PersonRole } from '../core';
 
 /** One person of a shard, with what they are. */
 export type ShardMember =
@@ -29,8 +29,6 @@ export interface LearnersStackProps extends StackProps {
   readonly cohortKey: kms.IKey;
   /** The people's shared managed policies (data stack). */
   readonly policies: PeoplePolicies;
-  /** The policy learners' CI roles share (data stack); required when a member names a repository. */
-  readonly ciPolicy?: iam.IManagedPolicy;
   /** The MLflow image (apps stack): the model servers of learners with a repository run it. */
   readonly servingImage: ServingImage;
   /** The shared rotation function (apps stack): creates each person's MLflow user. */
@@ -55,6 +53,17 @@ export class LearnersStack extends Stack {
   public readonly manifests: ReadonlyMap<string, eks.KubernetesManifest>;
   /** Each learner's chart (what the manifest applies), by slug. */
   public readonly charts: ReadonlyMap<string, LearnerChart>;
+
+  private sharedCiPolicy?: iam.IManagedPolicy;
+
+  /**
+   * The data stack's CI policy, by its fixed name (no cross-stack reference: its export would make
+   * the data stack change when the first learner with a repository joins or the last one leaves).
+   */
+  private ciPolicy(cohort: string): iam.IManagedPolicy {
+    this.sharedCiPolicy ??= iam.ManagedPolicy.fromManagedPolicyName(this, 'CiPolicy', ciPolicyName(cohort));
+    return this.sharedCiPolicy;
+  }
 
   constructor(scope: Construct, id: string, props: LearnersStackProps) {
     super(scope, id, props);
@@ -81,8 +90,8 @@ export class LearnersStack extends Stack {
         github: learner?.github && {
           repository: learner.github.repository,
           environments: learner.github.environments,
-          oidcProviderArn: GithubOidcProvider.arnIn(config.github.existingOidcProviderArn),
-          policy: ciPolicyOf(props, learner.slug),
+          oidcProviderArn: GithubOidcProvider.arnIn(config.github?.existingOidcProviderArn),
+          policy: this.ciPolicy(config.name),
         },
       });
       people.set(person.slug, labPerson);
@@ -116,13 +125,6 @@ export class LearnersStack extends Stack {
     this.manifests = manifests;
     this.charts = charts;
   }
-}
-
-function ciPolicyOf(props: LearnersStackProps, slug: string): iam.IManagedPolicy {
-  if (props.ciPolicy === undefined) {
-    throw new Error(`LearnersStack: learner "${slug}" names a GitHub repository, but no ciPolicy was given`);
-  }
-  return props.ciPolicy;
 }
 
 /**

@@ -97,6 +97,7 @@ beforeAll(async () => {
     doc.cohort = `it-promo-${randomPassword(4)
       .toLowerCase()
       .replace(/[^a-z0-9]/g, 'x')}`;
+    doc.github = { oidcProvider: 'create' };
     doc.learners = [
       {
         id: 'grace.hopper',

@@ -17,6 +17,8 @@ import { problemAt, RuleContext, RuleInput } from './rule';
  * - a learner's environments are listed once each (any case: GitHub environment names are not
  *   case-sensitive);
  * - the CI role's trust policy, one subject per environment, stays within IAM's 2,048 characters;
+ * - a learner's repository needs the cohort's `github` section (the provider and the CI policy
+ *   exist with the section, not with the roster, so the data stack never changes with a learner);
  * - an existing OIDC provider is in the cohort's account when the file names one.
  */
 export function githubRule(
@@ -35,6 +37,12 @@ export function githubRule(
       return;
     }
     const where = ['learners', index, 'github'];
+    if (doc.github === undefined) {
+      add(
+        where,
+        "needs the cohort's github section (github: { oidcProvider: create }, or the existing provider's ARN): it holds GitHub's OIDC provider and the CI policy whatever the roster",
+      );
+    }
     const repositoryKey = github.repository.toLowerCase();
     const first = seenRepository.get(repositoryKey);
     if (first !== undefined) {
@@ -70,7 +78,7 @@ export function githubRule(
     }
   });
 
-  const provider = doc.github.oidcProvider;
+  const provider = doc.github?.oidcProvider;
   const account = provider === undefined ? undefined : GITHUB_OIDC_PROVIDER_ARN_PATTERN.exec(provider)?.[2];
   if (doc.account !== undefined && account !== undefined && account !== doc.account) {
     add(

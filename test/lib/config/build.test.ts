@@ -103,6 +103,7 @@ describe('buildCohortConfig', () => {
     // GIVEN
     const doc = cohortFile((d) => {
       (d.learners as Array<Record<string, unknown>>)[0].github = { repository: 'grace-hopper/promotion' };
+      d.github = {};
     });
     // WHEN
     const config = buildCohortConfig(doc, Profile.cohort(), 'base.yaml');
@@ -112,6 +113,8 @@ describe('buildCohortConfig', () => {
       environments: ['staging', 'production'],
     });
     expect(config.github).toEqual({ existingOidcProviderArn: undefined });
+    // ... and a file without the section has no GitHub CI
+    expect(buildCohortConfig(cohortFile(), Profile.cohort(), 'base.yaml').github).toBeUndefined();
   });
 
   test('a learner without a repository has no github field; an existing provider ARN is kept', () => {
@@ -124,6 +127,6 @@ describe('buildCohortConfig', () => {
     const config = buildCohortConfig(doc, Profile.cohort(), 'base.yaml');
     // THEN
     expect('github' in config.learners[0]).toBe(false);
-    expect(config.github.existingOidcProviderArn).toBe(arn);
+    expect(config.github?.existingOidcProviderArn).toBe(arn);
   });
 });

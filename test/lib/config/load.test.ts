@@ -465,6 +465,12 @@ describe('bad cohort files', () => {
       ],
     ],
     [
+      'github-without-section.yaml',
+      [
+        "learners[0].github: needs the cohort's github section (github: { oidcProvider: create }, or the existing provider's ARN): it holds GitHub's OIDC provider and the CI policy whatever the roster",
+      ],
+    ],
+    [
       'github-trust-policy-too-long.yaml',
       [
         'learners[0].github: makes the CI role\'s trust policy about 2316 characters; IAM allows 2048 (IAM User Guide, "IAM and AWS STS quotas": Role trust policy length, 2,048 characters (default)): list fewer or shorter environments',

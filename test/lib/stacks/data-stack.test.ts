@@ -251,8 +251,8 @@ describe('DataStack', () => {
       });
     });
 
-    test('without a repository on the roster, neither the provider nor the CI policy exists', () => {
-      // GIVEN the base fixture (no learner names a repository)
+    test("without the cohort's github section, neither the provider nor the CI policy exists", () => {
+      // GIVEN the base fixture (no github section, no learner names a repository)
       const t = dataTemplate(configFrom());
       // THEN
       t.resourceCountIs('AWS::IAM::OIDCProvider', 0);
