@@ -43,7 +43,15 @@ try {
       : undefined;
   for (const learner of config.learners) {
     const roleArn = personRoleArn(partition, environment.account, config.name, learner.slug);
-    addLearnerChart(app, config.name, environment.region, learner, roleArn, drift);
+    addLearnerChart(
+      app,
+      config.name,
+      environment.region,
+      learner,
+      roleArn,
+      { image: environment.images.mlflow, source: ImageSource.ENVIRONMENT_FILE },
+      drift,
+    );
   }
   app.synth();
 } catch (err) {

@@ -7,7 +7,8 @@ import {
   personalExperimentName,
   secretNames,
 } from '../lib/core';
-import { ChartValues } from './common/values';
+import { imageDigestExceptions } from './common/checkov';
+import { ChartValues, ImageSource, imageSetting } from './common/values';
 import { DriftValues } from './drift';
 import { FeastChart } from './feast';
 import { LearnerChart } from './learner';
@@ -46,6 +47,14 @@ export function addCohortCharts(scope: Construct, values: ChartValues): CohortCh
 export interface LearnerChartSource {
   readonly slug: string;
   readonly namespace: string;
+  /** A learner with a repository gets the promotion lab's model server. @default - none */
+  readonly github?: { readonly repository: string };
+}
+
+/** The MLflow image the model servers run, and where it comes from (for its checkov exception). */
+export interface ServingImage {
+  readonly image: string;
+  readonly source: ImageSource;
 }
 
 /**
@@ -60,8 +69,14 @@ export function addLearnerChart(
   region: string,
   learner: LearnerChartSource,
   roleArn: string,
+  servingImage?: ServingImage,
   drift?: Omit<DriftValues, 'cohortName'>,
 ): LearnerChart {
+  if (learner.github !== undefined && servingImage === undefined) {
+    throw new Error(
+      `addLearnerChart: learner "${learner.slug}" names a repository, but no serving image was given`,
+    );
+  }
   return new LearnerChart(scope, `learner-${learner.slug}`, {
     drift: drift && { ...drift, cohortName },
     slug: learner.slug,
@@ -73,5 +88,16 @@ export function addLearnerChart(
     refreshIntervalSeconds: EXTERNAL_SECRETS.refreshIntervalSeconds,
     mlflowTrackingUri: mlflowInClusterUrl(COHORT_NAMESPACE),
     experimentName: personalExperimentName(learner.slug),
+    serving:
+      learner.github === undefined || servingImage === undefined
+        ? undefined
+        : {
+            image: servingImage.image,
+            imageExceptions: imageDigestExceptions(
+              servingImage.image,
+              servingImage.source,
+              imageSetting('mlflow', servingImage.source),
+            ),
+          },
   });
 }

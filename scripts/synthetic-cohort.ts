@@ -23,6 +23,12 @@ export interface SyntheticLearnerOptions {
    * @default 10
    */
   readonly principalEvery?: number;
+  /**
+   * Every this-many-th added learner names a GitHub repository (Lab 2: a CI role, its secret and
+   * the serving Deployments).
+   * @default - none does
+   */
+  readonly repositoryEvery?: number;
 }
 
 /**
@@ -46,6 +52,9 @@ export function withLearners(
       email: `learner-${n}@cohort-lab.example`,
       displayName: `Learner ${n}`,
       ...((i + 1) % every === 0 ? { iamPrincipalArn: `arn:aws:iam::111122223333:role/learner-${n}` } : {}),
+      ...(options.repositoryEvery !== undefined && (i + 1) % options.repositoryEvery === 0
+        ? { github: { repository: `learner-${n}/cohort-lab-promotion` } }
+        : {}),
     };
   });
   return { ...doc, learners: [...own, ...added] };

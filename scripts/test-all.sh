@@ -59,6 +59,9 @@ bash scripts/validate-manifests.sh
 step "CI gates tamper tests: an unacknowledged cdk-nag finding, a cfn-lint error, a schema error, a checkov failure"
 bash scripts/tamper-gates.sh
 
+step "GitHub Actions workflows (Lab 2): actionlint from its Go module, zizmor, our checks; bad fixtures must fail"
+bash scripts/workflow-check.sh
+
 step "Compliance report of the demo cohort: byte for byte, in headless Chromium (screenshot in artifacts/report/)"
 bash scripts/report-check.sh
 

@@ -11,6 +11,7 @@ import {
   LEARNER_SERVICE_ACCOUNT,
   LEARNER_SLUG_LABEL,
   MLFLOW_PORT,
+  MODEL_SERVING,
   NAMESPACE_NAME_LABEL,
   PART_OF_LABELS,
   POD_IDENTITY_AGENT,
@@ -19,8 +20,24 @@ import {
 } from '../../lib/core';
 import { ExternalSecret, EXTERNAL_SECRETS_API_VERSION } from '../common/external-secret';
 import { LabNamespace } from '../common/lab-namespace';
+import { CheckovException } from '../common/checkov';
 import { LEARNER_QUOTA } from '../common/quotas';
 import { DriftJob, DriftValues } from '../drift';
+import { ModelServing, quotaWithServing } from './serving';
+
+export * from './serving';
+
+/** The learner's model server (Lab 2), for a learner whose cohort-file entry names a repository. */
+export interface LearnerServingProps {
+  /** The MLflow image (it holds `cohort_lab_serve`). */
+  readonly image: string;
+  /** The image's checkov exceptions (see imageDigestExceptions). */
+  readonly imageExceptions: readonly CheckovException[];
+  /** Replicas serving `@champion`. @default MODEL_SERVING.championReplicas (3) */
+  readonly championReplicas?: number;
+  /** Replicas of the canary serving `@challenger`. @default MODEL_SERVING.canaryReplicas (1) */
+  readonly canaryReplicas?: number;
+}
 
 /** Properties of {@link LearnerChart}. */
 export interface LearnerChartProps extends ChartProps {
@@ -50,6 +67,8 @@ export interface LearnerChartProps extends ChartProps {
    * @default - no drift job (standalone manifests whose environment file names no drift image or alert topic)
    */
   readonly drift?: DriftValues;
+  /** The model server of the promotion lab ({@link ModelServing}). @default - none */
+  readonly serving?: LearnerServingProps;
 }
 
 /** Names of the objects a learner's jobs use, so the welcome sheet and the labs can refer to them. */
@@ -85,13 +104,23 @@ export class LearnerChart extends Chart {
   public readonly credentials: ExternalSecret;
   /** Lab 3's drift job, when the chart has one ({@link LearnerChartProps.drift}). */
   public readonly drift?: DriftJob;
+  /** The model server (Lab 2), when the learner names a repository. */
+  public readonly serving?: ModelServing;
 
   constructor(scope: Construct, id: string, props: LearnerChartProps) {
     super(scope, id, { ...props, disableResourceNameHashes: true });
     const { namespace } = props;
     this.labNamespace = new LabNamespace(this, 'Namespace', {
       name: namespace,
-      quota: LEARNER_QUOTA,
+      // A learner with a model server gets its room on top (quotaWithServing).
+      quota:
+        props.serving === undefined
+          ? LEARNER_QUOTA
+          : quotaWithServing(
+              LEARNER_QUOTA,
+              (props.serving.championReplicas ?? MODEL_SERVING.championReplicas) +
+                (props.serving.canaryReplicas ?? MODEL_SERVING.canaryReplicas),
+            ),
       labels: { [LEARNER_NAMESPACE_LABEL]: 'true', [LEARNER_SLUG_LABEL]: props.slug },
     });
     this.allowLabTraffic(props);
@@ -144,6 +173,16 @@ export class LearnerChart extends Chart {
         settingsConfigMapName: LEARNER_OBJECTS.settingsConfigMap,
       });
       this.drift.node.addDependency(this.credentials);
+    }
+    if (props.serving !== undefined) {
+      this.serving = new ModelServing(this, 'Serving', {
+        ...props.serving,
+        slug: props.slug,
+        namespace,
+        servicesNamespace: props.servicesNamespace,
+        credentialsSecret: LEARNER_OBJECTS.credentialsSecret,
+        settingsConfigMap: LEARNER_OBJECTS.settingsConfigMap,
+      });
     }
   }
 

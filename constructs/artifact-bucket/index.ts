@@ -146,8 +146,8 @@ export class ArtifactBucket extends Construct {
 
   /**
    * The cohort's people, by the tags on their roles (LabPerson), in a fixed number of bucket-policy
-   * statements whatever the roster's size: a role tagged `lab:cohort=<cohort>` in this account
-   * reads `shared/`; one tagged `lab:role=learner` also reads and writes
+   * statements whatever the roster's size: a role tagged `lab:cohort=<cohort>` and `lab:role`
+   * learner or instructor in this account reads `shared/`; one tagged `lab:role=learner` also reads and writes
    * `learners/${aws:PrincipalTag/lab:learner}/`, its own prefix only; one tagged
    * `lab:role=instructor` writes `shared/` and reads every `learners/` prefix. The key policy grant
    * that goes with it is {@link grantPeopleKeyUse}, on the key's own construct.
@@ -158,7 +158,9 @@ export class ArtifactBucket extends Construct {
       StringEquals: {
         'aws:PrincipalAccount': account,
         [`aws:PrincipalTag/${LAB_TAG.cohort}`]: cohortName,
-        ...(role === undefined ? {} : { [`aws:PrincipalTag/${PERSON_TAG.role}`]: role }),
+        // Only people: a learner's CI role (lab:role=ci) carries the cohort tag too, and writes its
+        // prefix through its own policy, reading nothing here.
+        [`aws:PrincipalTag/${PERSON_TAG.role}`]: role ?? [PersonRole.LEARNER, PersonRole.INSTRUCTOR],
       },
     });
     const own = `${LEARNERS_PREFIX}\${aws:PrincipalTag/${PERSON_TAG.learner}}/`;

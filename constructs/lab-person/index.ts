@@ -18,6 +18,7 @@ import {
   SLUG_PATTERN,
 } from '../../lib/core';
 import { generatedSecret } from '../cohort-secrets';
+import { GithubCiRole } from '../github-ci';
 import { RosterMember, SecretRotation } from '../mlflow-rotation';
 import { PodIdentityRole } from '../pod-identity-role';
 
@@ -63,10 +64,28 @@ export interface LabPersonProps {
    */
   readonly trustedRoles?: readonly iam.IRole[];
   /**
+   * A learner's GitHub repository (Lab 2): a CI role that its environments' jobs assume, and the
+   * CI user's MLflow credentials ({@link GithubCiRole}).
+   * @default - none
+   */
+  readonly github?: LabPersonGithub;
+  /**
    * What deleting the person's stack (or the person leaving the roster) does to their secret.
    * @default RemovalPolicy.DESTROY (CloudFormation deletes it at once, without a recovery window)
    */
   readonly removalPolicy?: RemovalPolicy;
+}
+
+/** What a learner's CI role needs besides what the person has ({@link LabPersonProps.github}). */
+export interface LabPersonGithub {
+  /** `<owner>/<repo>`, as GitHub spells it. */
+  readonly repository: string;
+  /** The environments whose jobs may assume the CI role. */
+  readonly environments: readonly string[];
+  /** ARN of GitHub's OIDC provider in the account. */
+  readonly oidcProviderArn: string;
+  /** The shared CI policy (data stack). */
+  readonly policy: iam.IManagedPolicy;
 }
 
 /**
@@ -102,6 +121,8 @@ export class LabPerson extends Construct {
   public readonly member: RosterMember;
   /** The cluster access entry of the roster principal, when there is one. */
   public readonly accessEntry?: eks.AccessEntry;
+  /** A learner's CI role and CI credentials, when the roster names their repository. */
+  public readonly ci?: GithubCiRole;
   public readonly slug: string;
   public readonly personRole: PersonRole;
 
@@ -183,6 +204,28 @@ export class LabPerson extends Construct {
     // between would otherwise create the MLflow user again after the member removed it.
     this.mlflowSecret.node.addDependency(this.member);
     this.rotationSchedule.node.addDependency(this.member);
+
+    if (props.github !== undefined) {
+      if (!learner) {
+        throw new Error(`LabPerson ${id}: instructor "${props.slug}" has no GitHub CI role`);
+      }
+      this.ci = new GithubCiRole(this, 'Ci', {
+        cohortName: props.cohortName,
+        slug: props.slug,
+        repository: props.github.repository,
+        environments: props.github.environments,
+        oidcProviderArn: props.github.oidcProviderArn,
+        policy: props.github.policy,
+        encryptionKey: props.encryptionKey,
+        rotation: props.rotation,
+        removalPolicy: props.removalPolicy,
+      });
+      // The member goes last (its Delete removes the CI user), and the CI user's first rotation
+      // follows the learner's, which makes the learner's MLflow user it grants MANAGE to.
+      this.ci.secret.node.addDependency(this.member);
+      this.ci.rotationSchedule.node.addDependency(this.member);
+      this.ci.rotationSchedule.node.addDependency(this.rotationSchedule);
+    }
 
     if (props.iamPrincipalArn !== undefined) {
       this.accessEntry = new eks.AccessEntry(this, 'Access', {

@@ -3,6 +3,7 @@ import {
   DEFAULT_DRIFT_SCHEDULE,
   DEFAULT_MLFLOW_PERMISSION,
   DEFAULT_REDIS_IMAGE,
+  DEFAULT_GITHUB_ENVIRONMENTS,
   defaultFeastProject,
   learnerNamespace,
   learnerPrefix,
@@ -64,6 +65,15 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
     expiry: expiryWithDefaults(doc.expiry, profile),
     budget: budgetWithDefaults(doc.budget),
     alerts: alertsWithDefaults(doc.alerts),
+    github:
+      doc.github === undefined
+        ? undefined
+        : {
+            existingOidcProviderArn:
+              doc.github.oidcProvider === undefined || doc.github.oidcProvider === 'create'
+                ? undefined
+                : doc.github.oidcProvider,
+          },
     tags: doc.tags,
   };
 }
@@ -83,6 +93,14 @@ function buildLearner(p: CohortFile['learners'][number], shard: number): Learner
     s3Prefix: learnerPrefix(slug),
     iamPrincipalArn: p.iamPrincipalArn,
     shard,
+    ...(p.github === undefined
+      ? {}
+      : {
+          github: {
+            repository: p.github.repository,
+            environments: p.github.environments ?? DEFAULT_GITHUB_ENVIRONMENTS,
+          },
+        }),
   };
 }
 

@@ -3,6 +3,11 @@ import {
   COHORT_NAME_PATTERN,
   cronScheduleProblem,
   FEAST_PROJECT_PATTERN,
+  GITHUB_ENVIRONMENT_PATTERN,
+  GITHUB_OIDC_PROVIDER_ARN_PATTERN,
+  GITHUB_OWNER_PATTERN,
+  GITHUB_REPOSITORY_NAME_PATTERN,
+  MAX_GITHUB_ENVIRONMENTS,
   IAM_PRINCIPAL_ARN_PATTERN,
   MAX_MLFLOW_ALLOWED_CIDRS,
   MAX_PUBLIC_ACCESS_CIDRS,
@@ -75,6 +80,66 @@ export const instructorSchema = z.strictObject(
   { error: 'must be an instructor: a mapping with id, email and optionally iamPrincipalArn' },
 );
 
+const GITHUB_REPOSITORY_MESSAGE =
+  'must be a GitHub repository written <owner>/<repo>: the owner 1-39 letters, digits and single hyphens (not at either end), the name 1-100 letters, digits, ".", "_" and "-"';
+
+/** `<owner>/<repo>` as GitHub spells it (the OIDC subject compares it case-sensitively). */
+const githubRepository = z.string({ error: notText('repositories') }).refine(
+  (s) => {
+    const [owner, name, ...rest] = s.split('/');
+    return (
+      rest.length === 0 &&
+      owner !== undefined &&
+      name !== undefined &&
+      GITHUB_OWNER_PATTERN.test(owner) &&
+      GITHUB_REPOSITORY_NAME_PATTERN.test(name) &&
+      name !== '.' &&
+      name !== '..' &&
+      !name.toLowerCase().endsWith('.git')
+    );
+  },
+  { error: GITHUB_REPOSITORY_MESSAGE },
+);
+
+const githubEnvironment = z
+  .string({ error: notText('environment names') })
+  .regex(GITHUB_ENVIRONMENT_PATTERN, {
+    error: 'must be a GitHub environment name of 1-255 letters, digits, ".", "_" and "-"',
+  });
+
+/** A learner's GitHub repository: its CI role trusts the repository's environments (Lab 2). */
+export const learnerGithubSchema = z.strictObject(
+  {
+    repository: githubRepository,
+    environments: z
+      .array(githubEnvironment, { error: 'must be a list of GitHub environment names' })
+      .min(1, { error: 'must list at least one environment' })
+      .max(MAX_GITHUB_ENVIRONMENTS, {
+        error: `must list at most ${MAX_GITHUB_ENVIRONMENTS} environments (each is one subject of the CI role's trust policy)`,
+      })
+      .optional(),
+  },
+  { error: 'must be a mapping with repository and optionally environments' },
+);
+
+const GITHUB_OIDC_PROVIDER_MESSAGE =
+  'must be create, or the ARN of an existing IAM OIDC provider arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com';
+
+/** The cohort's GitHub settings: whose OIDC provider the CI roles trust. */
+export const githubSchema = z.strictObject({
+  oidcProvider: z
+    .union(
+      [
+        z.literal('create'),
+        z.string().regex(GITHUB_OIDC_PROVIDER_ARN_PATTERN, { error: GITHUB_OIDC_PROVIDER_MESSAGE }),
+      ],
+      {
+        error: GITHUB_OIDC_PROVIDER_MESSAGE,
+      },
+    )
+    .optional(),
+});
+
 export const learnerSchema = z.strictObject(
   {
     id: personId,
@@ -86,6 +151,7 @@ export const learnerSchema = z.strictObject(
       .max(128, { error: 'must be at most 128 characters' }),
     iamPrincipalArn: iamPrincipalArn.optional(),
     shard: shardPin.optional(),
+    github: learnerGithubSchema.optional(),
   },
   { error: 'must be a learner: a mapping with id, email, displayName and optionally iamPrincipalArn' },
 );
@@ -322,6 +388,7 @@ export const cohortFileSchema = z.strictObject({
   expiry: expirySchema.default({}),
   budget: budgetSchema.default({}),
   alerts: alertsSchema.default({ drift: {} }),
+  github: githubSchema.optional(),
   tags: tagsSchema.default({}),
 });
 

@@ -30,6 +30,25 @@ export interface Learner {
   readonly iamPrincipalArn?: string;
   /** The `learners-N` stack that holds the person's resources (lib/core/shards.ts). */
   readonly shard: number;
+  /** The learner's GitHub repository for the promotion lab. @default - no CI role, CI user or serving */
+  readonly github?: LearnerGithub;
+}
+
+/** A learner's GitHub repository (Lab 2): their CI role trusts its environments. */
+export interface LearnerGithub {
+  /** `<owner>/<repo>`, as GitHub spells it. */
+  readonly repository: string;
+  /** The deployment environments whose jobs may assume the CI role. @default ['staging', 'production'] */
+  readonly environments: readonly string[];
+}
+
+/** The cohort's GitHub settings, with defaults filled in. */
+export interface GithubConfig {
+  /**
+   * The existing GitHub OIDC provider the CI roles trust (an account holds one per URL, so a second
+   * cohort in an account names the first's). @default - the data stack creates it when a learner names a repository
+   */
+  readonly existingOidcProviderArn?: string;
 }
 
 /** MLflow settings with profile defaults filled in. */
@@ -143,6 +162,12 @@ export interface CohortConfig {
   readonly expiry: ExpiryConfig;
   readonly budget: BudgetConfig;
   readonly alerts: AlertsConfig;
+  /**
+   * The cohort's `github` section: with it, the data stack holds GitHub's OIDC provider (or names
+   * the existing one) and the CI policy, whatever the roster (so a learner joining or leaving never
+   * changes the data stack). A learner's `github.repository` needs it. @default - no GitHub CI
+   */
+  readonly github?: GithubConfig;
   /** Extra tags from the cohort file, applied beside the `lab:*` tags. */
   readonly tags: Readonly<Record<string, string>>;
 }

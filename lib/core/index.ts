@@ -9,6 +9,7 @@ export * from './capacity';
 export * from './cidr';
 export * from './drift';
 export * from './enums';
+export * from './github';
 export * from './iam-principals';
 export * from './identity';
 export * from './images';

@@ -89,6 +89,8 @@ export function secretNames(cohort: string) {
     redis: `${p}redis`,
     /** One learner's MLflow credentials: `{"username","password"}`. */
     learnerMlflow: (slug: string) => `${p}${LEARNERS_PREFIX}${slug}/mlflow`,
+    /** The MLflow credentials of one learner's CI (`ci.<slug>`): `{"username","password"}`. */
+    learnerMlflowCi: (slug: string) => `${p}${LEARNERS_PREFIX}${slug}/mlflow-ci`,
     /** One instructor's MLflow credentials (an MLflow admin): `{"username","password"}`. */
     instructorMlflow: (slug: string) => `${p}instructors/${slug}/mlflow`,
   };

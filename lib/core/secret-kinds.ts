@@ -16,6 +16,13 @@ export enum SecretKind {
    * admin reads and manages every learner's work). No personal experiment.
    */
   MLFLOW_INSTRUCTOR = 'mlflow-instructor',
+  /**
+   * `{username, password}` of a learner's CI user `ci.<slug>` (Lab 2): the admin sets it; created
+   * if missing; never an MLflow admin. The admin also makes sure the registered model
+   * `promotion.<slug>` exists, the learner has MANAGE on it, and `ci.<slug>` has EDIT on it and on
+   * the learner's experiment `learners/<slug>`, and nothing more.
+   */
+  MLFLOW_CI = 'mlflow-ci',
   /** `{secretKey}`: a generated key nothing else has to accept (consumers reload it). */
   GENERATED_KEY = 'generated-key',
   /**

@@ -25,6 +25,8 @@ import {
 import { GENERATED_LENGTH } from '../../constructs/cohort-secrets';
 import { CohortConfig } from '../config';
 import {
+  CI_TAG,
+  ciUsername,
   labTags,
   MLFLOW_ADMIN_USERNAME,
   PersonRole,
@@ -142,6 +144,19 @@ export function cohortSecretSpecs(config: CohortConfig): SecretSpec[] {
       kind,
       rotateNow: true,
       person,
+    });
+  }
+  // Lab 2: a learner with a repository has a CI user (GithubCiRole in the learners-N stacks).
+  for (const learner of config.learners.filter((l) => l.github !== undefined)) {
+    specs.push({
+      name: names.learnerMlflowCi(learner.slug),
+      description: `Cohort Lab: CI of ${learner.slug}`,
+      template: { username: ciUsername(learner.slug) },
+      generateKey: 'password',
+      tags: { ...tags, [SECRET_KIND_TAG]: SecretKind.MLFLOW_CI, [CI_TAG]: learner.slug },
+      kind: SecretKind.MLFLOW_CI,
+      rotateNow: true,
+      person: { slug: learner.slug, role: PersonRole.LEARNER },
     });
   }
   return specs;

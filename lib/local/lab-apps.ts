@@ -6,7 +6,9 @@
  *   Kubernetes runs a Job of one name once), then the pod (`sync-admin` init container, then the
  *   server), the load balancer stand-in, and each person's MLflow user: a new person's secret's
  *   first rotation makes it, as the secret's rotation schedule does at deploy; a person whose
- *   current password does not log in (a lab stopped without `down`) gets a rotation too.
+ *   current password does not log in (a lab stopped without `down`) gets a rotation too. Then,
+ *   the same way, each CI user of a learner with a repository (Lab 2: `ci.<slug>`, the promotion
+ *   model and its grants).
  * - Feast: Redis, the `feast-apply-<hash>` Job (unless it ran), the sample features when the
  *   bucket has no data yet (the instructor's steps of labs/feature_repo/README.md), then the pod
  *   (`wait-for-registry` init container, then the server).
@@ -44,6 +46,8 @@ export async function startMlflowApp(
     /** Each person's current credentials, by secret name. */
     readonly current: Readonly<Record<string, Record<string, string>>>;
     readonly rotation: RotationContext;
+    /** Secret names of the learners' CI users (Lab 2), made after the learners' own users. */
+    readonly ci: readonly string[];
   },
 ): Promise<void> {
   const { ports, urls } = s.ctx;
@@ -83,6 +87,23 @@ export async function startMlflowApp(
       return rotated;
     },
   );
+  if (people.ci.length > 0) {
+    await s.step(
+      (rotated: number) =>
+        `learners' CI users: ${people.ci.length} log in with EDIT on their promotion.<slug> model` +
+        (rotated > 0 ? `, ${rotated} made or reset by the rotation function` : ''),
+      async () => {
+        let rotated = 0;
+        for (const name of people.ci) {
+          if (people.fresh.has(name) || !(await canLogIn(urls.mlflow, people.current[name]))) {
+            await rotateSecret(people.rotation, name);
+            rotated += 1;
+          }
+        }
+        return rotated;
+      },
+    );
+  }
 }
 
 /** Feast: Redis, apply Job, sample features, pod. */

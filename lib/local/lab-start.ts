@@ -19,10 +19,10 @@
  * Every process is recorded in `lab.json` as it starts. When anything fails, or the start is
  * interrupted, what was started is stopped (lab-stop.ts) before the error is passed on.
  */
-import { existsSync } from 'fs';
+import { chmodSync, existsSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { CohortConfig } from '../config';
-import { cohortKeyAlias, secretNames, secretPrefix } from '../core';
+import { ciUsername, cohortKeyAlias, secretNames, secretPrefix } from '../core';
 import {
   awsClients,
   ensureBucket,
@@ -48,7 +48,7 @@ import { startFeastApp, startMlflowApp } from './lab-apps';
 import { stopServices } from './lab-stop';
 import { MlflowDeployment } from './mlflow';
 import { cognitoClaims, newClientSecret, startOidcProvider } from './oidc';
-import { credentialsFile, LabPerson, rosterPeople, writeCredentialsFile } from './people';
+import { ciCredentialsFile, credentialsFile, LabPerson, rosterPeople, writeCredentialsFile } from './people';
 import { choosePostgres, PostgresBinaries, PostgresSource, PrivatePostgres } from './postgres';
 import { processStartTicks } from './pids';
 import { randomPassword, startMoto } from './services';
@@ -258,6 +258,7 @@ export async function startLab(opts: StartOptions): Promise<LabRun> {
         fresh: new Set(created.filter((c) => c.person).map((c) => c.name)),
         current: remote,
         rotation,
+        ci: config.learners.filter((l) => l.github !== undefined).map((l) => names.learnerMlflowCi(l.slug)),
       }),
       startFeastApp(kit, feast, s3, bucket),
     ]);
@@ -280,6 +281,14 @@ export async function startLab(opts: StartOptions): Promise<LabRun> {
         }),
       ),
     }));
+    for (const learner of config.learners.filter((l) => l.github !== undefined)) {
+      const file = join(layout.people, `${ciUsername(learner.slug)}.env`);
+      const password = values[names.learnerMlflowCi(learner.slug)].password;
+      writeFileSync(file, ciCredentialsFile(config.name, learner.slug, urls, password, moto.endpoint), {
+        mode: 0o600,
+      });
+      chmodSync(file, 0o600);
+    }
     const open = loopbackProblems(rec.state.services);
     if (open.length > 0)
       throw new LabStartError(`Refusing to run a lab that listens beyond loopback: ${open.join('; ')}`);

@@ -7,7 +7,14 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
 import { CohortConfig } from '../config';
-import { personalExperimentName, PersonRole, rosterGroup, secretNames } from '../core';
+import {
+  ciUsername,
+  personalExperimentName,
+  PersonRole,
+  promotionModelName,
+  rosterGroup,
+  secretNames,
+} from '../core';
 
 /** One person of the roster. */
 export interface LabPerson {
@@ -98,5 +105,32 @@ export function welcomeSheet(person: LabPerson, urls: LabUrls, file: string, cwd
     `  MLflow     ${urls.mlflow}  user ${person.slug}${learner ? `, experiment ${personalExperimentName(person.slug)}` : ''}`,
     `  Feast      ${urls.feast}  group ${person.group}; token: cohort-lab local token ${person.slug}`,
     `  password   in ${shown} (mode 0600; load it with: set -a; . ${shown}; set +a)`,
+  ].join('\n');
+}
+
+/**
+ * The text of a learner's CI credentials file (Lab 2), what their GitHub workflows get from the
+ * repository variables and the `mlflow-ci` secret: the CI user `ci.<slug>` (EDIT on
+ * `promotion.<slug>` and `learners/<slug>`), the secret's id and the model. Pure.
+ */
+export function ciCredentialsFile(
+  cohort: string,
+  slug: string,
+  urls: LabUrls,
+  password: string,
+  awsEndpoint: string,
+): string {
+  return [
+    `# Cohort Lab local lab: the GitHub CI of learner ${slug}. Keep it to yourself (mode 0600).`,
+    '# Load it into a shell with: set -a; . <this file>; set +a',
+    `MLFLOW_TRACKING_URI=${urls.mlflow}`,
+    `MLFLOW_TRACKING_USERNAME=${ciUsername(slug)}`,
+    `MLFLOW_TRACKING_PASSWORD=${password}`,
+    `MLFLOW_EXPERIMENT_NAME=${personalExperimentName(slug)}`,
+    `PROMOTION_MODEL_NAME=${promotionModelName(slug)}`,
+    "# The repository variable MLFLOW_CI_SECRET_ID, in the lab's Secrets Manager (moto):",
+    `MLFLOW_CI_SECRET_ID=${secretNames(cohort).learnerMlflowCi(slug)}`,
+    `AWS_ENDPOINT_URL=${awsEndpoint}`,
+    '',
   ].join('\n');
 }

@@ -298,20 +298,24 @@ export function filterPoliciesWarning(templates: readonly SynthesisedTemplate[])
 
 /**
  * The warning `plan` shows when the cohort's stacks create more IAM roles than an account holds by
- * default (the people's roles, under `peoplePath`, and the stacks' own); undefined otherwise.
+ * default (the people's roles, under `peoplePath`, the learners' CI roles, under `ciPath`, and the
+ * stacks' own); undefined otherwise.
  */
 export function rolesWarning(
   templates: readonly SynthesisedTemplate[],
   peoplePath: string,
+  ciPath?: string,
 ): string | undefined {
   const roles = templates.flatMap((t) => resourcesOfType(t.template, 'AWS::IAM::Role'));
   const people = roles.filter(([, r]) => r.Properties?.Path === peoplePath).length;
+  const ci = ciPath === undefined ? 0 : roles.filter(([, r]) => r.Properties?.Path === ciPath).length;
   if (roles.length <= ROLES_PER_ACCOUNT.budget) {
     return undefined;
   }
+  const ciPart = ci === 0 ? '' : `${figure(ci)} for learners' GitHub CI, `;
   return (
     `IAM ROLES ABOVE THE DEFAULT QUOTA: the cohort creates ${figure(roles.length)} IAM roles ` +
-    `(${figure(people)} for people, ${figure(roles.length - people)} for its stacks), more than the ` +
+    `(${figure(people)} for people, ${ciPart}${figure(roles.length - people - ci)} for its stacks), more than the ` +
     `${figure(ROLES_PER_ACCOUNT.serviceLimit)} ${ROLES_PER_ACCOUNT.service} allows in an account by default ` +
     `(${ROLES_PER_ACCOUNT.source}). Raise the account's quota before deploying, with room for the ` +
     `roles the account already holds.`

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { CohortConfig, maxNodesWarning } from '../config';
-import { labTags, Limit, peopleRolePath, STACK_RESOURCES, TEMPLATE_BYTES } from '../core';
+import { ciRolePath, labTags, Limit, peopleRolePath, STACK_RESOURCES, TEMPLATE_BYTES } from '../core';
 import { addCohortStacks, allStacks, newCohortApp } from '../stacks/cohort-app';
 import { enablePolicyChecks, PolicyViolation, synthWithPolicyChecks } from '../stacks/policy-checks';
 import { parseTemplate, SynthesisedTemplate } from './cfn-template';
@@ -84,6 +84,7 @@ export function planCohort(config: CohortConfig, outdir: string, today: string):
     rolesWarning(
       templates.map((t) => t.synthesised),
       peopleRolePath(config.name),
+      ciRolePath(config.name),
     ),
     filterPoliciesWarning(templates.map((t) => t.synthesised)),
     maxNodesWarning(config),

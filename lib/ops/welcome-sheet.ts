@@ -90,6 +90,20 @@ export interface WelcomeSheet {
     /** Who holds those grants (the person's role) and how to use it. */
     readonly access: string;
   };
+  /**
+   * A learner's GitHub CI (Lab 2), when the roster names their repository: the repository
+   * variables their workflows read.
+   */
+  readonly githubCi?: {
+    readonly repository: string;
+    readonly environments: readonly string[];
+    /** `vars.COHORT_LAB_CI_ROLE_ARN`. */
+    readonly roleArn: string;
+    /** `vars.MLFLOW_CI_SECRET_ID`. */
+    readonly secretId: string;
+    readonly mlflowUsername: string;
+    readonly model: string;
+  };
   /** Placeholders left in the sheet, and where their values are. */
   readonly fillIn: readonly FillIn[];
 }

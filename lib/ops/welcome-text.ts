@@ -97,6 +97,23 @@ export function renderSheet(sheet: WelcomeSheet, envFile: string, password?: str
     );
   }
 
+  if (sheet.githubCi !== undefined) {
+    const ci = sheet.githubCi;
+    lines.push('', `GitHub CI of ${ci.repository} (Lab 2: the promotion pipeline)`);
+    row('environments', `${ci.environments.join(', ')} (jobs elsewhere cannot assume the role)`);
+    row(
+      'MLflow',
+      `user ${ci.mlflowUsername}: EDIT on ${ci.model} and your experiment; you MANAGE ${ci.model}`,
+    );
+    text('Set these repository variables (Settings, Secrets and variables, Actions, Variables):');
+    commands([
+      `COHORT_LAB_CI_ROLE_ARN=${ci.roleArn}`,
+      `MLFLOW_CI_SECRET_ID=${ci.secretId}`,
+      `AWS_REGION=${sheet.region}`,
+      `MLFLOW_TRACKING_URI=${mlflow.url}`,
+    ]);
+  }
+
   lines.push('', 'S3: the cohort bucket');
   row(learner ? 'your prefix' : 'you write', `${s3.uri} (read and write)`);
   row('you read', s3.readOnly.map((p) => `s3://${s3.bucket}/${p}`).join(', '));

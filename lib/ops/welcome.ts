@@ -12,6 +12,9 @@ import { join } from 'path';
 import { CohortConfig } from '../config';
 import { closestKey } from '../config/suggest';
 import {
+  ciRoleArn,
+  ciUsername,
+  promotionModelName,
   ApiEndpointAccess,
   clusterName,
   COHORT_NAMESPACE,
@@ -87,6 +90,7 @@ interface RosterPerson {
   readonly iamPrincipalArn?: string;
   readonly namespace?: string;
   readonly shard: number;
+  readonly github?: { readonly repository: string; readonly environments: readonly string[] };
 }
 
 function rosterOf(config: CohortConfig): RosterPerson[] {
@@ -192,7 +196,28 @@ function sheetOf(config: CohortConfig, person: RosterPerson, options: WelcomeOpt
           ? 'none: an instructor without an iamPrincipalArn on the roster has no AWS role'
           : 'your role, which you assume',
     },
-    fillIn: fillIns(config, options, roleArn !== undefined),
+    ...githubCiOf(config, person, regionName),
+    fillIn: fillIns(config, options, roleArn !== undefined || person.github !== undefined),
+  };
+}
+
+/** A learner's CI role and secret (Lab 2): their repository variables, computed without asking AWS. */
+function githubCiOf(
+  config: CohortConfig,
+  person: RosterPerson,
+  regionName: string | undefined,
+): Pick<WelcomeSheet, 'githubCi'> {
+  if (person.github === undefined) return {};
+  const partition = regionName === undefined ? DEFAULT_PARTITION : partitionOfRegion(regionName);
+  return {
+    githubCi: {
+      repository: person.github.repository,
+      environments: person.github.environments,
+      roleArn: ciRoleArn(partition, config.account ?? FILL_IN.account, config.name, person.slug),
+      secretId: secretNames(config.name).learnerMlflowCi(person.slug),
+      mlflowUsername: ciUsername(person.slug),
+      model: promotionModelName(person.slug),
+    },
   };
 }
 

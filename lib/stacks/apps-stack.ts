@@ -13,6 +13,7 @@ import {
   DatabaseEndpoint,
   ImageSource,
   InfraValues,
+  ServingImage,
 } from '../../cdk8s';
 import { ArtifactBucket } from '../../constructs/artifact-bucket';
 import { CohortMonitoring, IngressLoadBalancer } from '../../constructs/cohort-monitoring';
@@ -83,6 +84,8 @@ export class AppsStack extends Stack {
   public readonly images: { readonly mlflow: string; readonly feast: string };
   /** Lab 3's drift image (images/monitoring, or the cohort file's drift.image) and where it comes from. */
   public readonly driftImage: { readonly uri: string; readonly source: ImageSource };
+  /** The MLflow image as the learners' model servers run it (Lab 2). */
+  public readonly servingImage: ServingImage;
   public readonly secrets: CohortSecrets;
   public readonly rotation: SecretRotation;
   /** The learners' drift jobs' shared Pod Identity role (each learner's association is in their shard). */
@@ -109,6 +112,7 @@ export class AppsStack extends Stack {
     this.driftImage = config.drift.image
       ? { uri: config.drift.image, source: ImageSource.COHORT_FILE }
       : { uri: this.monitoringImageAsset().imageUri, source: ImageSource.CDK_ASSET };
+    this.servingImage = { image: mlflowImage.uri, source: mlflowImage.source };
 
     this.identity = new CohortIdentity(this, 'Identity', {
       cohortName: config.name,

@@ -72,6 +72,7 @@ export function addCohortStacks(app: App, config: CohortConfig): CohortStacks {
       cluster: cluster.cluster.cluster,
       cohortKey: data.key.key,
       policies: data.peoplePolicies,
+      servingImage: apps.servingImage,
       rotation: apps.rotation,
       secretsOperatorRole: cluster.secretsSync.operatorRole.role,
       userPoolId: apps.identity.userPool.userPoolId,

@@ -6,6 +6,7 @@ import { CohortAlerts } from '../../constructs/cohort-alerts';
 import { CohortBudget } from '../../constructs/cohort-budget';
 import { CohortExpiry } from '../../constructs/cohort-expiry';
 import { CohortKey } from '../../constructs/cohort-key';
+import { CiPolicy, GithubOidcProvider } from '../../constructs/github-ci';
 import { PeoplePolicies } from '../../constructs/lab-person';
 import { budgetAmountUsd, CohortConfig, CostEstimate, estimateCost, NoPriceError } from '../config';
 import {
@@ -39,6 +40,10 @@ export class DataStack extends Stack {
   public readonly rotationFailed: events.Rule;
   /** The managed policies of the people's roles (learners, instructors). */
   public readonly peoplePolicies: PeoplePolicies;
+  /** GitHub's OIDC provider, when a learner names a repository (created, or the configured one). */
+  public readonly githubOidc?: GithubOidcProvider;
+  /** The policy every learner's CI role shares, when a learner names a repository. */
+  public readonly ciPolicy?: CiPolicy;
   /** The monthly budget on the `lab:cohort` cost-allocation tag. */
   public readonly budget: CohortBudget;
   /** Reminders and the notice around `lab:expires`; with `expiry.action: teardown`, the stack deletions. */
@@ -68,6 +73,19 @@ export class DataStack extends Stack {
     this.artifacts.grantPeopleByTag(config.name);
     this.key.grantPeopleKeyUse(config.name);
     this.peoplePolicies = new PeoplePolicies(this, 'People', { cohortName: config.name });
+    if (config.github !== undefined) {
+      // Lab 2: learners' GitHub Actions reach AWS through their CI roles (learners-N stacks). With
+      // the cohort's github section, not with the roster: a learner joining or leaving never
+      // changes this stack.
+      this.githubOidc = new GithubOidcProvider(this, 'GithubOidc', {
+        existingProviderArn: config.github.existingOidcProviderArn,
+      });
+      this.ciPolicy = new CiPolicy(this, 'CiPolicy', {
+        cohortName: config.name,
+        bucket: this.artifacts.bucket,
+        encryptionKey: this.key.key,
+      });
+    }
 
     // Where failures that need a human go; the owner and the ops list are subscribed by email (the
     // instructors and learners in their learners-N stacks, see LearnersStack).

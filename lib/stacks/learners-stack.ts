@@ -4,13 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addLearnerChart, ImageSource, LearnerChart } from '../../cdk8s';
+import { addLearnerChart, ImageSource, LearnerChart, ServingImage } from '../../cdk8s';
 import { CohortAlerts } from '../../constructs/cohort-alerts';
+import { GithubOidcProvider } from '../../constructs/github-ci';
 import { LabPerson, PeoplePolicies } from '../../constructs/lab-person';
 import { DriftRole, LearnerDrift } from '../../constructs/learner-drift';
 import { SecretRotation } from '../../constructs/mlflow-rotation';
 import { CohortConfig, Instructor, Learner } from '../config';
-import { PersonRole } from '../core';
+import { ciPolicyName, PersonRole } from '../core';
 
 /** One person of a shard, with what they are. */
 export type ShardMember =
@@ -30,6 +31,8 @@ export interface LearnersStackProps extends StackProps {
   readonly cohortKey: kms.IKey;
   /** The people's shared managed policies (data stack). */
   readonly policies: PeoplePolicies;
+  /** The MLflow image (apps stack): the model servers of learners with a repository run it. */
+  readonly servingImage: ServingImage;
   /** The shared rotation function (apps stack): creates each person's MLflow user. */
   readonly rotation: SecretRotation;
   /** The External Secrets Operator's role (cluster stack): it reads a learner's secret as the learner. */
@@ -61,6 +64,17 @@ export class LearnersStack extends Stack {
   /** Each learner's chart (what the manifest applies), by slug. */
   public readonly charts: ReadonlyMap<string, LearnerChart>;
 
+  private sharedCiPolicy?: iam.IManagedPolicy;
+
+  /**
+   * The data stack's CI policy, by its fixed name (no cross-stack reference: its export would make
+   * the data stack change when the first learner with a repository joins or the last one leaves).
+   */
+  private ciPolicy(cohort: string): iam.IManagedPolicy {
+    this.sharedCiPolicy ??= iam.ManagedPolicy.fromManagedPolicyName(this, 'CiPolicy', ciPolicyName(cohort));
+    return this.sharedCiPolicy;
+  }
+
   constructor(scope: Construct, id: string, props: LearnersStackProps) {
     super(scope, id, props);
     const { config } = props;
@@ -83,6 +97,12 @@ export class LearnersStack extends Stack {
         userPoolId: props.userPoolId,
         iamPrincipalArn: person.iamPrincipalArn,
         trustedRoles: learner ? [props.secretsOperatorRole] : [],
+        github: learner?.github && {
+          repository: learner.github.repository,
+          environments: learner.github.environments,
+          oidcProviderArn: GithubOidcProvider.arnIn(config.github?.existingOidcProviderArn),
+          policy: this.ciPolicy(config.name),
+        },
       });
       people.set(person.slug, labPerson);
       if (learner) {
@@ -107,6 +127,7 @@ export class LearnersStack extends Stack {
           this.region,
           learner,
           labPerson.role.roleArn,
+          props.servingImage,
           {
             image: props.driftImage.uri,
             imageSource: props.driftImage.source,

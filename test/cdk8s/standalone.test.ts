@@ -98,7 +98,9 @@ describe('standalone manifests (cdk8s synth for an existing cluster)', () => {
             });
           })
           .sort();
-      const appliedObjects = [namespaces, mlflow, feast].flatMap((c) => c.toJson() as K8s[]);
+      const appliedObjects = [namespaces, mlflow, feast, ...learnerCharts].flatMap(
+        (c) => c.toJson() as K8s[],
+      );
       expect(shape(standaloneAll)).toEqual(shape(appliedObjects));
     },
   );

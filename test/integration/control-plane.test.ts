@@ -60,6 +60,8 @@ const ENVIRONMENT = join(REPO_ROOT, 'cohorts', 'demo.environment.json');
 const demoConfig = loadCohortFile(DEMO, { today: TODAY });
 const LEARNER_NAMESPACES = demoConfig.learners.map((l) => l.namespace);
 const [GRACE, ALAN] = LEARNER_NAMESPACES;
+/** Namespaces of the learners with a repository (Lab 2): they hold the model servers. */
+const SERVING_NAMESPACES = demoConfig.learners.filter((l) => l.github !== undefined).map((l) => l.namespace);
 
 /**
  * The Kubernetes user EKS gives an IAM role's session when its access entry names no username:
@@ -299,6 +301,10 @@ describe('the demo cohort on Kubernetes 1.36', () => {
       'Deployment mlflow': demoConfig.mlflow.replicas,
       'Deployment redis': 1,
       'Deployment feast': demoConfig.feast.replicas,
+      // Lab 2: the model server of each learner with a repository (Grace), champion and canary
+      ...(demoConfig.learners.some((l) => l.github !== undefined)
+        ? { 'Deployment model-champion': 3, 'Deployment model-canary': 1 }
+        : {}),
       ...Object.fromEntries(jobs.map((j) => [`Job ${j.metadata.name}`, 1])),
     });
     const failed = await admin.list<{ message: string }>('v1', 'Event', {
@@ -479,10 +485,11 @@ describe('the demo cohort on Kubernetes 1.36', () => {
       expect((await grace.create(labPod(GRACE, `fill-${i}`))).status).toBe(201);
     }
     const over = await grace.create(labPod(GRACE, 'over-quota'));
-    expect([over.status, (over.body as { message: string }).message]).toEqual([
-      403,
-      'pods "over-quota" is forbidden: exceeded quota: lab-quota, requested: limits.cpu=500m, used: limits.cpu=2, limited: limits.cpu=2',
-    ]);
+    // (Grace's quota holds her model servers' room on top: 3 CPUs of limits where others have 2)
+    expect(over.status).toBe(403);
+    expect((over.body as { message: string }).message).toMatch(
+      /^pods "over-quota" is forbidden: exceeded quota: lab-quota, requested: limits\.cpu=500m, used: limits\.cpu=(\d+), limited: limits\.cpu=\1$/,
+    );
     for (const name of ['defaults', 'notebook', ...Array.from({ length: room }, (_, i) => `fill-${i + 1}`)]) {
       await admin.delete({ apiVersion: 'v1', kind: 'Pod', namespace: GRACE, name });
     }
@@ -563,17 +570,26 @@ describe('the demo cohort on Kubernetes 1.36', () => {
       },
       [`${c}/redis`]: { selects: [`${c}/redis`], ingress: [[`${c}/feast`, `${c}/feast-apply`]], egress: [] },
       ...Object.fromEntries(
-        LEARNER_NAMESPACES.flatMap((ns) => [
-          [`${ns}/default-deny`, { selects: [`${ns}/lab-job`], ingress: [], egress: [dns] }],
-          [
-            `${ns}/allow-lab-services`,
-            {
-              selects: [`${ns}/lab-job`],
-              ingress: [],
-              egress: [[`${c}/mlflow`], [`${c}/feast`], [internet], [podIdentity]],
-            },
-          ],
-        ]),
+        LEARNER_NAMESPACES.flatMap((ns) => {
+          // Lab 2: a learner with a repository (Grace) has model-server pods, admitted on 8080
+          // from her own namespace's pods only.
+          const serving = SERVING_NAMESPACES.includes(ns);
+          const own = serving ? [`${ns}/lab-job`, `${ns}/model-server`] : [`${ns}/lab-job`];
+          return [
+            [`${ns}/default-deny`, { selects: own, ingress: [], egress: [dns] }],
+            [
+              `${ns}/allow-lab-services`,
+              {
+                selects: own,
+                ingress: [],
+                egress: [[`${c}/mlflow`], [`${c}/feast`], [internet], [podIdentity]],
+              },
+            ],
+            ...(serving
+              ? [[`${ns}/model-server`, { selects: [`${ns}/model-server`], ingress: [own], egress: [] }]]
+              : []),
+          ];
+        }),
       ),
     });
   });

@@ -137,6 +137,7 @@ describe('the drift CronJob as a local process against the local lab and moto', 
       'eu-west-1',
       person,
       'arn:aws:iam::111122223333:role/x',
+      { image: 'cohort-lab-mlflow:local', source: ImageSource.ENVIRONMENT_FILE },
       {
         image: 'cohort-lab-monitoring:local',
         imageSource: ImageSource.ENVIRONMENT_FILE,

@@ -427,7 +427,8 @@ describe('cohort-lab local: the demo cohort on this machine', () => {
     timings['down (s)'] = ((Date.now() - t0) / 1000).toFixed(1);
     expect({ code: down.code, stderr: down.stderr }).toEqual({ code: 0, stderr: '' });
     expect(down.stdout).toContain('No process of the lab is left, and none of its ports listens.');
-    expect(down.stdout).toMatch(/Saved what moto held: \d+ object\(s\) of the bucket, 9 secret\(s\)\./);
+    // (10: the services' 5, the 4 people's and Grace's CI user's, Lab 2)
+    expect(down.stdout).toMatch(/Saved what moto held: \d+ object\(s\) of the bucket, 10 secret\(s\)\./);
     assertNothingLeft(stateDir, base, records);
     expect(statSync(join(stateDir, 'saved', 'secrets.json')).mode & 0o777).toBe(0o600);
     rememberSaved(stateDir);

@@ -49,23 +49,7 @@ export async function ensureAccess(
   }
   if (isAdmin) return;
   const name = personalExperimentName(username);
-  let experiment = await mlflow.experimentByName(admin, name);
-  if (experiment === undefined) {
-    // undefined: created meanwhile by someone else (RESOURCE_ALREADY_EXISTS); read it back.
-    const id = await mlflow.createExperiment(admin, name);
-    if (id !== undefined) {
-      deps.log('info', 'setSecret: created the personal experiment', { ...fields, experiment: name });
-    }
-    experiment =
-      id !== undefined ? { id, lifecycleStage: 'active' } : await mlflow.experimentByName(admin, name);
-    if (experiment === undefined) {
-      throw new RotationError(`setSecret: experiment ${name} neither exists nor can be created`);
-    }
-  }
-  if (experiment.lifecycleStage === 'deleted') {
-    await mlflow.restoreExperiment(admin, experiment.id);
-    deps.log('info', 'setSecret: restored the deleted personal experiment', { ...fields, experiment: name });
-  }
+  const experiment = await ensureExperiment(deps, mlflow, admin, name, fields);
   if (await mlflow.grantExperiment(admin, username, experiment.id, PERSONAL_EXPERIMENT_PERMISSION)) {
     deps.log('info', 'setSecret: granted MANAGE on the personal experiment', { ...fields, experiment: name });
     return;
@@ -83,6 +67,37 @@ export async function ensureAccess(
       experiment: name,
     });
   }
+}
+
+/**
+ * The experiment `name`, created when missing and restored when deleted (runs in it are never
+ * touched), acting as `admin`.
+ */
+export async function ensureExperiment(
+  deps: RotationDeps,
+  mlflow: MlflowApi,
+  admin: UserSecret,
+  name: string,
+  fields: Record<string, string>,
+): Promise<{ readonly id: string }> {
+  let experiment = await mlflow.experimentByName(admin, name);
+  if (experiment === undefined) {
+    // undefined: created meanwhile by someone else (RESOURCE_ALREADY_EXISTS); read it back.
+    const id = await mlflow.createExperiment(admin, name);
+    if (id !== undefined) {
+      deps.log('info', 'setSecret: created the personal experiment', { ...fields, experiment: name });
+    }
+    experiment =
+      id !== undefined ? { id, lifecycleStage: 'active' } : await mlflow.experimentByName(admin, name);
+    if (experiment === undefined) {
+      throw new RotationError(`setSecret: experiment ${name} neither exists nor can be created`);
+    }
+  }
+  if (experiment.lifecycleStage === 'deleted') {
+    await mlflow.restoreExperiment(admin, experiment.id);
+    deps.log('info', 'setSecret: restored the deleted personal experiment', { ...fields, experiment: name });
+  }
+  return experiment;
 }
 
 /** Prove, as the user itself, what {@link ensureAccess} made so. Throws when it is not so. */

@@ -29,6 +29,9 @@ export interface Experiment {
  */
 const PERMISSIONS_API = '/api/3.0/mlflow/users/permissions';
 
+/** The kinds of resource a grant is on (MLflow's `resource_type`). */
+export type ResourceType = 'experiment' | 'registered_model';
+
 export class MlflowApi {
   constructor(private readonly deps: RotationDeps) {}
 
@@ -131,25 +134,51 @@ export class MlflowApi {
   }
 
   /** `username`'s effective permission on experiment `id` (a grant, else the default permission). */
-  public async experimentPermission(admin: UserSecret, username: string, id: string): Promise<string> {
-    const query = new URLSearchParams({ username, resource_type: 'experiment', resource_id: id });
-    const res = await this.call('GET', `${PERMISSIONS_API}/get?${query.toString()}`, admin);
+  public async experimentPermission(auth: Auth, username: string, id: string): Promise<string> {
+    return this.permission(auth, username, 'experiment', id);
+  }
+
+  /** Grant `permission` on experiment `id`; false when `username` already has a grant there. */
+  public async grantExperiment(
+    auth: Auth,
+    username: string,
+    id: string,
+    permission: string,
+  ): Promise<boolean> {
+    return this.grant(auth, username, 'experiment', id, permission);
+  }
+
+  /** Take `username`'s grant on experiment `id` away (none there is fine). */
+  public async revokeExperiment(auth: Auth, username: string, id: string): Promise<void> {
+    return this.revoke(auth, username, 'experiment', id);
+  }
+
+  /** `username`'s effective permission on a resource (a grant, else the default permission). */
+  public async permission(
+    auth: Auth,
+    username: string,
+    resourceType: ResourceType,
+    id: string,
+  ): Promise<string> {
+    const query = new URLSearchParams({ username, resource_type: resourceType, resource_id: id });
+    const res = await this.call('GET', `${PERMISSIONS_API}/get?${query.toString()}`, auth);
     if (res.status !== 200 || typeof res.body.permission !== 'string') {
       throw this.error(res, 'users/permissions/get');
     }
     return res.body.permission;
   }
 
-  /** Grant `permission` on experiment `id`; false when `username` already has a grant there. */
-  public async grantExperiment(
-    admin: UserSecret,
+  /** Grant `permission` on a resource; false when `username` already has a grant there. */
+  public async grant(
+    auth: Auth,
     username: string,
+    resourceType: ResourceType,
     id: string,
     permission: string,
   ): Promise<boolean> {
-    const res = await this.call('POST', `${PERMISSIONS_API}/grant`, admin, {
+    const res = await this.call('POST', `${PERMISSIONS_API}/grant`, auth, {
       username,
-      resource_type: 'experiment',
+      resource_type: resourceType,
       resource_id: id,
       permission,
     });
@@ -158,14 +187,31 @@ export class MlflowApi {
     return true;
   }
 
-  /** Take `username`'s grant on experiment `id` away (none there is fine). */
-  public async revokeExperiment(admin: UserSecret, username: string, id: string): Promise<void> {
-    const res = await this.call('POST', `${PERMISSIONS_API}/revoke`, admin, {
+  /** Take `username`'s grant on a resource away (none there is fine). */
+  public async revoke(auth: Auth, username: string, resourceType: ResourceType, id: string): Promise<void> {
+    const res = await this.call('POST', `${PERMISSIONS_API}/revoke`, auth, {
       username,
-      resource_type: 'experiment',
+      resource_type: resourceType,
       resource_id: id,
     });
     if (res.status !== 200 && res.status !== 404) throw this.error(res, 'users/permissions/revoke');
+  }
+
+  /** Whether the registered model `name` exists (as `auth` may see it). */
+  public async registeredModelExists(auth: Auth, name: string): Promise<boolean> {
+    const query = new URLSearchParams({ name });
+    const res = await this.call('GET', `/api/2.0/mlflow/registered-models/get?${query.toString()}`, auth);
+    if (res.status === 404) return false;
+    if (res.status !== 200) throw this.error(res, 'registered-models/get');
+    return true;
+  }
+
+  /** Create the registered model `name`; false when it exists already. */
+  public async createRegisteredModel(auth: Auth, name: string): Promise<boolean> {
+    const res = await this.call('POST', '/api/2.0/mlflow/registered-models/create', auth, { name });
+    if (res.status === 400 && res.body.error_code === 'RESOURCE_ALREADY_EXISTS') return false;
+    if (res.status !== 200) throw this.error(res, 'registered-models/create');
+    return true;
   }
 
   /** `MLflow answered <status> (<error_code>) to <what>`: MLflow's error code, never its message. */

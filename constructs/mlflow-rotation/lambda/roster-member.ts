@@ -11,8 +11,8 @@
  *   role's group; an Update that changes the Role takes the user out of the old group; an Update
  *   that changes the Slug answers a new physical id, and CloudFormation then deletes the old one.
  *   The MLflow user is not made here: the person's secret's first rotation makes it.
- * - Delete: the MLflow user (users/delete with the working admin) and the Cognito user; either
- *   already gone is fine. Experiments and runs stay, for the instructors.
+ * - Delete: the MLflow user (users/delete with the working admin), the learner's CI user
+ *   `ci.<slug>` when there is one, and the Cognito user; any already gone is fine. Experiments and runs stay, for the instructors.
  *
  * Every request is idempotent (CloudFormation may repeat one) and is answered, SUCCESS or FAILED
  * with a reason that names what failed and never holds a secret value.
@@ -26,6 +26,7 @@ import {
   AdminUpdateUserAttributesCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 // The modules themselves, not the lib/core index: the Lambda bundle must not pull in aws-cdk-lib.
+import { ciUsername } from '../../../lib/core/github';
 import { normaliseId, slugProblem } from '../../../lib/core/identity';
 import { ROSTER_MEMBER_RESOURCE_TYPE, ROSTER_ROLES, rosterGroup, RosterRole } from '../../../lib/core/roster';
 import { workingAdmin } from './admin';
@@ -246,6 +247,11 @@ async function remove(
     ...fields,
     slug,
   });
+  // A learner's CI user (Lab 2) goes with them; most members have none.
+  const ciDeleted = await mlflow.deleteUser(admin, ciUsername(slug));
+  if (ciDeleted) {
+    deps.log('info', 'roster member: deleted the CI user', { ...fields, slug });
+  }
   const gone = await cognito(
     'AdminDeleteUser',
     deps.cognito.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: slug })),

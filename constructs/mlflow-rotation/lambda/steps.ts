@@ -12,6 +12,7 @@ import {
 import { SecretKind } from '../../../lib/core/secret-kinds';
 import { checkAccess, ensureAccess } from './access';
 import { workingAdmin } from './admin';
+import { checkCiAccess, ensureCiAccess } from './ci-access';
 import { RotationError } from './errors';
 import { MlflowApi } from './mlflow-api';
 import { getJson, newPassword, tryGetJson, userSecret } from './secret-store';
@@ -34,6 +35,7 @@ export async function createSecret(
     case SecretKind.MLFLOW_ADMIN:
     case SecretKind.MLFLOW_USER:
     case SecretKind.MLFLOW_INSTRUCTOR:
+    case SecretKind.MLFLOW_CI:
       userSecret(current, arn);
       pending = { ...current, password: await newPassword(deps) };
       break;
@@ -96,7 +98,11 @@ export async function setSecret(
   } else {
     deps.log('info', 'setSecret: the admin set the pending password', { secret: arn, token });
   }
-  await ensureAccess(deps, mlflow, admin, kind, pending.username, { secret: arn, token });
+  if (kind === SecretKind.MLFLOW_CI) {
+    await ensureCiAccess(deps, mlflow, admin, pending.username, arn, { secret: arn, token });
+  } else {
+    await ensureAccess(deps, mlflow, admin, kind, pending.username, { secret: arn, token });
+  }
 }
 
 /**
@@ -160,6 +166,8 @@ export async function testSecret(
     if (!(await mlflow.canLogIn(user.username, user.password))) {
       throw new RotationError(`testSecret: the pending password of ${arn} does not log in to MLflow`);
     }
+  } else if (kind === SecretKind.MLFLOW_CI) {
+    await checkCiAccess(mlflow, await workingAdmin(deps, mlflow, 'testSecret'), user, arn);
   } else {
     await checkAccess(mlflow, user, kind, arn);
   }

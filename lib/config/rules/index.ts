@@ -4,6 +4,7 @@ import { clusterRule } from './cluster';
 import { computeRule } from './compute';
 import { courseRule } from './course';
 import { expiryRule } from './expiry';
+import { githubRule } from './github';
 import { ingressRule, mlflowAccessRule } from './ingress';
 import { peopleRule, principalPartitionRule } from './people';
 import { rule, RuleEntry } from './rule';
@@ -16,6 +17,7 @@ export * from './cluster';
 export * from './compute';
 export * from './course';
 export * from './expiry';
+export * from './github';
 export * from './ingress';
 export * from './people';
 export * from './rule';
@@ -38,4 +40,5 @@ export const COHORT_RULES: readonly RuleEntry[] = [
   rule('cluster', ['cluster'], clusterRule),
   rule('expiry', ['expiry', 'course'], expiryRule),
   rule('budget', ['budget', 'region', 'compute'], budgetRule),
+  rule('github', ['learners', 'account', 'github'], githubRule),
 ];

@@ -1,7 +1,7 @@
 /**
  * `cohort-lab report <cohort-file>`: build the report from the synthesised app and write it; with
  * `--local` (the cohort's running local lab) or `--live` (the deployed cohort on AWS) add the
- * recent changes read from it. Exit 0 written, 1 the environment cannot be read, 2 bad input.
+ * recent changes and the promotion lab's history read from it. Exit 0 written, 1 the environment cannot be read, 2 bad input.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { resolve } from 'path';
@@ -12,6 +12,7 @@ import { awsTarget } from '../validate/targets-aws';
 import { localTarget } from '../validate/targets-local';
 import { ValidateInputError } from '../validate/types';
 import { buildReport, writeReport } from './index';
+import { promotionHistorySection } from './promotions';
 import { recentChangesSection } from './recent';
 
 export interface ReportOptions {
@@ -42,7 +43,11 @@ export async function reportCommand(
         config,
         opts.state === undefined ? defaultStateDir(config.name) : resolve(opts.state),
       );
-      sections = [...sections, await recentChangesSection(target, undefined, new Date())];
+      sections = [
+        ...sections,
+        await recentChangesSection(target, undefined, new Date()),
+        await promotionHistorySection(target, config),
+      ];
     } else if (opts.live) {
       const target = await awsTarget(config, opts);
       const region = opts.region ?? config.region;
@@ -50,7 +55,11 @@ export async function reportCommand(
         region,
         ...(opts.profile === undefined ? {} : { profile: opts.profile }),
       });
-      sections = [...sections, await recentChangesSection(target, cfn, new Date())];
+      sections = [
+        ...sections,
+        await recentChangesSection(target, cfn, new Date()),
+        await promotionHistorySection(target, config),
+      ];
     }
     const written = writeReport({ ...report, sections }, opts.out);
     io.out(`Compliance report of ${config.name}: ${written.markdown}, ${written.html}`);

@@ -160,4 +160,35 @@ describe('buildCohortConfig', () => {
       slack: { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' },
     });
   });
+
+  test("a learner's GitHub repository gets the default environments; the OIDC provider defaults to created", () => {
+    // GIVEN
+    const doc = cohortFile((d) => {
+      (d.learners as Array<Record<string, unknown>>)[0].github = { repository: 'grace-hopper/promotion' };
+      d.github = {};
+    });
+    // WHEN
+    const config = buildCohortConfig(doc, Profile.cohort(), 'base.yaml');
+    // THEN
+    expect(config.learners[0].github).toEqual({
+      repository: 'grace-hopper/promotion',
+      environments: ['staging', 'production'],
+    });
+    expect(config.github).toEqual({ existingOidcProviderArn: undefined });
+    // ... and a file without the section has no GitHub CI
+    expect(buildCohortConfig(cohortFile(), Profile.cohort(), 'base.yaml').github).toBeUndefined();
+  });
+
+  test('a learner without a repository has no github field; an existing provider ARN is kept', () => {
+    // GIVEN
+    const arn = 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com';
+    const doc = cohortFile((d) => {
+      d.github = { oidcProvider: arn };
+    });
+    // WHEN
+    const config = buildCohortConfig(doc, Profile.cohort(), 'base.yaml');
+    // THEN
+    expect('github' in config.learners[0]).toBe(false);
+    expect(config.github?.existingOidcProviderArn).toBe(arn);
+  });
 });

@@ -452,6 +452,53 @@ describe('bad cohort files', () => {
     ],
   );
 
+  // Lab 2: learners' GitHub repositories and the cohort's OIDC provider.
+  cases.push(
+    [
+      'github-bad-repository.yaml',
+      [
+        'learners[0].github.repository: must be a GitHub repository written <owner>/<repo>: the owner 1-39 letters, digits and single hyphens (not at either end), the name 1-100 letters, digits, ".", "_" and "-" (got "-grace/promotion")',
+      ],
+    ],
+    [
+      'github-bad-environment.yaml',
+      [
+        'learners[0].github.environments[1]: must be a GitHub environment name of 1-255 letters, digits, ".", "_" and "-" (got "prod*")',
+      ],
+    ],
+    [
+      'github-duplicates.yaml',
+      [
+        'learners[0].github.environments[1]: duplicates learners[0].github.environments[0] (GitHub environment names are not case-sensitive) (got "Staging")',
+        'learners[1].github.repository: duplicates learners[0].github.repository (one repository\'s jobs could assume both learners\' CI roles) (got "Grace/Promotion")',
+      ],
+    ],
+    [
+      'github-bad-oidc-provider.yaml',
+      [
+        'github.oidcProvider: must be create, or the ARN of an existing IAM OIDC provider arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com (got "arn:aws:iam::111122223333:oidc-provider/accounts.google.com")',
+      ],
+    ],
+    [
+      'github-provider-other-account.yaml',
+      [
+        'github.oidcProvider: is in account 444455556666, but the cohort deploys to account 111122223333; a role trusts a provider of its own account (got "arn:aws:iam::444455556666:oidc-provider/token.actions.githubusercontent.com")',
+      ],
+    ],
+    [
+      'github-without-section.yaml',
+      [
+        "learners[0].github: needs the cohort's github section (github: { oidcProvider: create }, or the existing provider's ARN): it holds GitHub's OIDC provider and the CI policy whatever the roster",
+      ],
+    ],
+    [
+      'github-trust-policy-too-long.yaml',
+      [
+        'learners[0].github: makes the CI role\'s trust policy about 2316 characters; IAM allows 2048 (IAM User Guide, "IAM and AWS STS quotas": Role trust policy length, 2,048 characters (default)): list fewer or shorter environments',
+      ],
+    ],
+  );
+
   // Rosters in the project's words, with values as the file spells them.
   cases.push(
     ['id-not-text.yaml', ['learners[0].id: ids are text; quote it, or YAML reads it as a number (got 007)']],

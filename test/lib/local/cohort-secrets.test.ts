@@ -50,6 +50,8 @@ describe('the local lab creates the secrets the stacks create', () => {
       { slug: 'grace-hopper', role: PersonRole.LEARNER },
       { slug: 'alan-turing', role: PersonRole.LEARNER },
       { slug: 'katherine-johnson', role: PersonRole.LEARNER },
+      // (Grace's CI user, Lab 2: after every person, as the local lab makes it after them)
+      { slug: 'grace-hopper', role: PersonRole.LEARNER },
     ]);
   });
 
@@ -80,6 +82,7 @@ describe('the local lab creates the secrets the stacks create', () => {
       'learners/grace-hopper/mlflow': SecretKind.MLFLOW_USER,
       'learners/alan-turing/mlflow': SecretKind.MLFLOW_USER,
       'learners/katherine-johnson/mlflow': SecretKind.MLFLOW_USER,
+      'learners/grace-hopper/mlflow-ci': SecretKind.MLFLOW_CI,
     });
     for (const spec of specs) expect(spec.tags[SECRET_KIND_TAG]).toBe(spec.kind);
     // As many immediate rotations in the templates as secrets the lab rotates at creation.

@@ -217,6 +217,22 @@ describe('limits-check', () => {
       rolesWarning([template(people), template(many(10, 'AWS::IAM::Role'))], '/cohortlab/x/people/'),
     ).toBe(undefined);
   });
+
+  test("counts the learners' GitHub CI roles apart when their path is given", () => {
+    // GIVEN 600 people's roles, 500 CI roles and 3 of the stacks
+    const role = (path: string) => ({ Type: 'AWS::IAM::Role', Properties: { Path: path } });
+    const of = (n: number, prefix: string, path: string) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, role(path)]));
+    const templates = [
+      template(of(600, 'P', '/cohortlab/x/people/')),
+      template(of(500, 'C', '/cohortlab/x/ci/')),
+      template(of(3, 'S', '/')),
+    ];
+    // THEN
+    expect(rolesWarning(templates, '/cohortlab/x/people/', '/cohortlab/x/ci/')).toMatch(
+      /^IAM ROLES ABOVE THE DEFAULT QUOTA: the cohort creates 1,103 IAM roles \(600 for people, 500 for learners' GitHub CI, 3 for its stacks\)/,
+    );
+  });
 });
 
 describe('limits-check: SNS filter policies', () => {

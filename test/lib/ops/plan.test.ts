@@ -14,7 +14,9 @@ describe('plan', () => {
     expect(data?.resourcesByType).toEqual({
       'AWS::Budgets::Budget': 1,
       'AWS::Events::Rule': 1,
-      'AWS::IAM::ManagedPolicy': 2,
+      // the people's two and the CI roles' one, and GitHub's OIDC provider (Grace names a repository)
+      'AWS::IAM::ManagedPolicy': 3,
+      'AWS::IAM::OIDCProvider': 1,
       'AWS::IAM::Policy': 1,
       'AWS::IAM::Role': 1,
       'AWS::KMS::Alias': 1,
@@ -28,7 +30,7 @@ describe('plan', () => {
       'AWS::SQS::Queue': 2,
       'AWS::SQS::QueuePolicy': 2,
     });
-    expect(data?.resourceCount).toBe(27);
+    expect(data?.resourceCount).toBe(29);
     // The same counts when the template file is read back independently.
     expect(describeTemplate('x', data!.templateFile).resourcesByType).toEqual(data?.resourcesByType);
   });
@@ -79,7 +81,7 @@ describe('plan', () => {
     const text = renderPlan(plan);
     expect(text).toContain('Cohort Lab plan: demo-2027-spring (profile cohort)');
     expect(text).toContain('expires    2027-04-30 (152 days from today)');
-    expect(text).toMatch(/Stack cohortlab-demo-2027-spring-data: 27 resources, [\d.]+ KB/);
+    expect(text).toMatch(/Stack cohortlab-demo-2029-spring-data: 29 resources, [\d.]+ KB/);
     expect(text).toMatch(/AWS::S3::Bucket\s+2/);
     expect(text).toContain('lab:owner = ops@cohort-lab.example');
     expect(text).toContain('Policy: cdk-nag AwsSolutions: 0 unacknowledged finding(s)');

@@ -136,6 +136,26 @@ describe('welcome: the sheets', () => {
     expect(sheet.s3.readOnly).toEqual(['learners/']);
   });
 
+  test("a learner with a repository: the CI role's ARN and the secret id, the repository variables of Lab 2", () => {
+    // GIVEN Grace, whose entry names grace-hopper/cohort-lab-promotion; Alan, whose does not
+    const grace = sheetOf('grace-hopper');
+    // THEN her sheet holds her CI role (computed, no lookup; the demo names no account) and her mlflow-ci secret
+    expect(grace.githubCi).toEqual({
+      repository: 'grace-hopper/cohort-lab-promotion',
+      environments: ['staging', 'production'],
+      roleArn: expect.stringMatching(
+        /^arn:aws:iam::<account>:role\/cohortlab\/demo-2027-spring\/ci\/ci-grace-hopper-[0-9a-f]{8}$/,
+      ) as unknown as string,
+      secretId: 'cohort-lab/demo-2027-spring/learners/grace-hopper/mlflow-ci',
+      mlflowUsername: 'ci.grace-hopper',
+      model: 'promotion.grace-hopper',
+    });
+    const text = renderSheet(grace, 'welcome/grace-hopper.env');
+    expect(text).toContain(`COHORT_LAB_CI_ROLE_ARN=${grace.githubCi!.roleArn}`);
+    expect(text).toContain('MLFLOW_CI_SECRET_ID=cohort-lab/demo-2027-spring/learners/grace-hopper/mlflow-ci');
+    expect(sheetOf('alan-turing').githubCi).toBeUndefined();
+  });
+
   test('the deployed values given as options replace their fill-in markers everywhere', () => {
     const sheet = sheetOf('grace-hopper', DEPLOYED);
     expect(sheet.s3.uri).toBe('s3://cohortlab-demo-artifacts-1a2b3c/learners/grace-hopper/');

@@ -18,7 +18,7 @@ const sandboxDelete = () =>
   });
 
 describe('DataStack', () => {
-  test("the demo cohort has exactly the key, alias, two buckets, their policies, the alert and drift-alarm topics, the audit queues and the people's policies", () => {
+  test("the demo cohort has exactly the key, alias, two buckets, their policies, the alert and drift-alarm topics, the audit queues, the people's and the CI policies and GitHub's OIDC provider", () => {
     const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
     t.resourceCountIs('AWS::KMS::Key', 1);
     t.resourceCountIs('AWS::KMS::Alias', 1);
@@ -31,8 +31,9 @@ describe('DataStack', () => {
     t.resourceCountIs('AWS::SQS::Queue', 2);
     t.resourceCountIs('AWS::SQS::QueuePolicy', 2);
     t.resourceCountIs('AWS::Events::Rule', 1);
-    t.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
-    expect(Object.keys(t.toJSON().Resources)).toHaveLength(27);
+    t.resourceCountIs('AWS::IAM::ManagedPolicy', 3);
+    t.resourceCountIs('AWS::IAM::OIDCProvider', 1);
+    expect(Object.keys(t.toJSON().Resources)).toHaveLength(29);
   });
 
   // (The topic's TLS policy, the key statement for its publishers and the rule's pattern are
@@ -142,8 +143,8 @@ describe('DataStack', () => {
       });
     });
 
-    test("the people's managed policies live here, one per role type", () => {
-      t.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
+    test("the people's managed policies live here, one per role type, beside the CI roles' one", () => {
+      t.resourceCountIs('AWS::IAM::ManagedPolicy', 3);
       t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
         Description: Match.stringLikeRegexp('every learner may do, keyed on the role.s lab:learner tag'),
       });
@@ -200,6 +201,7 @@ describe('DataStack', () => {
     const tagged = Object.entries(resources).filter(([, r]) => 'Tags' in r.Properties);
     expect(tagged.map(([, r]) => r.Type).sort()).toEqual([
       'AWS::Events::Rule',
+      'AWS::IAM::OIDCProvider',
       'AWS::IAM::Role',
       'AWS::KMS::Key',
       'AWS::S3::Bucket',
@@ -267,6 +269,59 @@ describe('DataStack', () => {
       expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']),
     );
     expect(result.violations.every((v) => v.constructPath.includes('/Careless/'))).toBe(true);
+  });
+
+  describe("learners' GitHub CI (Lab 2)", () => {
+    test("with a repository on the roster, GitHub Actions' OIDC provider is created, for sts.amazonaws.com", () => {
+      // GIVEN the demo cohort (Grace names a repository) WHEN synthesised THEN
+      const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
+      t.resourceCountIs('AWS::IAM::OIDCProvider', 1);
+      t.hasResourceProperties('AWS::IAM::OIDCProvider', {
+        Url: 'https://token.actions.githubusercontent.com',
+        ClientIdList: ['sts.amazonaws.com'],
+      });
+    });
+
+    test("with an existing provider's ARN in the file, none is created; the CI policy still is", () => {
+      // GIVEN
+      const config = configFrom((doc) => {
+        (doc.learners as Array<Record<string, unknown>>)[0].github = { repository: 'grace/promo' };
+        doc.github = {
+          oidcProvider: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com',
+        };
+      });
+      // WHEN
+      const t = dataTemplate(config);
+      // THEN
+      t.resourceCountIs('AWS::IAM::OIDCProvider', 0);
+      t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+        Description: Match.stringLikeRegexp("learner's GitHub CI role may do"),
+      });
+    });
+
+    test("without the cohort's github section, neither the provider nor the CI policy exists", () => {
+      // GIVEN the base fixture (no github section, no learner names a repository)
+      const t = dataTemplate(configFrom());
+      // THEN
+      t.resourceCountIs('AWS::IAM::OIDCProvider', 0);
+      t.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
+    });
+
+    test('the shared bucket reads are for people only (lab:role learner or instructor), not CI roles', () => {
+      const t = dataTemplate(loadCohort('cohorts/demo.yaml'));
+      t.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'PeopleReadShared',
+              Condition: {
+                StringEquals: Match.objectLike({ 'aws:PrincipalTag/lab:role': ['learner', 'instructor'] }),
+              },
+            }),
+          ]),
+        },
+      });
+    });
   });
 
   test('matches the snapshot (guards logical IDs)', () => {

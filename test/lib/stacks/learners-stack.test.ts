@@ -54,6 +54,39 @@ describe('LearnersStack', () => {
     expect(stack.charts.get('grace-hopper')).toBeDefined();
   });
 
+  test("a learner with a repository gets a CI role on the data stack's CI policy, trusting the account's GitHub provider, and serving in their manifest; one without gets neither", () => {
+    // GIVEN Grace (a repository) and Alan (none)
+    const grace = Template.fromStack(stackOf('grace-hopper'));
+    const alan = Template.fromStack(stackOf('alan-turing'));
+    // THEN Grace's stack holds her CI role, whose provider ARN is computed in her stack (no export)
+    grace.hasResourceProperties('AWS::IAM::Role', {
+      Path: '/cohortlab/demo-2027-spring/ci/',
+      ManagedPolicyArns: [Match.anyValue()],
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: {
+              Federated: {
+                'Fn::Join': ['', Match.arrayWith([':oidc-provider/token.actions.githubusercontent.com'])],
+              },
+            },
+          }),
+        ],
+      },
+    });
+    const manifest = JSON.stringify(stackOf('grace-hopper').charts.get('grace-hopper')!.toJson());
+    expect(manifest).toContain('"name":"model-champion"');
+    // ... and Alan's has no CI role, no serving
+    expect(
+      Object.keys(
+        alan.findResources('AWS::IAM::Role', { Properties: { Path: '/cohortlab/demo-2027-spring/ci/' } }),
+      ),
+    ).toEqual([]);
+    expect(JSON.stringify(stackOf('alan-turing').charts.get('alan-turing')!.toJson())).not.toContain(
+      'model-champion',
+    );
+  });
+
   test("an instructor's stack has no namespace manifest for them", () => {
     const stack = stackOf('ada-lovelace');
     expect(stack.people.get('ada-lovelace')).toBeDefined();

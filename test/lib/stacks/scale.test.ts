@@ -1,6 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import {
   BUCKET_POLICY_BYTES,
+  ciRolePath,
   DYNAMIC_REFERENCES,
   KEY_POLICY_BYTES,
   MANAGED_POLICY_CHARS,
@@ -40,8 +41,9 @@ describe('a cohort of 1,000 learners', () => {
 
   beforeAll(() => {
     // GIVEN the demo cohort (3 learners), and the same cohort filled up to 1,000 learners, every
-    // tenth added learner with an iamPrincipalArn (an access entry, a longer trust policy)
-    const config = configFrom(() => {}, withLearners(demoDocument(), 1000));
+    // tenth added learner with an iamPrincipalArn (an access entry, a longer trust policy), and
+    // every one with a GitHub repository (Lab 2: a CI role, its secret, the serving Deployments)
+    const config = configFrom(() => {}, withLearners(demoDocument(), 1000, { repositoryEvery: 1 }));
     // WHEN both are synthesised
     demo = synthCohort(loadCohort('cohorts/demo.yaml'));
     big = synthCohort(config);
@@ -52,6 +54,8 @@ describe('a cohort of 1,000 learners', () => {
   test('every template stays under the resource and byte budgets, and under 200 outputs', () => {
     expect(big.config.learners).toHaveLength(1000);
     expect(big.config.learners.filter((l) => l.iamPrincipalArn !== undefined).length).toBeGreaterThan(90);
+    // (all but two of the demo's own three)
+    expect(big.config.learners.filter((l) => l.github !== undefined)).toHaveLength(998);
     // THEN each stack is within the budgets of lib/core/limits.ts
     const over = all(big).flatMap(([name, template]) => {
       const resources = Object.keys(template.Resources ?? {}).length;
@@ -123,8 +127,12 @@ describe('a cohort of 1,000 learners', () => {
         chars: policySize(p.AssumeRolePolicyDocument, 'chars-no-whitespace'),
       })),
     );
-    // THEN (1,000 learners' roles and the stacks' own)
-    expect(trust.length).toBeGreaterThan(1000);
+    // THEN (1,000 learners' roles, 998 CI roles and the stacks' own)
+    expect(trust.length).toBeGreaterThan(1998);
+    const ci = trust.filter((t) => /PersonCi[0-9A-F]{8}$|Ci[0-9A-F]{8}$/.test(t.where));
+    expect(ci.length).toBe(998);
+    // (printed, so the figure is in the test log: the longest CI role trust policy)
+    console.log(`longest CI role trust policy: ${Math.max(...ci.map((t) => t.chars))} characters`);
     expect(trust.filter((t) => t.chars > TRUST_POLICY_CHARS.budget)).toEqual([]);
     const references = [...big.texts].map(([name, text]) => ({
       name,
@@ -224,8 +232,8 @@ describe('a cohort of 1,000 learners', () => {
     const templates = [...big.texts].map(([name, text]) => parseTemplate(name, text));
     // THEN
     expect(templates.flatMap(checkTemplateLimits)).toEqual([]);
-    expect(rolesWarning(templates, peopleRolePath(big.config.name))).toMatch(
-      /^IAM ROLES ABOVE THE DEFAULT QUOTA: the cohort creates 1,0\d\d IAM roles \(1,001 for people, \d+ for its stacks\)/,
+    expect(rolesWarning(templates, peopleRolePath(big.config.name), ciRolePath(big.config.name))).toMatch(
+      /^IAM ROLES ABOVE THE DEFAULT QUOTA: the cohort creates 2,0\d\d IAM roles \(1,001 for people, 998 for learners' GitHub CI, \d+ for its stacks\)/,
     );
   });
 });

@@ -289,11 +289,24 @@ describe('Delete', () => {
       LogicalResourceId: 'Member',
     });
     const deletes = mlflow.received.filter((r) => r.method === 'DELETE');
+    // (the learner's CI user is asked for too: Grace has none here, so MLflow answers 404)
     expect(deletes.map((r) => [r.url, r.user, JSON.parse(r.body)])).toEqual([
       ['/api/2.0/mlflow/users/delete', 'admin', { username: 'grace-hopper' }],
+      ['/api/2.0/mlflow/users/delete', 'admin', { username: 'ci.grace-hopper' }],
     ]);
     expect(mlflowUsers).toEqual(new Set(['alan-turing']));
     expect([...pool.users.keys()]).toEqual(['alan-turing']);
+  });
+
+  test("removes the learner's CI user (Lab 2) with them, and no one else's", async () => {
+    // GIVEN Grace and Alan each with a CI user
+    mlflowUsers.add('ci.grace-hopper');
+    mlflowUsers.add('ci.alan-turing');
+    // WHEN Grace leaves
+    const response = await send(remove('member/grace-hopper'));
+    // THEN her user and her CI user are gone; Alan's stay
+    expect(response.Status).toBe('SUCCESS');
+    expect(mlflowUsers).toEqual(new Set(['alan-turing', 'ci.alan-turing']));
   });
 
   test('a repeated Delete finds both users gone and succeeds', async () => {

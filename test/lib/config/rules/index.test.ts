@@ -18,6 +18,7 @@ describe('COHORT_RULES', () => {
       'cluster',
       'expiry',
       'budget',
+      'github',
     ]);
   });
 
