@@ -68,7 +68,7 @@ export class Profile {
       maxCourseDays: 366,
       maxLearners: 1000,
       minInstructors: 1,
-      learnerShards: 40,
+      learnerShards: 64,
       requiresTls: true,
       defaultCompute: { instanceTypes: ['m6i.large'], minNodes: 2, maxNodes: 4, spot: false },
       defaultMlflowReplicas: 2,
@@ -146,8 +146,9 @@ export class Profile {
   public readonly minInstructors: number;
   /**
    * How many `learners-N` stacks the roster is spread over (lib/core/shards.ts). Fixed per
-   * profile, never grown with the roster: a new count would move people between stacks. 40 keep
-   * 1,000 people at about 25 per stack, well inside MAX_PEOPLE_PER_SHARD.
+   * profile, never grown with the roster: a new count would move people between stacks. 64 keep
+   * 1,000 people at about 16 per stack (the fullest about 27), inside MAX_PEOPLE_PER_SHARD and the
+   * template byte budget with Lab 2 and Lab 3's resources (lib/core/shards.ts).
    */
   public readonly learnerShards: number;
   /** MLflow must be served over TLS (`mlflow.certificateArn` required): basic-auth passwords cross the internet. */

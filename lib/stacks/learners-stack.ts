@@ -76,7 +76,10 @@ export class LearnersStack extends Stack {
   }
 
   constructor(scope: Construct, id: string, props: LearnersStackProps) {
-    super(scope, id, props);
+    // Written without indentation: a shard's template is mostly its learners' Kubernetes objects,
+    // and indentation alone adds about a third to its bytes (TEMPLATE_BYTES is checked on the file
+    // as written, which is what CloudFormation receives).
+    super(scope, id, { ...props, suppressTemplateIndentation: true });
     const { config } = props;
     const people = new Map<string, LabPerson>();
     const manifests = new Map<string, eks.KubernetesManifest>();

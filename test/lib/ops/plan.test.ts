@@ -81,7 +81,7 @@ describe('plan', () => {
     const text = renderPlan(plan);
     expect(text).toContain('Cohort Lab plan: demo-2027-spring (profile cohort)');
     expect(text).toContain('expires    2027-04-30 (152 days from today)');
-    expect(text).toMatch(/Stack cohortlab-demo-2029-spring-data: 29 resources, [\d.]+ KB/);
+    expect(text).toMatch(/Stack cohortlab-demo-2027-spring-data: 29 resources, [\d.]+ KB/);
     expect(text).toMatch(/AWS::S3::Bucket\s+2/);
     expect(text).toContain('lab:owner = ops@cohort-lab.example');
     expect(text).toContain('Policy: cdk-nag AwsSolutions: 0 unacknowledged finding(s)');
@@ -201,9 +201,11 @@ describe('plan', () => {
   });
 
   test('fails when a full shard of long-named learners with principals passes the template byte budget', () => {
-    // GIVEN the most people a shard may hold (MAX_PEOPLE_PER_SHARD), each with the longest id and an
-    // IAM principal, pinned to one shard: the config accepts it (its rule counts people, not bytes)
+    // GIVEN the most people a shard may hold (MAX_PEOPLE_PER_SHARD), each with the longest id, an
+    // IAM principal and a GitHub repository (Lab 2's CI role and model server), pinned to one
+    // shard: the config accepts it (its rule counts people, not bytes)
     const config = configFrom((doc) => {
+      doc.github = {};
       doc.learners = Array.from({ length: MAX_PEOPLE_PER_SHARD }, (_, i) => {
         const id = `learner-with-a-long-name-of-forty-ch-${String(i).padStart(3, '0')}`;
         return {
@@ -211,6 +213,7 @@ describe('plan', () => {
           email: `${id}@cohort-lab.example`,
           displayName: `Learner ${i}`,
           iamPrincipalArn: `arn:aws:iam::111122223333:role/learners/${id}`,
+          github: { repository: `cohort-lab-learners/${id}` },
           shard: 0,
         };
       });

@@ -79,7 +79,7 @@ function diff(before: SynthesisedCohort, after: SynthesisedCohort) {
 }
 
 describe('roster changes touch only the person who joins or leaves', () => {
-  const shards = 40;
+  const shards = 64;
   let demo: SynthesisedCohort;
   let newcomer: Learner;
   let plusOne: SynthesisedCohort;
