@@ -4,16 +4,22 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
+  acknowledgeWildcardResources,
   defaultDriftModel,
   DRIFT_DIMENSIONS,
   DRIFT_METRICS,
   DRIFT_METRICS_NAMESPACE,
   DRIFT_SERVICE_ACCOUNT,
+  DRIFT_REFERENCE_FOLDER,
   driftAlarmName,
+  FEAST_PREFIX,
   learnerNamespace,
+  learnerPrefix,
+  LEARNERS_PREFIX,
   SLUG_PATTERN,
 } from '../../lib/core';
 import { CohortAlerts } from '../cohort-alerts';
@@ -24,21 +30,24 @@ export interface DriftRoleProps {
   readonly cluster: eks.ICluster;
   /** The cohort's alert topic: the role may publish to it, and to nothing else. */
   readonly topic: sns.ITopic;
-  /** The key the topic is encrypted with. */
+  /** The key the topic (and the artifact bucket) is encrypted with. */
   readonly encryptionKey: kms.IKey;
+  /** The cohort's artifact bucket: the job reads the Feast data and the learner's reference there. */
+  readonly artifactBucket: s3.IBucket;
   readonly cohortName: string;
 }
 
 /**
  * The one IAM role of every learner's drift CronJob (service account `drift` in `learner-<slug>`),
  * through EKS Pod Identity. It may only put metrics in the `CohortLab/Drift` namespace
- * (`cloudwatch:namespace` condition) and publish to the cohort's alert topic (with the topic key's
- * data keys, through SNS only). Each learner gets a Pod Identity association to it
- * ({@link LearnerDrift}), none gets a role of their own: IAM has no condition key for a metric's
- * dimensions or a message's attributes, so a role per learner could not be narrower than this one;
- * it would only add a role per learner to the account (1,000 by default, lib/core/limits.ts) and a
- * resource per learner to their learners-N stack. CloudTrail still tells learners apart: Pod
- * Identity tags each session with the pod's namespace and service account.
+ * (`cloudwatch:namespace` condition), publish to the cohort's alert topic (with the topic key's
+ * data keys, through SNS only), and read what the job compares: the Feast registry and offline
+ * data (`feast/`, the cohort's shared features) and the learners' drift references
+ * (`learners/<slug>/drift/`, with the cohort key through S3 only). Each learner gets a Pod Identity
+ * association to it ({@link LearnerDrift}) whose session policy narrows the references to their
+ * own (`learners/<slug>/drift/`); none gets a role of their own: that would add a role per learner
+ * to the account (1,000 by default, lib/core/limits.ts) and a resource per learner to their
+ * learners-N stack. CloudTrail still tells learners apart: the session name names the pod.
  */
 export class DriftRole extends Construct {
   /** The shared Pod Identity role (without an association of its own). */
@@ -75,6 +84,26 @@ export class DriftRole extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );
+    // What the job compares: the cohort's Feast data and the learners' drift references (each
+    // association's session policy narrows these to the learner's own, see sessionPolicyFor).
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadDriftData',
+        actions: ['s3:GetObject'],
+        resources: [
+          props.artifactBucket.arnForObjects(`${FEAST_PREFIX}*`),
+          props.artifactBucket.arnForObjects(`${LEARNERS_PREFIX}*/${DRIFT_REFERENCE_FOLDER}*`),
+        ],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'BucketKeyThroughS3',
+        actions: ['kms:Decrypt'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
     const policy = role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
     Validations.of(policy).acknowledge(
       {
@@ -87,6 +116,39 @@ export class DriftRole extends Construct {
         reason: 'Publishing to the SSE-KMS topic needs a data key of its one key, only via SNS.',
       },
     );
+    acknowledgeWildcardResources(
+      policy,
+      /\/(feast\/\*|learners\/\*\/drift\/\*)$/,
+      "The drift job reads the Feast registry and offline data it compares (one prefix, read only) and the learners' drift references; each association's session policy narrows the references to the learner's own learners/<slug>/drift/.",
+    );
+  }
+
+  /**
+   * The session policy of one learner's association: everything the role allows, but S3 reads
+   * only of the Feast data and of `learners/<slug>/drift/` (the role's own statements still
+   * apply: a session gets the intersection).
+   */
+  public static sessionPolicyFor(
+    partition: string,
+    artifactBucketName: string,
+    slug: string,
+  ): iam.PolicyDocument {
+    const objects = (key: string) => `arn:${partition}:s3:::${artifactBucketName}/${key}`;
+    return new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricData', 'sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [
+            objects(`${FEAST_PREFIX}*`),
+            objects(`${learnerPrefix(slug)}${DRIFT_REFERENCE_FOLDER}*`),
+          ],
+        }),
+      ],
+    });
   }
 
   /** ARN of the role. */
@@ -103,6 +165,8 @@ export interface LearnerDriftProps {
   readonly email: string;
   readonly alerts: CohortAlerts;
   readonly driftRole: DriftRole;
+  /** The artifact bucket's name: the association's session policy names the learner's reference keys in it. */
+  readonly artifactBucketName: string;
   /** Alarm thresholds: a run with at least this many drifted features, or this largest PSI. */
   readonly thresholds: { readonly driftedFeatures: number; readonly maxPsi: number };
   /** The model the metrics are about. @default `promotion.<slug>` */
@@ -146,6 +210,7 @@ export class LearnerDrift extends Construct {
       'Identity',
       learnerNamespace(props.slug),
       DRIFT_SERVICE_ACCOUNT,
+      DriftRole.sessionPolicyFor(Stack.of(this).partition, props.artifactBucketName, props.slug),
     );
 
     const model = props.model ?? defaultDriftModel(props.slug);

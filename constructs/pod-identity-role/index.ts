@@ -122,12 +122,18 @@ export class PodIdentityRole extends Construct implements iam.IGrantable {
    * Bind one more service account to the role: a Pod Identity association in `scope` (for example
    * the construct of the person it serves, so that its logical ID follows them and nobody else's
    * changes when they leave). The role's trust already allows any association of this cluster.
+   *
+   * With `sessionPolicy`, the association's sessions get the intersection of the role's policies
+   * and that policy (the association's `Policy`), so one shared role can be narrowed per service
+   * account, e.g. to one learner's S3 keys. EKS requires the automatic session tags to be off then
+   * (`DisableSessionTags`); the session name still names the pod.
    */
   public associate(
     scope: Construct,
     id: string,
     namespace: string,
     serviceAccount: string,
+    sessionPolicy?: iam.PolicyDocument,
   ): eks.CfnPodIdentityAssociation {
     checkServiceAccount(this.node.id, namespace, serviceAccount);
     return new eks.CfnPodIdentityAssociation(scope, id, {
@@ -135,6 +141,9 @@ export class PodIdentityRole extends Construct implements iam.IGrantable {
       namespace,
       serviceAccount,
       roleArn: this.role.roleArn,
+      ...(sessionPolicy === undefined
+        ? {}
+        : { policy: Stack.of(scope).toJsonString(sessionPolicy.toJSON()), disableSessionTags: true }),
     });
   }
 

@@ -44,9 +44,12 @@ export const ALERT_TOPIC_ENV = 'COHORT_LAB_ALERT_TOPIC_ARN';
 /** Daily at 06:00 UTC: before the day's classes, after a night's data. */
 export const DEFAULT_DRIFT_SCHEDULE = '0 6 * * *';
 
+/** The folder of a learner's prefix the drift job may read (its role and session policy name it). */
+export const DRIFT_REFERENCE_FOLDER = 'drift/';
+
 /** Where a learner keeps the training reference the job compares with: their own S3 prefix. */
 export function driftReferenceKey(slug: string): string {
-  return `${learnerPrefix(slug)}drift/reference.parquet`;
+  return `${learnerPrefix(slug)}${DRIFT_REFERENCE_FOLDER}reference.parquet`;
 }
 
 /** Severities of an alert (the `severity` message attribute). */

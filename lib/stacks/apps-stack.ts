@@ -155,6 +155,7 @@ export class AppsStack extends Stack {
       cluster: props.cluster,
       topic: props.alertTopic,
       encryptionKey: props.cohortKey.key,
+      artifactBucket: props.artifacts.bucket,
       cohortName: config.name,
     });
     this.secrets = new CohortSecrets(this, 'Secrets', {

@@ -117,6 +117,7 @@ export class LearnersStack extends Stack {
           email: learner.email,
           alerts: props.alerts,
           driftRole: props.driftRole,
+          artifactBucketName: props.artifactBucketName,
           thresholds: config.alerts.drift,
         });
       } else {

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CohortAlerts } from '../../constructs/cohort-alerts';
 import { DriftRole, LearnerDrift, LearnerDriftProps } from '../../constructs/learner-drift';
@@ -13,6 +14,7 @@ interface Setup {
   alerts: CohortAlerts;
   driftRole: DriftRole;
   key: kms.Key;
+  bucket: s3.Bucket;
 }
 
 function setup(): Setup {
@@ -20,13 +22,15 @@ function setup(): Setup {
   const cluster = eks.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'cohortlab-spring' });
   const key = new kms.Key(stack, 'Key');
   const alerts = new CohortAlerts(stack, 'Alerts', { cohortName: 'spring', encryptionKey: key });
+  const bucket = new s3.Bucket(stack, 'Bucket', { bucketName: 'spring-artifacts' });
   const driftRole = new DriftRole(stack, 'DriftRole', {
     cluster,
     topic: alerts.topic,
     encryptionKey: key,
+    artifactBucket: bucket,
     cohortName: 'spring',
   });
-  return { stack, alerts, driftRole, key };
+  return { stack, alerts, driftRole, key, bucket };
 }
 
 function learner(s: Setup, slug: string, over: Partial<LearnerDriftProps> = {}): LearnerDrift {
@@ -36,6 +40,7 @@ function learner(s: Setup, slug: string, over: Partial<LearnerDriftProps> = {}):
     email: `${slug}@example.edu`,
     alerts: s.alerts,
     driftRole: s.driftRole,
+    artifactBucketName: 'spring-artifacts',
     thresholds: { driftedFeatures: 2, maxPsi: 0.3 },
     ...over,
   });
@@ -65,9 +70,40 @@ describe('DriftRole', () => {
     }
   });
 
-  test('the role may only put drift metrics, publish to the cohort topic, and use its key through SNS', () => {
+  test("each association's session policy narrows S3 reads to the Feast data and that learner's own references", () => {
+    // THEN ada's association allows reads of feast/ and learners/ada/drift/ only (EKS requires the
+    // session tags off with a policy), and grace's names hers
+    for (const slug of ['ada', 'grace']) {
+      t.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
+        Namespace: `learner-${slug}`,
+        DisableSessionTags: true,
+        Policy: JSON.stringify({
+          Statement: [
+            {
+              Action: ['cloudwatch:PutMetricData', 'sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt'],
+              Effect: 'Allow',
+              Resource: '*',
+            },
+            {
+              Action: 's3:GetObject',
+              Effect: 'Allow',
+              Resource: [
+                'arn:aws:s3:::spring-artifacts/feast/*',
+                `arn:aws:s3:::spring-artifacts/learners/${slug}/drift/*`,
+              ],
+            },
+          ],
+          Version: '2012-10-17',
+        }),
+      });
+    }
+  });
+
+  test('the role may only put drift metrics, publish to the cohort topic, read the drift data, and use its key through SNS and S3', () => {
     const topicId = s.stack.getLogicalId(s.alerts.topic.node.defaultChild as sns.CfnTopic);
     const keyId = s.stack.getLogicalId(s.key.node.defaultChild as kms.CfnKey);
+    const bucketId = s.stack.getLogicalId(s.bucket.node.defaultChild as s3.CfnBucket);
+    const objects = (key: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${key}`]] });
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
@@ -85,6 +121,19 @@ describe('DriftRole', () => {
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
             Condition: { StringEquals: { 'kms:ViaService': 'sns.eu-west-1.amazonaws.com' } },
+          },
+          {
+            Sid: 'ReadDriftData',
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: [objects('feast/*'), objects('learners/*/drift/*')],
+          },
+          {
+            Sid: 'BucketKeyThroughS3',
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+            Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
           },
         ],
       },
