@@ -47,7 +47,7 @@ describe('welcome: the sheets', () => {
     // GIVEN grace-hopper, who has an iamPrincipalArn WHEN her sheet is built
     const sheet = sheetOf('grace-hopper');
     // THEN every name is computed from her slug, and her stack from its hash
-    expect(sheet.stack).toBe('cohortlab-demo-2027-spring-learners-18');
+    expect(sheet.stack).toBe('cohortlab-demo-2027-spring-learners-2'); // sha256('grace-hopper') mod 64
     expect(sheet.mlflow).toEqual({
       url: 'https://mlflow.demo-2027-spring.cohort-lab.example',
       plainHttp: false,
