@@ -22,7 +22,8 @@ monitoring="$(bash scripts/python-env.sh monitoring images/monitoring/requiremen
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-mlflow_files=(images/mlflow/*.py labs/mlflow_quickstart.py)
+# scripts/profiling/sitecustomize.py profiles the servers (Flask, SQLAlchemy): checked with MLflow's packages.
+mlflow_files=(images/mlflow/*.py labs/mlflow_quickstart.py scripts/profiling/sitecustomize.py)
 feast_files=(images/feast/*.py labs/feature_repo/*.py)
 mapfile -t monitoring_files < <(find labs/monitoring -name '*.py' | sort)
 script_files=(scripts/*.py)

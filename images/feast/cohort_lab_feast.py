@@ -59,11 +59,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import jwt
-
 from feast.feast_object import ALL_RESOURCE_TYPES
 from feast.permissions import security_manager as _sm
 from feast.permissions.action import ALL_ACTIONS

@@ -224,7 +224,8 @@ def _experiment_lookup(fetch: Callable[[str], Any]) -> Callable[[str], Any]:
     """``get_run`` for the permission check, reading the run's row only (not its params, metrics,
     tags and inputs: 7 statements, 16% of the worker's CPU on a write load): a stand-in holding
     ``info.experiment_id``, the only field ``_run_requirement`` reads (checked above). Same
-    not-found error as ``get_run``. Falls back to ``get_run`` for a store without these internals."""
+    not-found error as ``get_run``. Falls back to ``get_run`` for a store without these
+    internals."""
     store = getattr(fetch, "__self__", None)
     get_row = getattr(store, "_get_run", None)
     sessions = getattr(store, "ManagedSessionMaker", None)

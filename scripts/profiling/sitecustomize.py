@@ -69,10 +69,12 @@ if _OUT:
 
     Flask.wsgi_app = _wsgi_app  # type: ignore[method-assign]
 
+    out_path: str = _OUT
+
     def _dump() -> None:
         with _lock:
             data = {r: dict(v) for r, v in _totals.items()}
-        with open(_OUT, "w") as f:
+        with open(out_path, "w") as f:
             json.dump(data, f, indent=1, sort_keys=True)
 
     def _loop() -> None:
