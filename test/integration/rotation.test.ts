@@ -709,7 +709,7 @@ describe('generated secrets and the rules the function enforces (moto only)', ()
     // Take the tag off again (created with it so the helper's checks apply to every secret).
     await sm.send(new UntagResourceCommand({ SecretId: untagged, TagKeys: [SECRET_KIND_TAG] }));
     await expect(invoke(untagged, randomUUID(), 'createSecret')).rejects.toThrow(
-      `Secret ${untagged} has no lab:secret-kind tag of mlflow-admin, mlflow-user, mlflow-instructor, generated-key, generated-dual (got none)`,
+      `Secret ${untagged} has no lab:secret-kind tag of mlflow-admin, mlflow-user, mlflow-instructor, mlflow-ci, generated-key, generated-dual (got none)`,
     );
     await sm.send(
       new TagResourceCommand({ SecretId: untagged, Tags: [{ Key: SECRET_KIND_TAG, Value: 'mlflow' }] }),
