@@ -1,6 +1,13 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { MLFLOW_ADMIN_USERNAME, MLFLOW_PORT, MLFLOW_PREFIX, withoutTrailingSlash } from '../../lib/core';
+import {
+  MLFLOW_ADMIN_USERNAME,
+  MLFLOW_DB_POOL_OVERFLOW,
+  MLFLOW_DB_POOL_SIZE,
+  MLFLOW_PORT,
+  MLFLOW_PREFIX,
+  withoutTrailingSlash,
+} from '../../lib/core';
 import { addHighAvailability } from '../common/availability';
 import { acknowledgeCheckov, CheckovException, ENV_SECRET_EXCEPTION } from '../common/checkov';
 import { ExternalSecret } from '../common/external-secret';
@@ -16,12 +23,12 @@ import { MLFLOW_AUTH_CONFIG_PATH } from './auth-ini';
 import { databaseUri, MLFLOW_BACKEND_DATABASE } from './database';
 
 /**
- * Connections each MLflow pod keeps open per database (tracking and auth): the requests one uvicorn
- * worker has in flight at a class's peak (20 learners measured, docs/performance.md).
+ * Connections each MLflow pod keeps open per database (tracking and auth), MLFLOW_DB_POOL_SIZE: the
+ * requests one uvicorn worker has in flight at a class's peak (20 learners measured,
+ * docs/performance.md), plus MLFLOW_DB_POOL_OVERFLOW opened and closed on demand. Defined in
+ * lib/core, where the database's size is chosen to hold every pod's pools (docs/scale.md).
  */
-export const MLFLOW_DB_POOL_SIZE = 20;
-/** Extra connections per database and pod beyond the pool, opened and closed on demand. */
-export const MLFLOW_DB_POOL_OVERFLOW = 10;
+export { MLFLOW_DB_POOL_OVERFLOW, MLFLOW_DB_POOL_SIZE };
 
 /** Properties of {@link createServerSecrets}. */
 export interface ServerSecretsProps {

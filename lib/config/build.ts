@@ -32,6 +32,7 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
     p.shard ?? shardOf(normaliseId(p.id), profile.learnerShards);
   const instructors = doc.instructors.map((p) => buildInstructor(p, shard(p)));
   const learners = doc.learners.map((p) => buildLearner(p, shard(p)));
+  const mlflowReplicas = doc.mlflow.replicas ?? profile.mlflowReplicasFor(learners.length);
   return {
     sourceFile: file,
     name: doc.cohort,
@@ -48,11 +49,12 @@ export function buildCohortConfig(doc: CohortFile, profile: Profile, file: strin
       defaultPermission: doc.mlflow.defaultPermission ?? DEFAULT_MLFLOW_PERMISSION,
       hostname: doc.mlflow.hostname,
       certificateArn: doc.mlflow.certificateArn,
-      replicas: doc.mlflow.replicas ?? profile.mlflowReplicasFor(learners.length),
+      replicas: mlflowReplicas,
       image: doc.mlflow.image,
       allowedCidrs: doc.mlflow.allowedCidrs ?? [],
       allowAccessFromAnywhere: doc.mlflow.allowAccessFromAnywhere ?? false,
     },
+    database: profile.databaseFor(learners.length, mlflowReplicas),
     feast: {
       project: doc.feast.project ?? defaultFeastProject(doc.cohort),
       image: doc.feast.image,

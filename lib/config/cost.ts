@@ -152,7 +152,7 @@ function fixedLines(
   region: string,
   perNodeHour: number,
 ): CostLine[] {
-  const { database } = config.profile;
+  const { database } = config;
   const egress: CostLine =
     config.profile.egress === Egress.NAT_GATEWAY
       ? { item: 'NAT gateway', usdPerHour: prices.natGatewayPerHour, source: PRICE_SOURCES.natGateway }

@@ -1,4 +1,12 @@
-import { ArtifactRetention, DatabaseRemoval, Egress, ExpiryAction, replicasAtPeak } from '../core';
+import {
+  ArtifactRetention,
+  databaseAtPeak,
+  databaseClassRank,
+  DatabaseRemoval,
+  Egress,
+  ExpiryAction,
+  replicasAtPeak,
+} from '../core';
 
 /** Worker capacity for the cohort cluster, with profile defaults filled in. */
 export interface ComputeConfig {
@@ -169,7 +177,10 @@ export class Profile {
    * Lambdas), in days; one of the values CloudWatch Logs accepts.
    */
   public readonly logRetentionDays: number;
-  /** Size, backups and removal of MLflow's PostgreSQL instance. */
+  /**
+   * Size, backups and removal of MLflow's PostgreSQL instance; the size is the floor, see
+   * {@link databaseFor}.
+   */
   public readonly database: DatabaseSizing;
   /** What the expiry schedule does when the cohort file's `expiry.action` is silent. */
   public readonly defaultExpiryAction: ExpiryAction;
@@ -211,6 +222,26 @@ export class Profile {
   /** Feast replicas of a roster of `learners`, as {@link mlflowReplicasFor}. */
   public feastReplicasFor(learners: number): number {
     return Math.max(this.defaultFeastReplicas, replicasAtPeak('feast', learners));
+  }
+
+  /**
+   * MLflow's database for a roster of `learners` served by `mlflowReplicas` pods: the class whose
+   * connection budget holds every pod's pools and storage for the course (lib/core/database-sizing.ts,
+   * docs/scale.md), never smaller than this profile's; backups and removal are the profile's.
+   */
+  public databaseFor(learners: number, mlflowReplicas: number): DatabaseSizing {
+    const need = databaseAtPeak(learners, mlflowReplicas);
+    const floor = this.database;
+    const allocated = Math.max(floor.allocatedStorageGiB, need.allocatedStorageGiB);
+    return {
+      ...floor,
+      instanceClass:
+        databaseClassRank(need.instanceClass) > databaseClassRank(floor.instanceClass)
+          ? need.instanceClass
+          : floor.instanceClass,
+      allocatedStorageGiB: allocated,
+      maxAllocatedStorageGiB: Math.max(floor.maxAllocatedStorageGiB, need.maxAllocatedStorageGiB, allocated),
+    };
   }
 
   /** True for the sandbox profile: cheap, short-lived, deletable without protection. */

@@ -1,5 +1,5 @@
 import { ApiEndpointAccess, ArtifactRetention, ExpiryAction, MlflowPermission } from '../core';
-import { ComputeConfig, Profile } from './profile';
+import { ComputeConfig, DatabaseSizing, Profile } from './profile';
 
 /** An instructor after validation and normalisation. */
 export interface Instructor {
@@ -155,6 +155,11 @@ export interface CohortConfig {
   readonly learners: readonly Learner[];
   readonly compute: ComputeConfig;
   readonly mlflow: MlflowConfig;
+  /**
+   * MLflow's PostgreSQL: the profile's, grown to hold the MLflow pods' connection pools and the
+   * roster's data (Profile.databaseFor, docs/scale.md).
+   */
+  readonly database: DatabaseSizing;
   readonly feast: FeastConfig;
   readonly drift: DriftConfig;
   readonly cluster: ClusterConfig;

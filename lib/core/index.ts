@@ -7,6 +7,7 @@ export * from './acknowledge';
 export * from './bundling';
 export * from './capacity';
 export * from './cidr';
+export * from './database-sizing';
 export * from './drift';
 export * from './enums';
 export * from './github';

@@ -329,6 +329,7 @@ function documents(template: CfnTemplate, type: string, property: string): Array
     .map(([id, r]) => [id, r.Properties?.[property]]);
 }
 
-function at(t: SynthesisedTemplate, logicalId: string): Pick<LimitMeasure, 'stackName' | 'logicalId'> {
+/** Where a figure was measured: the stack and the resource's logical ID. */
+export function at(t: SynthesisedTemplate, logicalId: string): Pick<LimitMeasure, 'stackName' | 'logicalId'> {
   return { stackName: t.stackName, logicalId };
 }

@@ -5,6 +5,7 @@ import { ciRolePath, labTags, Limit, peopleRolePath, STACK_RESOURCES, TEMPLATE_B
 import { addCohortStacks, allStacks, newCohortApp } from '../stacks/cohort-app';
 import { enablePolicyChecks, PolicyViolation, synthWithPolicyChecks } from '../stacks/policy-checks';
 import { parseTemplate, SynthesisedTemplate } from './cfn-template';
+import { measureDatabaseConnections } from './database-check';
 import {
   figure,
   LimitMeasure,
@@ -78,7 +79,10 @@ export function planCohort(config: CohortConfig, outdir: string, today: string):
     readTemplate(stack.stackName, join(outdir, stack.templateFile)),
   );
   const stackPlans = templates.map((t) => summarise(t.synthesised, t.file));
-  const measures = templates.flatMap((t) => measureTemplate(t.synthesised));
+  const measures = templates.flatMap((t) => [
+    ...measureTemplate(t.synthesised),
+    ...measureDatabaseConnections(t.synthesised, config.mlflow.replicas),
+  ]);
   const warnings = [
     ...result.warnings,
     rolesWarning(
@@ -219,6 +223,13 @@ export function renderPlan(plan: CohortPlan, verbose = false): string {
       config.learners.map((l) => l.slug).join(', '),
   );
   lines.push(`  artifacts  retention ${config.artifacts.retention}`);
+  lines.push(
+    `  serving    MLflow ${config.mlflow.replicas} replica(s), Feast ${config.feast.replicas} replica(s)`,
+  );
+  lines.push(
+    `  database   db.${config.database.instanceClass}, ${config.database.allocatedStorageGiB} GiB ` +
+      `growing to ${config.database.maxAllocatedStorageGiB} GiB`,
+  );
   lines.push(`  target     ${config.account ?? '(any account)'} / ${config.region ?? '(any region)'}`);
   lines.push('');
   lines.push(...renderCost(plan.cost, config.budget.monthlyUsd));

@@ -63,7 +63,7 @@ export class ClusterStack extends Stack {
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
     const { config, cohortKey, artifacts } = props;
-    const profile = cdkProfile(config.profile);
+    const profile = cdkProfile(config.profile, config.database);
     const names = secretNames(config.name);
 
     this.network = new CohortNetwork(this, 'Network', {

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DatabaseRemoval } from '../core';
-import { Profile } from '../config';
+import { DatabaseSizing, Profile } from '../config';
 
 /**
  * A profile's plain figures as the CDK types the constructs take. The profile (lib/config) stays
@@ -25,9 +25,12 @@ export interface CdkProfile {
   readonly statefulRemovalPolicy: RemovalPolicy;
 }
 
-/** The CDK form of `profile`; throws when a log retention is not one CloudWatch Logs accepts. */
-export function cdkProfile(profile: Profile): CdkProfile {
-  const db = profile.database;
+/**
+ * The CDK form of `profile`, with `database` as the roster sized it (CohortConfig.database; the
+ * profile's floor by default); throws when a log retention is not one CloudWatch Logs accepts.
+ */
+export function cdkProfile(profile: Profile, database: DatabaseSizing = profile.database): CdkProfile {
+  const db = database;
   return {
     noncurrentVersionExpiration: Duration.days(profile.noncurrentVersionExpirationDays),
     accessLogExpiration: Duration.days(profile.accessLogExpirationDays),

@@ -106,6 +106,33 @@ describe('buildCohortConfig', () => {
     expect(fixed.mlflow.replicas).toBe(3);
   });
 
+  test("the database grows with the roster's MLflow pods and data, never below the profile's (docs/scale.md)", () => {
+    const roster = (n: number, replicas?: number) =>
+      cohortFile((d) => {
+        d.learners = Array.from({ length: n }, (_, i) => ({
+          id: `l${i}`,
+          email: `l${i}@example.edu`,
+          displayName: `L ${i}`,
+        }));
+        if (replicas !== undefined) d.mlflow = { ...(d.mlflow as object), replicas };
+      });
+    const database = (n: number, replicas?: number, profile = Profile.cohort()) => {
+      const db = buildCohortConfig(roster(n, replicas), profile, 'base.yaml').database;
+      return [db.instanceClass, db.allocatedStorageGiB, db.maxAllocatedStorageGiB];
+    };
+    // THEN 100 learners keep the profile's db.t4g.small (2 pods: 132 connections of its 152)
+    expect(database(100)).toEqual(['t4g.small', 20, 100]);
+    // AND 1,000 learners' 7 pods (432 connections) need db.m6g.large, and ~15 GB of runs more storage
+    expect(database(1000)).toEqual(['m6g.large', 30, 150]);
+    // AND the file's MLflow count sizes it: 4 pods (252) outgrow db.t4g.small
+    expect(database(100, 4)).toEqual(['t4g.medium', 20, 100]);
+    // AND a sandbox keeps its db.t4g.micro (1 pod: 72 of 76) and its fixed 20 GiB
+    expect(database(5, undefined, Profile.sandbox())).toEqual(['t4g.micro', 20, 20]);
+    // AND backups and removal stay the profile's
+    const big = buildCohortConfig(roster(1000), Profile.cohort(), 'base.yaml').database;
+    expect([big.backupRetentionDays, big.deletionProtection]).toEqual([7, true]);
+  });
+
   test('the owner falls back to the first learner when there is no instructor', () => {
     // GIVEN
     const doc = cohortFile((d) => {

@@ -169,6 +169,7 @@ describe('plan', () => {
       'characters of one IAM role trust policy',
       'combinations of values in one SNS filter policy',
       'bytes of one manifest the kubectl provider applies (an update event holds it twice)',
+      "connections to MLflow's PostgreSQL (db.t4g.small)",
     ]);
     for (const m of plan.largest) {
       expect(m.size).toBeGreaterThan(0);
@@ -180,6 +181,32 @@ describe('plan', () => {
       /^ {2}bytes of one S3 bucket policy: [\d,]+ of 20,480 \(cohortlab-demo-2027-spring-data\/ArtifactsPolicy[0-9A-F]{8}\)$/m,
     );
     expect(text).not.toContain('LIMIT ');
+  });
+
+  test("prints the roster's serving replicas and database, and holds MLflow's pools to the class's connections", () => {
+    const text = renderPlan(plan);
+    expect(text).toContain('  serving    MLflow 2 replica(s), Feast 2 replica(s)\n');
+    expect(text).toContain('  database   db.t4g.small, 20 GiB growing to 100 GiB\n');
+    // 2 pods × 60 + 12 reserved = 132 of db.t4g.small's 152 (80% of its 191 max_connections)
+    expect(text).toMatch(
+      /^ {2}connections to MLflow's PostgreSQL \(db\.t4g\.small\): 132 of 152 \(cohortlab-demo-2027-spring-cluster\/Database\w+\)$/m,
+    );
+  });
+
+  test('fails when the MLflow pods may open more connections than the database class allows', () => {
+    // GIVEN the demo cohort's config with 3 MLflow pods but the 2-pod database (as a profile
+    // edited by hand would give: the config itself sizes the database from the replicas)
+    const demo = loadCohort('cohorts/demo.yaml');
+    const config = { ...demo, mlflow: { ...demo.mlflow, replicas: 3 } };
+    // WHEN it is planned
+    const over = planCohort(config, testTempDir('cohortlab-plan-db'), TODAY);
+    // THEN the plan fails, naming the stack, the figure and RDS's limit
+    expect(over.ready).toBe(false);
+    expect(over.limitProblems.map((p) => p.message)).toEqual([
+      'cohortlab-demo-2027-spring-cluster: 3 MLflow pod(s) and the reserve may open 192 connections; ' +
+        'the budget is 152, below the 191 RDS for PostgreSQL allows (Amazon RDS User Guide, "Quotas and ' +
+        'constraints for Amazon RDS": max_connections LEAST({DBInstanceClassMemory/9531392}, 5000))',
+    ]);
   });
 
   test("warns when compute.maxNodes is below the roster's need", () => {
