@@ -18,7 +18,7 @@ import { REDIS_PORT } from '../core';
 import { containerProcess, ProcessSpec, REPO_ROOT } from './container';
 import { renderExternalSecrets } from './external-secrets';
 import { containerOf, find, K8sObject, objectsOf, podSpecOf } from './manifest';
-import { OidcProvider, startOidcProvider } from './oidc';
+import { newClientSecret, OidcProvider, startOidcProvider } from './oidc';
 import { freePort, RunningProcess, runToCompletion, waitForHttp, waitForTcp } from './processes';
 import { Moto, randomPassword, startMoto } from './services';
 
@@ -54,6 +54,16 @@ export interface FeastLab {
   serverSpec(port: number): ProcessSpec;
   /** Start a server from `spec` (with `yaml` as its feature_store.yaml if given); waits for /health. */
   startServer(name: string, spec: ProcessSpec, yaml?: string): Promise<RunningProcess>;
+  /**
+   * Restart the OpenID provider on its port with a new signing key: the old key leaves its JWKS,
+   * as when an identity provider rotates keys. Tokens it signed before are signed by a removed key.
+   */
+  replaceSigningKey(): Promise<void>;
+  /**
+   * Run `python -c code args` with the feature server's interpreter, environment and working
+   * directory (and `yaml` as its feature_store.yaml if given); resolves with its output.
+   */
+  runPython(name: string, code: string, args: readonly string[], yaml?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -66,7 +76,9 @@ export async function startFeastLab(bucket: string): Promise<FeastLab> {
   const moto: Moto = await startMoto();
   running.push(moto.process);
   await fetch(`${moto.endpoint}/${bucket}`, { method: 'PUT' });
-  const oidc = await startOidcProvider({ learner: await cognitoClaims('learner', ['learners']) });
+  const users = { learner: await cognitoClaims('learner', ['learners']) };
+  const clientSecrets = { learner: newClientSecret() };
+  let oidc = await startOidcProvider(users, { clientSecrets });
   running.push(oidc.process);
   secrets.push(...oidc.secrets);
 
@@ -173,24 +185,42 @@ export async function startFeastLab(bucket: string): Promise<FeastLab> {
   );
 
   let yamls = 0;
+  const withYaml = (env: ProcessSpec['env'], yaml: string | undefined): ProcessSpec['env'] => {
+    if (yaml === undefined) return env;
+    const file = join(root, `feature_store-${++yamls}.yaml`);
+    writeFileSync(file, yaml);
+    return { ...env, FEAST_FS_YAML_FILE_PATH: file };
+  };
   return {
-    oidc,
+    get oidc() {
+      return oidc;
+    },
     logDir,
     secrets,
     featureStoreYaml,
     serverSpec,
     async startServer(name: string, spec: ProcessSpec, yaml?: string): Promise<RunningProcess> {
-      let env = spec.env;
-      if (yaml !== undefined) {
-        const file = join(root, `feature_store-${++yamls}.yaml`);
-        writeFileSync(file, yaml);
-        env = { ...env, FEAST_FS_YAML_FILE_PATH: file };
-      }
+      const env = withYaml(spec.env, yaml);
       const proc = new RunningProcess(name, { ...spec, env }, logDir);
       running.push(proc);
       const port = spec.args[spec.args.indexOf('--port') + 1];
       await waitForHttp(`http://127.0.0.1:${port}/health`, proc, secrets, 120_000);
       return proc;
+    },
+    async replaceSigningKey(): Promise<void> {
+      const port = Number(new URL(oidc.issuer).port);
+      await oidc.process.stop();
+      oidc = await startOidcProvider(users, { clientSecrets, port });
+      running.push(oidc.process);
+    },
+    async runPython(name: string, code: string, args: readonly string[], yaml?: string): Promise<string> {
+      const spec = first;
+      return runToCompletion(
+        name,
+        { ...spec, args: ['-c', code, ...args], env: withYaml(spec.env, yaml) },
+        logDir,
+        secrets,
+      );
     },
     async close(): Promise<void> {
       await Promise.all(running.reverse().map((p) => p.stop()));

@@ -38,7 +38,7 @@ const FEATURES = [
 
 /** Lifetime of katherine.johnson's access tokens. */
 const SHORT_TOKEN_SECONDS = 5;
-/** Feast's clock-skew allowance on `exp` (images/feast/cohort_lab_feast.py FEAST_TOKEN_LEEWAY_SECONDS). */
+/** Feast's clock-skew allowance on `exp` (images/feast/cohort_lab_feast_tokens.py FEAST_TOKEN_LEEWAY_SECONDS). */
 const FEAST_LEEWAY_SECONDS = 10;
 
 describe('Feast chart on real processes', () => {
