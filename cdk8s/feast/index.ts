@@ -34,7 +34,7 @@ export interface FeastChartProps extends ChartProps {
    */
   readonly replicas?: number;
   /**
-   * Requests and limits of the feature server (two gunicorn workers use ~600 MiB).
+   * Requests and limits of the feature server (one gunicorn worker, FEAST_WORKERS).
    * @default 250m/1 CPU, 768/1536 MiB, 1 GiB scratch
    */
   readonly serverSizing?: ContainerSizing;
@@ -81,7 +81,7 @@ const APPLY_SIZING: ContainerSizing = {
  *   Feast expands, so the yaml itself is a plain ConfigMap), file offline store, `auth: oidc`
  *   against the cohort's user pool;
  * - `feast serve` through the image's `cohort_lab_feast` wrapper (registry-cached, fail-closed
- *   permission checks), two gunicorn workers, /health probes, PDB, ClusterIP Service. There is no
+ *   permission checks), one gunicorn worker, /health probes, PDB, ClusterIP Service. There is no
  *   Ingress: Feast answers `/docs`, `/openapi.json` and `/chat` without a token, so the server is
  *   only reachable inside the cluster (learner namespaces and the cohort namespace);
  * - Redis with `requirepass` from an ESO-templated config file (never in argv or env);

@@ -14,8 +14,14 @@ import { FEAST_CONFIG_DIR, REGISTRY_CACHE_TTL_SECONDS } from './feature-store-ya
 
 /** How long the server's init container waits for the apply Job's permissions before it fails (and is retried). */
 export const REGISTRY_WAIT_SECONDS = 300;
-/** gunicorn workers per pod (one per CPU of the limit, plus one to overlap waits on Redis). */
-export const FEAST_WORKERS = 2;
+/**
+ * gunicorn workers per pod: one, the CPU the pod's 1-CPU limit gives. A second worker adds no CPU
+ * under that limit, and it mostly idles anyway: each worker's asyncio loop accepts every pending
+ * connection when it wakes, so a burst of keep-alive connections lands on one worker (measured:
+ * all 20 of a burst on one worker in 27 of 36 tries, docs/performance.md). Connections are spread
+ * over pods by the Service instead; Redis reads are asynchronous, so one worker overlaps them.
+ */
+export const FEAST_WORKERS = 1;
 /**
  * gunicorn's `--max-requests` (`feast serve` defaults to 1,000): 0 = workers are never recycled.
  * A recycled worker closes its keep-alive connections under the requests in flight (clients see

@@ -22,7 +22,7 @@ export interface ServingFigures {
   readonly cpuMsPerRequest: number;
   /**
    * CPU one replica can use, in cores. MLflow: one uvicorn worker (one Python process, one core
-   * at most, the chart's 1-CPU limit). Feast: two gunicorn workers under the chart's 1-CPU limit.
+   * at most, the chart's 1-CPU limit). Feast: one gunicorn worker under the chart's 1-CPU limit.
    */
   readonly coresPerReplica: number;
 }

@@ -164,7 +164,7 @@ describe('FeastChart feature server', () => {
       '--port',
       '6566',
       '--workers',
-      '2',
+      '1',
       '--max-requests',
       '0',
       '--no-access-log',
