@@ -18,6 +18,7 @@
 import { join } from 'path';
 import { startFeastLab, withoutAuth } from '../lib/local/feast-bench';
 import {
+  cliArg,
   descendants,
   formatRound,
   formatSummary,
@@ -48,17 +49,12 @@ export function onlineRead(token: string): LoadRequest {
   };
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
 async function main(): Promise<void> {
-  const shape = arg('shape', 'online-read');
+  const shape = cliArg('shape', 'online-read');
   if (shape !== 'online-read') throw new Error('--shape: only online-read');
-  const concurrency = Number(arg('concurrency', '20'));
-  const seconds = Number(arg('seconds', '60'));
-  const rounds = Number(arg('rounds', '3'));
+  const concurrency = Number(cliArg('concurrency', '20'));
+  const seconds = Number(cliArg('seconds', '60'));
+  const rounds = Number(cliArg('rounds', '3'));
   const lab = await startFeastLab('cohortlab-bench-feast');
   const results: RoundResult[] = [];
   try {
@@ -96,7 +92,7 @@ async function main(): Promise<void> {
       });
     for (const server of servers) await load(server, 3); // warm-up
     // `--py-spy <binary>`: each server's workers sampled during round 1 (raw stacks in the log dir).
-    const pySpy = process.argv.includes('--py-spy') ? arg('py-spy', '') : undefined;
+    const pySpy = process.argv.includes('--py-spy') ? cliArg('py-spy', '') : undefined;
     if (pySpy) console.log(`profiles of round 1 in ${lab.logDir}`);
     for (let round = 1; round <= rounds; round++) {
       const order = servers.map((_, i) => servers[(i + round - 1) % servers.length]);

@@ -32,115 +32,23 @@ import { join } from 'path';
 import { MLFLOW_ADMIN_USERNAME, POSTGRES_PORT } from '../lib/core';
 import { ProcessSpec, SecretValues } from '../lib/local/container';
 import {
+  cliArg,
   descendants,
   formatRound,
   formatSummary,
-  LoadRequest,
   pySpyRecord,
   RoundResult,
   runLoad,
   summariseRounds,
 } from '../lib/local/load';
 import { find, K8sObject } from '../lib/local/manifest';
+import { API, HOST, Learner, mlflowRequest, Shape, SHAPES } from '../lib/local/mlflow-load';
 import { MLFLOW_DATABASES, mlflowContainerSpec, synthMlflowManifest } from '../lib/local/mlflow';
 import { freePort, RunningProcess, runToCompletion, waitForHttp } from '../lib/local/processes';
 import { createMasterRole, dropTestObjects, psql, randomPassword, startMoto } from '../lib/local/services';
 
 /** The servers, in the order they are reported; the first is the baseline. */
 export const SERVERS = ['no auth', 'MLflow defaults', 'ours'] as const;
-/** Load shapes of {@link mlflowRequest}. */
-export const SHAPES = ['write', 'read', 'mixed'] as const;
-export type Shape = (typeof SHAPES)[number];
-
-const HOST = 'mlflow.cohort-lab.svc.cluster.local:5000';
-const API = '/api/2.0/mlflow';
-
-/** What one learner works on. */
-export interface Learner {
-  readonly auth: string;
-  readonly experimentId: string;
-  /** A finished run with a `loss` history, for the reads. */
-  readonly seedRunId: string;
-  /** The run the learner's write loop is on (set from the answer to runs/create). */
-  runId?: string;
-}
-
-/** Request `n` of a learner's write loop (6 requests per run). */
-function writeRequest(l: Learner, n: number): LoadRequest {
-  const step = n % 6;
-  const now = Date.now();
-  const runId = l.runId ?? l.seedRunId;
-  switch (step) {
-    case 0:
-      return {
-        method: 'POST',
-        path: `${API}/runs/create`,
-        body: { experiment_id: l.experimentId, start_time: now },
-      };
-    case 1:
-      return {
-        method: 'POST',
-        path: `${API}/runs/log-parameter`,
-        body: { run_id: runId, key: 'lr', value: '0.01' },
-      };
-    case 2:
-    case 3:
-      return {
-        method: 'POST',
-        path: `${API}/runs/log-metric`,
-        body: { run_id: runId, key: 'loss', value: 1 / (n + 1), timestamp: now, step: n },
-      };
-    case 4:
-      return {
-        method: 'POST',
-        path: `${API}/runs/set-tag`,
-        body: { run_id: runId, key: 'lab', value: 'bench' },
-      };
-    default:
-      return {
-        method: 'POST',
-        path: `${API}/runs/update`,
-        body: { run_id: runId, status: 'FINISHED', end_time: now },
-      };
-  }
-}
-
-/** Request `n` of a learner's read loop. */
-function readRequest(l: Learner, n: number): LoadRequest {
-  switch (n % 4) {
-    case 0:
-      return { method: 'GET', path: `${API}/runs/get?run_id=${l.seedRunId}` };
-    case 1:
-      return { method: 'GET', path: `${API}/experiments/search?max_results=10` };
-    case 2:
-      return {
-        method: 'POST',
-        path: `${API}/runs/search`,
-        body: { experiment_ids: [l.experimentId], max_results: 10 },
-      };
-    default:
-      return { method: 'GET', path: `${API}/metrics/get-history?run_id=${l.seedRunId}&metric_key=loss` };
-  }
-}
-
-/** The `n`th request of learner `client` under `shape` (mixed: even learners write, odd read). */
-export function mlflowRequest(
-  shape: Shape,
-  learners: readonly Learner[],
-  client: number,
-  n: number,
-): LoadRequest {
-  const l = learners[client];
-  const writes = shape === 'write' || (shape === 'mixed' && client % 2 === 0);
-  const r = writes ? writeRequest(l, n) : readRequest(l, n);
-  return { ...r, headers: { authorization: l.auth } };
-}
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
 function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
@@ -192,12 +100,12 @@ async function statementsPerRequest(server: string, requests: number, pgPort: nu
 }
 
 async function main(): Promise<void> {
-  const shape = arg('shape', 'write') as Shape;
+  const shape = cliArg('shape', 'write') as Shape;
   if (!SHAPES.includes(shape)) throw new Error(`--shape must be one of ${SHAPES.join(', ')}`);
-  const concurrency = Number(arg('concurrency', '20'));
-  const seconds = Number(arg('seconds', '30'));
-  const rounds = Number(arg('rounds', '3'));
-  const pgPort = arg('pg-port', String(POSTGRES_PORT));
+  const concurrency = Number(cliArg('concurrency', '20'));
+  const seconds = Number(cliArg('seconds', '30'));
+  const rounds = Number(cliArg('rounds', '3'));
+  const pgPort = cliArg('pg-port', String(POSTGRES_PORT));
   process.env.PGPORT = pgPort;
   const root = mkdtempSync(join(tmpdir(), 'cohortlab-bench-'));
   const moto = await startMoto();
@@ -342,7 +250,7 @@ async function main(): Promise<void> {
       // `--pg-stats` (needs pg_stat_statements in the `postgres` database): statements per request.
       const pgStats = process.argv.includes('--pg-stats');
       // `--py-spy <binary>`: each server's workers sampled during round 1 (raw stacks in the log dir).
-      const pySpy = process.argv.includes('--py-spy') ? arg('py-spy', '') : undefined;
+      const pySpy = process.argv.includes('--py-spy') ? cliArg('py-spy', '') : undefined;
       if (pySpy) console.log(`profiles of round 1 in ${logDir}`);
       const statements: string[] = [];
       for (let round = 1; round <= rounds; round++) {
@@ -418,5 +326,5 @@ async function main(): Promise<void> {
   process.exitCode = bad.length > 0 ? 1 : 0;
 }
 
-// Run only as a script: the unit tests import mlflowRequest().
+// Run only as a script.
 if (require.main === module) void main();

@@ -1,4 +1,4 @@
-import { Learner, mlflowRequest } from '../../scripts/bench-mlflow';
+import { Learner, mlflowRequest } from '../../lib/local/mlflow-load';
 import { RoundResult, summariseRounds } from '../../lib/local/load';
 
 const learners: Learner[] = [0, 1].map((i) => ({
