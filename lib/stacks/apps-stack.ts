@@ -292,7 +292,8 @@ export class AppsStack extends Stack {
     const asset = new ecrAssets.DockerImageAsset(this, id, {
       directory: join(IMAGES_DIR, name),
       platform: ecrAssets.Platform.LINUX_AMD64,
-      exclude: ['__pycache__', '*.pyc'],
+      // Local caches (Python bytecode, mypy, ruff) would change the asset hash and ship in the image.
+      exclude: ['__pycache__', '*.pyc', '.mypy_cache', '.ruff_cache'],
     });
     return { uri: asset.imageUri, id: asset.assetHash, source: ImageSource.CDK_ASSET };
   }
