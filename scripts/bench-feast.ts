@@ -18,7 +18,6 @@
 import { join } from 'path';
 import { startFeastLab, withoutAuth } from '../lib/local/feast-bench';
 import {
-  cliArg,
   descendants,
   formatRound,
   formatSummary,
@@ -28,6 +27,7 @@ import {
   runLoad,
   summariseRounds,
 } from '../lib/local/load';
+import { cliArg } from '../lib/local/bench-args';
 import { freePort, RunningProcess } from '../lib/local/processes';
 
 /** The servers, in the order they are reported; the first is the baseline. */

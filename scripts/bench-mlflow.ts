@@ -32,7 +32,6 @@ import { join } from 'path';
 import { MLFLOW_ADMIN_USERNAME, POSTGRES_PORT } from '../lib/core';
 import { ProcessSpec, SecretValues } from '../lib/local/container';
 import {
-  cliArg,
   descendants,
   formatRound,
   formatSummary,
@@ -41,6 +40,7 @@ import {
   runLoad,
   summariseRounds,
 } from '../lib/local/load';
+import { cliArg } from '../lib/local/bench-args';
 import { find, K8sObject } from '../lib/local/manifest';
 import { API, HOST, Learner, mlflowRequest, Shape, SHAPES } from '../lib/local/mlflow-load';
 import { MLFLOW_DATABASES, mlflowContainerSpec, synthMlflowManifest } from '../lib/local/mlflow';

@@ -348,9 +348,3 @@ export function formatRound(r: RoundResult): string {
     (r.samples.length > 0 ? `\n    e.g. ${r.samples.join('\n    e.g. ')}` : '')
   );
 }
-
-/** The value after `--name` on the command line, or `fallback` (the benchmarks' options). */
-export function cliArg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
